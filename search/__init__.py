@@ -1,0 +1,38 @@
+"""Fouille's search core: French analysis, the index schema, queries, ranking, snippets.
+
+`Engine` is the one object the CLI, the web app, the indexer and the benchmarks call.
+Nothing here imports `indexer` or `web`.
+"""
+
+from .config import VERSION, FeedConfig, Settings
+from .documents import Article
+from .engine import Engine
+from .errors import (
+    ConfigError,
+    FeedError,
+    FouilleError,
+    IndexLockedError,
+    IndexNotFoundError,
+    InvalidFilterError,
+)
+from .results import Facets, Hit, IndexStats, SearchPage, Snippet
+
+__version__ = VERSION
+__all__ = [
+    "VERSION",
+    "Article",
+    "ConfigError",
+    "Engine",
+    "Facets",
+    "FeedConfig",
+    "FeedError",
+    "FouilleError",
+    "Hit",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "IndexStats",
+    "InvalidFilterError",
+    "SearchPage",
+    "Settings",
+    "Snippet",
+]
