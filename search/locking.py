@@ -1,0 +1,36 @@
+"""One reindex at a time: an advisory lock file that the kernel drops when its holder dies."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import IndexLockedError
+
+LOCK_NAME = "reindex.lock"
+
+
+@contextmanager
+def reindex_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the reindex lock for `index_dir`, or raise at once if another process holds it.
+
+    `flock` locks die with their process, so a reindex killed with SIGKILL leaves no stale lock.
+
+    Raises:
+        IndexLockedError: another reindex runs.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexLockedError(index_dir) from exc
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
