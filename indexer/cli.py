@@ -1,0 +1,266 @@
+"""`fouille reindex`: fetch the feeds, grow the archive, print what was done."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from search import FouilleError, Settings
+from search.cli import echo_json, fail, load_settings
+
+from . import build
+from .build import DEFAULT_MAX_PAGES, FeedReport, Report
+from .sources import Source, resolve_sources
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> timedelta:
+    """`30m`, `1h30m`, `45s`, `2h`, `1d`, or a number of seconds → a timedelta.
+
+    Raises:
+        ValueError: not an interval, or shorter than a minute.
+    """
+    text = text.strip().lower().replace(" ", "")
+    if text.isdigit():
+        seconds = int(text)
+    else:
+        parts = re.findall(r"(\d+)([smhd])", text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            raise ValueError(f"not an interval: {text!r} (try 30m, 1h, 1h30m)")
+        seconds = sum(int(n) * _UNITS[u] for n, u in parts)
+    if seconds < 60:
+        raise ValueError("the interval must be at least 1m: be polite to the feeds")
+    return timedelta(seconds=seconds)
+
+
+class _Interval(click.ParamType):
+    name = "interval"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]  # click's signature
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_interval(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+@click.command("reindex")
+@click.option(
+    "--config",
+    "config",
+    metavar="FILE",
+    envvar="FOUILLE_CONFIG",
+    help="Config file (default: ./fouille.toml).",
+)
+@click.option("--index", "index_dir", metavar="DIR", help="Index directory (default: ./index).")
+@click.option(
+    "--feed",
+    "feeds",
+    multiple=True,
+    metavar="URL|PATH",
+    help="Read this feed instead of the configured ones; repeatable. A directory means every "
+    "feed file below it.",
+)
+@click.option("--sample", is_flag=True, help="Index the bundled sample feed (works offline).")
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="Also walk each feed's older pages (RFC 5005 links, WordPress ?paged=N).",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_PAGES,
+    show_default=True,
+    help="Most pages read per feed with --backfill.",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Re-analyze the stored archive into a new index (after an analyzer change); feeds "
+    "are then read only if --feed or --sample is given.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Fetch every feed now, in full, even those the server asked us to leave alone.",
+)
+@click.option(
+    "--every",
+    type=_Interval(),
+    metavar="INTERVAL",
+    help="Run again and again at this interval (30m, 1h…) until interrupted.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but failures.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def reindex(
+    config: str | None,
+    index_dir: str | None,
+    feeds: tuple[str, ...],
+    sample: bool,
+    backfill: bool,
+    max_pages: int,
+    rebuild: bool,
+    force: bool,
+    every: timedelta | None,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Fetch the feeds and add new and changed articles to the index.
+
+    Exit status: 0 when every feed was read, 1 when some failed (the rest is committed),
+    2 when nothing could be done (bad configuration, index locked).
+    """
+    settings = load_settings(config, index_dir=index_dir)
+    try:
+        sources = [] if rebuild and not (feeds or sample) else _sources(settings, feeds, sample)
+    except FouilleError as exc:
+        fail(str(exc))
+    options = {
+        "backfill": backfill,
+        "max_pages": max_pages,
+        "force": force,
+        "rebuild": rebuild,
+    }
+    if every is None:
+        sys.exit(_run_once(settings, sources, options, quiet=quiet, as_json=as_json))
+    _run_forever(settings, sources, options, every, quiet=quiet, as_json=as_json)
+
+
+def _sources(settings: Settings, feeds: tuple[str, ...], sample: bool) -> list[Source]:
+    return resolve_sources(settings, feeds, sample=sample)
+
+
+def _run_once(
+    settings: Settings,
+    sources: list[Source],
+    options: dict[str, object],
+    *,
+    quiet: bool,
+    as_json: bool,
+    locked_is_fatal: bool = True,
+) -> int:
+    show_progress = not quiet and not as_json and sys.stderr.isatty() and len(sources) > 1
+    try:
+        with _progress(len(sources), show_progress) as on_feed:
+            report = build.reindex(settings, sources, on_feed=on_feed, **options)  # type: ignore[arg-type]
+    except FouilleError as exc:
+        if locked_is_fatal:
+            fail(str(exc))
+        click.echo(f"fouille: {exc}", err=True)
+        return 2
+    if as_json:
+        echo_json(report.to_dict())
+    elif quiet:
+        for feed in report.failed:
+            click.echo(f"fouille: {_feed_line(feed)}", err=True)
+    else:
+        _print_report(report, settings.index_dir)
+    return report.exit_status
+
+
+def _run_forever(
+    settings: Settings,
+    sources: list[Source],
+    options: dict[str, object],
+    every: timedelta,
+    *,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    period = every.total_seconds()
+    try:
+        while True:
+            started = time.monotonic()
+            _run_once(
+                settings, sources, options, quiet=quiet, as_json=as_json, locked_is_fatal=False
+            )
+            # A rebuild is a one-off; the loop then only fetches.
+            options = {**options, "rebuild": False}
+            delay = max(0.0, period - (time.monotonic() - started))
+            if not quiet and not as_json:
+                click.echo(f"next run in {_duration(delay)} (Ctrl-C to stop)", err=True)
+            time.sleep(delay)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+        sys.exit(0)
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[FeedReport], None] | None]:
+    if not enabled:
+        yield None
+        return
+    entries = 0
+    with click.progressbar(
+        length=total, label="reindex", file=sys.stderr, show_pos=True, width=24
+    ) as bar:
+
+        def on_feed(feed: FeedReport) -> None:
+            nonlocal entries
+            entries += feed.entries
+            bar.label = f"{entries} entries · {_shorten(feed.label, 40)}"
+            bar.update(1)
+
+        yield on_feed
+
+
+def _print_report(report: Report, index_dir: Path) -> None:
+    width = min(60, max((len(_shorten(f.label, 60)) for f in report.feeds), default=0))
+    for feed in report.feeds:
+        click.echo(f"{_shorten(feed.label, 60):<{width}}  {_feed_status(feed)}")
+        for warning in feed.warnings:
+            click.echo(f"{'':<{width}}    warning: {warning}")
+    totals = report.totals()
+    if report.rebuilt is not None:
+        click.echo(f"rebuilt the index from {report.rebuilt} stored articles")
+    if report.feeds:
+        ok = totals["feeds"] - totals["failed"]
+        click.echo(
+            f"{totals['feeds']} feed{_s(totals['feeds'])}: {ok} read, {totals['failed']} failed; "
+            f"{totals['new']} new, {totals['updated']} updated, {totals['unchanged']} unchanged "
+            f"article{_s(totals['unchanged'])} in {index_dir} ({report.seconds:.1f} s)"
+        )
+    else:
+        click.echo(f"done in {report.seconds:.1f} s")
+
+
+def _feed_status(feed: FeedReport) -> str:
+    if feed.status == "failed":
+        return f"failed: {feed.reason}"
+    if feed.status == "skipped":
+        return f"skipped: {feed.reason}"
+    if feed.status == "not-modified":
+        return "not modified since the last run"
+    text = f"{feed.new} new, {feed.updated} updated, {feed.unchanged} unchanged"
+    if feed.duplicates:
+        text += f", {feed.duplicates} already read from another feed"
+    if feed.pages > 1:
+        text += f" ({feed.pages} pages)"
+    return text
+
+
+def _feed_line(feed: FeedReport) -> str:
+    return f"{feed.label}: {_feed_status(feed)}"
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"

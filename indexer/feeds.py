@@ -1,0 +1,288 @@
+"""Feed bytes → `Article`s, with feedparser.
+
+feedparser only ever sees bytes we fetched or read ourselves, wrapped in a stream: given a
+string it would open URLs and *local files* on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+
+from search import Article, FeedError
+
+from .html import html_to_text, looks_like_html, normalize_whitespace, unescape_entities
+
+logger = logging.getLogger(__name__)
+
+#: Longest title we keep (some feeds put the whole article there).
+MAX_TITLE_CHARS = 500
+
+_BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+
+FirstSeen = Callable[[str], "datetime | None"]
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """What a feed document holds, cleaned."""
+
+    url: str
+    title: str
+    articles: list[Article]
+    #: Problems that did not stop the feed (malformed XML, unreadable entries).
+    warnings: list[str] = field(default_factory=list)
+    #: Feed-level links by relation (RFC 5005 `next`, `prev-archive`, …), absolute URLs.
+    links: Mapping[str, str] = field(default_factory=dict)
+    generator: str = ""
+    #: The feed format, as feedparser names it (`rss20`, `atom10`, …).
+    version: str = ""
+
+
+def parse_feed(
+    data: bytes,
+    *,
+    url: str,
+    name: str = "",
+    tags: Iterable[str] = (),
+    content_type: str = "",
+    base_url: str = "",
+    now: datetime | None = None,
+    first_seen: FirstSeen | None = None,
+) -> ParsedFeed:
+    """Parse a feed document into articles.
+
+    Args:
+        data: the document's bytes, as fetched or read.
+        url: where it came from (base for relative links, and each article's `feed_url`).
+        name: the configured feed name; replaces the feed's own title when given.
+        tags: added to every article.
+        content_type: the HTTP Content-Type, when fetched (helps with the encoding).
+        base_url: where the document was finally found (after redirects), if not `url`.
+        now: the time used as `published` for entries without any date, first time seen.
+        first_seen: looks up the `published` time already given to an entry id, if any
+            (so that undated entries keep their first-seen time from run to run).
+
+    Returns:
+        The feed; a malformed feed that still yields entries comes with a warning.
+
+    Raises:
+        FeedError: an empty body, an HTML page, or nothing that reads as a feed.
+    """
+    if not data.strip():
+        raise FeedError(url, "empty response: no feed there")
+    # Without a Content-Type feedparser flags every document; local files are XML documents.
+    headers = {
+        "content-location": base_url or url,
+        "content-type": content_type or "application/xml",
+    }
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except Exception as exc:  # feedparser on hostile bytes: any failure is this feed's problem
+        logger.debug("feedparser failed on %s", url, exc_info=True)
+        raise FeedError(url, f"cannot parse the feed: {_one_line(exc)}") from exc
+
+    version = parsed.get("version", "") or ""
+    entries = parsed.get("entries", []) or []
+    bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if isinstance(bozo, _BENIGN):
+        # Served as text/plain or text/html, or a wrong charset: the document itself is fine.
+        bozo = None
+    if not entries and not version:
+        raise FeedError(url, _not_a_feed_reason(data, content_type, bozo))
+
+    feed = parsed.get("feed", {}) or {}
+    feed_title = name or _title_text(feed.get("title", ""), feed.get("title_detail")) or _host(url)
+    warnings: list[str] = []
+    if bozo is not None:
+        if not entries:
+            raise FeedError(url, f"malformed feed, no entries could be read: {_one_line(bozo)}")
+        warnings.append(f"malformed feed ({_one_line(bozo)}); read {len(entries)} entries anyway")
+
+    now = now or datetime.now(UTC)
+    extra_tags = tuple(t.strip() for t in tags if t and t.strip())
+    articles: list[Article] = []
+    failed = 0
+    for entry in entries:
+        try:
+            article = entry_to_article(
+                entry,
+                feed_url=url,
+                feed_title=feed_title,
+                tags=extra_tags,
+                now=now,
+                first_seen=first_seen,
+            )
+        except Exception:  # one unreadable entry must not cost the feed
+            logger.debug("unreadable entry in %s", url, exc_info=True)
+            failed += 1
+            continue
+        if article is not None:
+            articles.append(article)
+    if failed:
+        warnings.append(f"skipped {failed} unreadable entr{'y' if failed == 1 else 'ies'}")
+
+    links = {}
+    for link in feed.get("links", []) or []:
+        rel, href = link.get("rel"), link.get("href")
+        if rel and href and rel not in links:
+            links[rel] = href
+    generator = str(feed.get("generator", "") or "")
+    return ParsedFeed(url, feed_title, articles, warnings, links, generator, version)
+
+
+def entry_to_article(
+    entry: Mapping[str, Any],
+    *,
+    feed_url: str,
+    feed_title: str = "",
+    tags: tuple[str, ...] = (),
+    now: datetime | None = None,
+    first_seen: FirstSeen | None = None,
+) -> Article | None:
+    """One feedparser entry → an `Article`; None for an entry with nothing to show.
+
+    id: guid, else link, else a hash of the feed, title and date. published: the entry's
+    published date, else updated, else when we first saw it; always timezone-aware.
+    body: `content:encoded`/`content` in preference to the summary.
+    """
+    title = _title_text(entry.get("title", ""), entry.get("title_detail"))
+    link = str(entry.get("link", "") or "").strip()
+    summary = _detail_text(entry.get("summary", ""), entry.get("summary_detail"))
+    contents = [_detail_text(c.get("value", ""), c) for c in entry.get("content", []) or [] if c]
+    content = max(contents, key=len, default="")
+    body = content or summary
+    if (content and (summary == content or summary in content)) or not content:
+        summary = ""
+    if not (title or body or link):
+        return None
+
+    published = _date(entry.get("published_parsed")) or _date(entry.get("created_parsed"))
+    updated = _date(entry.get("updated_parsed"))
+    raw_date = str(entry.get("published") or entry.get("updated") or "")
+    article_id = str(entry.get("id", "") or "").strip() or link
+    if not article_id:
+        digest = hashlib.sha256(f"{feed_url}\x1f{title}\x1f{raw_date}".encode()).hexdigest()
+        article_id = f"urn:fouille:{digest[:32]}"
+    if published is None:
+        published = updated
+    if published is None:
+        published = (first_seen(article_id) if first_seen else None) or now or datetime.now(UTC)
+    if not title:
+        title = _first_words(body) or link
+
+    return Article(
+        id=article_id,
+        url=link or (article_id if article_id.startswith(("http://", "https://")) else ""),
+        title=title,
+        published=published,
+        body=body,
+        summary=summary,
+        author=_authors(entry),
+        tags=_tags(entry, tags),
+        feed_url=feed_url,
+        feed_title=feed_title,
+        updated=updated,
+    )
+
+
+def _title_text(value: Any, detail: Mapping[str, Any] | None) -> str:
+    text = _detail_text(value, detail)
+    return " ".join(text.split())[:MAX_TITLE_CHARS]
+
+
+def _detail_text(value: Any, detail: Mapping[str, Any] | None) -> str:
+    """The text of a feedparser text construct, HTML or not, entities decoded even if doubled."""
+    text = str(value or "")
+    if not text:
+        return ""
+    kind = str((detail or {}).get("type", "") or "")
+    if "html" in kind or "xml" in kind or looks_like_html(text):
+        return html_to_text(text)
+    return normalize_whitespace(unescape_entities(text))
+
+
+def _date(value: Any) -> datetime | None:
+    if not isinstance(value, tuple) or len(value) < 6:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(v) for v in value[:6])
+        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _authors(entry: Mapping[str, Any]) -> str:
+    names: list[str] = []
+    for author in entry.get("authors", []) or []:
+        if isinstance(author, Mapping):
+            name = author.get("name") or author.get("email") or ""
+            name = _title_text(name, None)
+            if name and name not in names:
+                names.append(name)
+    if not names:
+        detail = entry.get("author_detail") or {}
+        name = detail.get("name") or entry.get("author") or ""
+        name = _title_text(name, None)
+        if name:
+            names.append(name)
+    return ", ".join(names)
+
+
+def _tags(entry: Mapping[str, Any], extra: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for tag in entry.get("tags", []) or []:
+        term = (tag.get("term") or tag.get("label") or "") if isinstance(tag, Mapping) else ""
+        term = _title_text(term, None)
+        if term and term.casefold() not in seen:
+            seen.add(term.casefold())
+            out.append(term)
+    for term in extra:
+        if term.casefold() not in seen:
+            seen.add(term.casefold())
+            out.append(term)
+    return tuple(out)
+
+
+def _first_words(text: str, limit: int = 80) -> str:
+    line = text.strip().split("\n", 1)[0]
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any) -> str:
+    head = data[:4096].lstrip().lower()
+    html_start = re.match(rb"(<!--.*?-->\s*)*<!doctype html|<html", head, re.S)
+    if "html" in content_type.lower() or html_start:
+        title = re.search(rb"<title[^>]*>(.*?)</title", data[:65536], re.I | re.S)
+        if title:
+            text = title.group(1).decode("utf-8", "replace")
+            text = " ".join(unescape_entities(text).split())[:80]
+            if text:
+                return f"an HTML page (“{text}”), not a feed"
+        return "an HTML page, not a feed"
+    if head.startswith((b"{", b"[")):
+        return "JSON, not an RSS or Atom feed (JSON Feed is not supported)"
+    if bozo is not None:
+        return f"not a feed: {_one_line(bozo)}"
+    return "not an RSS or Atom feed"
+
+
+def _one_line(exc: Any) -> str:
+    text = " ".join(str(exc).split())
+    return (text or type(exc).__name__)[:200]
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url.rsplit("/", 1)[-1]

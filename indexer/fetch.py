@@ -1,0 +1,421 @@
+"""A polite, bounded HTTP client for feeds.
+
+- connect and read timeouts, and a size cap counted on the compressed bytes *and* on the
+  decompressed bytes (we stream and decode gzip/deflate ourselves, so a compression bomb
+  is stopped after `max_bytes`, not after it filled the memory);
+- redirects followed by hand, with a cap and loop detection; a chain of permanent redirects
+  (301/308) is remembered in the feed's state and used from then on;
+- conditional GET (ETag / Last-Modified, RFC 9110 §13.1), and the server's wishes honoured:
+  `Cache-Control: max-age` / `Expires` (RFC 9111 §5.2/§5.3) and `Retry-After` on 429/503
+  (RFC 9110 §10.2.3) make us skip the feed until then, unless forced;
+- per-feed state kept in one JSON file beside the index, replaced atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import json
+import logging
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from search import FeedError, Settings
+
+logger = logging.getLogger(__name__)
+
+STATE_FILE_NAME = "feeds-state.json"
+MAX_REDIRECTS = 5
+#: A server asking us to wait longer than this is only obeyed up to this long.
+MAX_DELAY = timedelta(days=1)
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+_CHUNK = 64 * 1024
+
+
+@dataclass
+class FeedState:
+    """What we remember about one feed between runs."""
+
+    etag: str = ""
+    last_modified: str = ""
+    #: Where a permanent redirect sent us; fetched instead of the configured URL.
+    permanent_url: str = ""
+    #: ISO 8601 UTC time before which the server asked us not to come back.
+    not_before: str = ""
+    last_fetched: str = ""
+    last_status: int = 0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FeedState:
+        """A state from its JSON form; unknown keys are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def wait_until(self) -> datetime | None:
+        """The time before which the feed should not be fetched, if any."""
+        if not self.not_before:
+            return None
+        try:
+            return datetime.fromisoformat(self.not_before)
+        except ValueError:
+            return None
+
+
+class FeedStateStore:
+    """Per-feed `FeedState`s in a JSON file, written atomically (temp file + os.replace)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._states: dict[str, FeedState] = {}
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            feeds = raw.get("feeds", {}) if isinstance(raw, dict) else {}
+            for url, data in feeds.items():
+                if isinstance(data, dict):
+                    self._states[url] = FeedState.from_dict(data)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, TypeError) as exc:
+            # A damaged state only costs one unconditional fetch per feed.
+            logger.warning("ignoring unreadable feed state %s: %s", path, exc)
+
+    @classmethod
+    def in_index(cls, index_dir: Path) -> FeedStateStore:
+        """The store that lives in the root of `index_dir`."""
+        return cls(Path(index_dir) / STATE_FILE_NAME)
+
+    def get(self, url: str) -> FeedState:
+        """The state of the feed configured as `url` (a fresh one if unknown)."""
+        return self._states.setdefault(url, FeedState())
+
+    def put(self, url: str, state: FeedState) -> None:
+        """Replace the state of the feed configured as `url`."""
+        self._states[url] = state
+
+    def save(self) -> None:
+        """Write every state; readers see the old file or the new one, never a mix."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"version": 1, "feeds": {url: asdict(s) for url, s in sorted(self._states.items())}}
+        fd, tmp = tempfile.mkstemp(prefix=".feeds-state.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False, indent=1)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The outcome of a successful fetch.
+
+    `content` is None when the server answered 304 Not Modified.
+    """
+
+    url: str
+    status: int
+    content: bytes | None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304: nothing to parse."""
+        return self.content is None
+
+
+class FeedSkipped(Exception):
+    """The server asked us not to fetch this feed before `until`."""
+
+    def __init__(self, url: str, until: datetime) -> None:
+        super().__init__(f"{url}: not due before {until:%Y-%m-%d %H:%M} UTC")
+        self.url = url
+        self.until = until
+
+
+def make_client(settings: Settings) -> httpx.Client:
+    """An HTTP client with Fouille's timeouts and User-Agent; redirects are ours to follow."""
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout,
+        read=settings.read_timeout,
+        write=settings.read_timeout,
+        pool=settings.connect_timeout,
+    )
+    return httpx.Client(
+        timeout=timeout,
+        follow_redirects=False,
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept": ACCEPT,
+            # Only what we can decode ourselves, under the size cap.
+            "Accept-Encoding": "gzip, deflate",
+        },
+    )
+
+
+def fetch(
+    client: httpx.Client,
+    url: str,
+    state: FeedState | None = None,
+    *,
+    max_bytes: int = 20 * 1024 * 1024,
+    force: bool = False,
+    conditional: bool = True,
+    now: datetime | None = None,
+) -> FetchResult:
+    """Fetch a feed politely.
+
+    Args:
+        client: from `make_client`.
+        url: the configured URL (the remembered permanent redirect target is used instead).
+        state: this feed's state, read and updated in place; None for a one-off fetch.
+        max_bytes: the size cap, compressed and decompressed.
+        force: ignore Cache-Control/Expires/Retry-After delays, and send no conditional headers.
+        conditional: send the stored ETag/Last-Modified (False to always get the body).
+        now: the current time (tests).
+
+    Returns:
+        The body, or a 304 result.
+
+    Raises:
+        FeedSkipped: the server asked us to come back later (and not `force`).
+        FeedError: anything else that prevents getting the body, in one line.
+    """
+    now = now or datetime.now(UTC)
+    state = state if state is not None else FeedState()
+    until = state.wait_until()
+    if until is not None and until > now and not force:
+        raise FeedSkipped(url, until)
+
+    headers: dict[str, str] = {}
+    if conditional and not force:
+        if state.etag:
+            headers["If-None-Match"] = state.etag
+        if state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+
+    current = state.permanent_url or url
+    seen = {current}
+    all_permanent = True
+    for _ in range(MAX_REDIRECTS + 1):
+        with _stream(client, current, headers) as response:
+            if response.is_redirect:
+                target = response.headers.get("location", "").strip()
+                if not target:
+                    raise FeedError(url, f"HTTP {response.status_code} redirect without Location")
+                target = urljoin(current, target)
+                if urlsplit(target).scheme not in ("http", "https"):
+                    raise FeedError(url, f"redirect to a non-HTTP URL: {target}")
+                if target in seen:
+                    raise FeedError(url, f"redirect loop at {target}")
+                seen.add(target)
+                all_permanent = all_permanent and response.status_code in (301, 308)
+                current = target
+                continue
+            state.last_status = response.status_code
+            state.last_fetched = now.isoformat()
+            if all_permanent and current != (state.permanent_url or url):
+                logger.info("%s moved permanently to %s", url, current)
+                state.permanent_url = current
+            return _finish(url, current, response, state, max_bytes=max_bytes, now=now)
+    raise FeedError(url, f"more than {MAX_REDIRECTS} redirects")
+
+
+@contextlib.contextmanager
+def _stream(client: httpx.Client, url: str, headers: dict[str, str]) -> Iterator[httpx.Response]:
+    try:
+        with client.stream("GET", url, headers=headers) as response:
+            yield response
+    except httpx.ConnectTimeout as exc:
+        raise FeedError(url, f"connection timed out ({_host(url)})") from exc
+    except httpx.TimeoutException as exc:
+        raise FeedError(url, "timed out waiting for the server") from exc
+    except httpx.ConnectError as exc:
+        raise FeedError(url, f"cannot connect to {_host(url)}: {_short(exc)}") from exc
+    except httpx.InvalidURL as exc:
+        raise FeedError(url, f"invalid URL: {_short(exc)}") from exc
+    except httpx.UnsupportedProtocol as exc:
+        raise FeedError(url, f"unsupported URL scheme: {_short(exc)}") from exc
+    except httpx.HTTPError as exc:
+        raise FeedError(url, f"HTTP error: {_short(exc)}") from exc
+
+
+def _finish(
+    url: str,
+    final_url: str,
+    response: httpx.Response,
+    state: FeedState,
+    *,
+    max_bytes: int,
+    now: datetime,
+) -> FetchResult:
+    status = response.status_code
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    if status in (429, 503):
+        delay = retry_after(headers.get("retry-after", ""), now=now)
+        if delay is not None:
+            state.not_before = (now + delay).isoformat()
+            raise FeedError(
+                url, f"HTTP {status} {response.reason_phrase}: retry after {_when(now + delay)}"
+            )
+        raise FeedError(url, f"HTTP {status} {response.reason_phrase}")
+    if status == 304:
+        state.not_before = _fresh_until(headers, now)
+        return FetchResult(final_url, status, None, headers)
+    if status != 200:
+        reason = response.reason_phrase or "error"
+        raise FeedError(url, f"HTTP {status} {reason}")
+
+    content = read_body(response, max_bytes=max_bytes, url=url)
+    state.etag = headers.get("etag", "")
+    state.last_modified = headers.get("last-modified", "")
+    state.not_before = _fresh_until(headers, now)
+    return FetchResult(final_url, status, content, headers)
+
+
+def read_body(response: httpx.Response, *, max_bytes: int, url: str) -> bytes:
+    """Stream the body, decoding gzip/deflate ourselves, stopping at `max_bytes` either way.
+
+    Raises:
+        FeedError: too big, or an encoding we cannot (or fail to) decode.
+    """
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FeedError(url, f"feed too large: {int(declared)} bytes (limit {max_bytes})")
+    decoder = _Decoder(response.headers.get("content-encoding", ""), url)
+    raw_total = 0
+    out = bytearray()
+    try:
+        for chunk in response.iter_raw(_CHUNK):
+            raw_total += len(chunk)
+            if raw_total > max_bytes:
+                raise FeedError(url, f"feed too large: over {max_bytes} bytes (limit)")
+            out += decoder.decode(chunk, max_bytes - len(out) + 1)
+            if len(out) > max_bytes:
+                raise FeedError(url, f"feed too large: over {max_bytes} bytes once decompressed")
+        out += decoder.flush(max_bytes - len(out) + 1)
+    except httpx.TimeoutException as exc:
+        raise FeedError(url, "timed out reading the response") from exc
+    except httpx.HTTPError as exc:
+        raise FeedError(url, f"HTTP error while reading: {_short(exc)}") from exc
+    if len(out) > max_bytes:
+        raise FeedError(url, f"feed too large: over {max_bytes} bytes once decompressed")
+    return bytes(out)
+
+
+class _Decoder:
+    """Incremental Content-Encoding decoder with a per-call output cap."""
+
+    def __init__(self, encoding: str, url: str) -> None:
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise FeedError(url, f"unsupported Content-Encoding: {encoding}")
+        self.url = url
+        self.coding = codings[0] if codings else ""
+        self._z: Any = None
+        if self.coding in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.coding == "deflate":
+            self._z = zlib.decompressobj(zlib.MAX_WBITS)
+        self._first = True
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        if self._z is None:
+            return data
+        try:
+            out = self._z.decompress(data, max(limit, 1))
+        except zlib.error as exc:
+            if self.coding == "deflate" and self._first:
+                # Some servers send raw deflate (no zlib header) under "deflate".
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._first = False
+                return self.decode(data, limit)
+            raise FeedError(self.url, f"cannot decompress the {self.coding} body: {exc}") from exc
+        self._first = False
+        # With input left over (`unconsumed_tail`), `out` is `limit` bytes long: one more
+        # than the caller allows, so it stops; the rest is never decompressed.
+        return out
+
+    def flush(self, limit: int) -> bytes:
+        if self._z is None:
+            return b""
+        try:
+            return self._z.flush(max(limit, 1))
+        except zlib.error as exc:
+            raise FeedError(self.url, f"cannot decompress the {self.coding} body: {exc}") from exc
+
+
+def retry_after(value: str, *, now: datetime) -> timedelta | None:
+    """The delay a `Retry-After` header asks for (seconds or an HTTP date), capped at a day."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        delay = timedelta(seconds=int(value))
+    else:
+        when = _http_date(value)
+        if when is None:
+            return None
+        delay = when - now
+    return max(timedelta(0), min(delay, MAX_DELAY))
+
+
+def _fresh_until(headers: Mapping[str, str], now: datetime) -> str:
+    """When the response stops being fresh, per Cache-Control max-age or Expires ("" if now)."""
+    cache_control = headers.get("cache-control", "").lower()
+    if "no-cache" in cache_control or "no-store" in cache_control:
+        return ""
+    delay: timedelta | None = None
+    match = re.search(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", cache_control)
+    if match:
+        delay = timedelta(seconds=int(match.group(1)))
+        age = headers.get("age", "").strip()
+        if age.isdigit():
+            delay -= timedelta(seconds=int(age))
+    elif headers.get("expires"):
+        expires = _http_date(headers["expires"])
+        if expires is not None:
+            delay = expires - now
+    if delay is None or delay <= timedelta(0):
+        return ""
+    return (now + min(delay, MAX_DELAY)).isoformat()
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
