@@ -1,0 +1,115 @@
+"""The HTML pages: the home page with the search box, and the results page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from search import Engine, SearchPage, Settings
+
+from .params import SORTS, SearchParams
+
+bp = Blueprint("views", __name__)
+
+# (label, relative `since` the engine understands, label of the active filter)
+DATE_PRESETS = (
+    ("24 h", "24h", "dernières 24 h"),
+    ("7 jours", "7d", "7 derniers jours"),
+    ("30 jours", "30d", "30 derniers jours"),
+    ("1 an", "1y", "12 derniers mois"),
+)
+
+SYNTAX_EXAMPLES = (
+    ("cnil amende", "les deux mots, accents, pluriels et élisions compris"),
+    ('"données personnelles"', "l’expression exacte"),
+    ("fibre OU 5G", "l’un ou l’autre"),
+    ("linux SAUF windows", "le premier mot sans le second (ou : linux -windows)"),
+    ("titre:windows", "le mot dans le titre (aussi : auteur:, tag:, flux:)"),
+    ("numéri*", "les mots qui commencent ainsi"),
+)
+
+
+def engine() -> Engine:
+    """The app's engine; raises `IndexMissing` (a 503) while there is no index."""
+    return current_app.extensions["fouille"].get()
+
+
+def settings() -> Settings:
+    """The app's Fouille settings."""
+    return current_app.extensions["fouille"].settings
+
+
+def search_url(params: SearchParams, endpoint: str = "views.search", **kw: Any) -> str:
+    """The URL of `params` on a search endpoint (HTML page, API or Atom)."""
+    return url_for(endpoint, **params.url_args(), **kw)
+
+
+def date_presets(params: SearchParams) -> list[dict[str, Any]]:
+    """The 24 h / 7 jours / 30 jours / 1 an links (relative, so a bookmark stays current)."""
+    out = []
+    for label, since, _ in DATE_PRESETS:
+        active = params.since == since and not params.until
+        target = params.with_(since="", until="") if active else params.with_(since=since, until="")
+        out.append({"label": label, "url": search_url(target), "active": active})
+    return out
+
+
+def date_filter_label(params: SearchParams) -> str:
+    """The active date filter in words: `7 derniers jours`, `depuis 2024-03-01 jusqu’au …`."""
+    for _, since, label in DATE_PRESETS:
+        if params.since == since and not params.until:
+            return label
+    parts = []
+    if params.since:
+        parts.append(f"depuis {params.since}")
+    if params.until:
+        parts.append(f"jusqu’à {params.until}")
+    return " ".join(parts)
+
+
+@bp.app_context_processor
+def template_helpers() -> dict[str, Any]:
+    """Helpers every template may call."""
+    return {"search_url": search_url, "sorts": SORTS, "date_filter_label": date_filter_label}
+
+
+@bp.get("/")
+def home() -> str:
+    """The search box, what the archive holds, and a few query examples."""
+    stats = engine().stats()
+    return render_template(
+        "home.html", stats=stats, examples=SYNTAX_EXAMPLES, params=SearchParams()
+    )
+
+
+@bp.get("/search")
+def search() -> str | Response:
+    """The results page; every state of it (filters, sort, page) is in the URL."""
+    params = SearchParams.from_args(request.args, settings())
+    if not params.q and not params.has_filters:
+        return redirect(url_for(".home"))
+    page: SearchPage = engine().search(params.q, **params.engine_kwargs())
+    return render_template(
+        "search.html",
+        params=params,
+        page=page,
+        presets=date_presets(params),
+        examples=SYNTAX_EXAMPLES[:4],
+        pagination=pagination(page),
+    )
+
+
+def pagination(page: SearchPage, *, around: int = 2) -> list[int | None]:
+    """Page numbers to link, with None for a gap: `[1, None, 4, 5, 6, 7, 8, None, 20]`."""
+    if page.pages <= 1:
+        return []
+    wanted = {1, page.pages, *range(page.page - around, page.page + around + 1)}
+    numbers = sorted(n for n in wanted if 1 <= n <= page.pages)
+    out: list[int | None] = []
+    for n in numbers:
+        if out and out[-1] is not None and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
