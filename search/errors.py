@@ -15,7 +15,9 @@ class IndexNotFoundError(FouilleError):
     """There is no index at the configured place yet."""
 
     def __init__(self, index_dir: object) -> None:
-        super().__init__(f"no index in {index_dir}: run `fouille reindex` (or `fouille reindex --sample`) first")
+        super().__init__(
+            f"no index in {index_dir}: run `fouille reindex` (or `fouille reindex --sample`) first"
+        )
         self.index_dir = index_dir
 
 

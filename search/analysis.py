@@ -1,0 +1,203 @@
+"""The French analysis chain, identical at index and query time.
+
+Two flavours of one tokenizer:
+- `stem=True` (the recall fields): elisions stripped, stop words dropped, Snowball French
+  stems (PyStemmer, C), then accents, ligatures and case folded.
+- `stem=False` (the exact fields): elisions stripped and folded, but every word kept as
+  written; it serves "exact phrases" and the spelling dictionary.
+
+Stems are folded *after* stemming because Snowball French expects accents. Compounds
+(`Wi-Fi`, `peut-être`) give their parts and the joined word, so `wifi` finds `Wi-Fi`.
+
+The tokenizer is pickled into the index schema: keep `FrenchTokenizer` importable here, and
+run `fouille reindex --rebuild` after changing anything that alters the terms it emits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import Stemmer
+from unidecode import unidecode
+from whoosh.analysis import Token, Tokenizer
+
+# Words with an apostrophe or hyphen inside stay one run; `C++` and `C#` keep their sign.
+RUN_RE = re.compile(r"[^\W_]+(?:['’ʼ‘`´\-‐‑][^\W_]+)*(?:\+\+|#(?!\w))?")
+APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'", "´": "'", "‐": "-", "‑": "-"})
+
+ELISIONS = frozenset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu quelqu presqu entr".split())
+
+# Function words only: `été` (summer) and `est` (east) are content words and stay.
+STOP_WORDS = frozenset(
+    """
+    a à au aux avec ce ces cet cette ça d dans de des du elle elles en et eux il ils
+    je la le les leur leurs lui ma mais me mes moi mon ne ni nos notre nous on ou où
+    par pas pour qu que qui sa se ses si son sur ta te tes toi ton tu un une vos votre
+    vous y l j m n s t c sous chez ont sont dont
+    """.split()
+)
+
+MAX_TOKEN_LENGTH = 64
+
+_stemmer = Stemmer.Stemmer("french")
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """Lower-case, strip accents and expand ligatures: `Œuvre` → `oeuvre`, `ÉCOLE` → `ecole`."""
+    if text.isascii():
+        return text.lower()
+    folded = unidecode(text).lower()
+    return "".join(ch for ch in folded if ch.isalnum() or ch in "+#")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball French stem of a lower-case word, then folded; numbers and codes kept whole."""
+    if word.isalpha():
+        return fold(_stemmer.stemWord(word))
+    return fold(word)
+
+
+def _stems(word: str) -> tuple[str, ...]:
+    """The stem of the word as written and, when it differs, of its unaccented spelling.
+
+    Snowball stems `sécurité` to `secur` but `securite` to `securit`: emitting both, at index
+    and query time, lets a query typed without accents meet the accented text and back.
+    """
+    first = stem(word)
+    if word.isascii():
+        return (first,)
+    second = stem(fold(word))
+    return (first,) if second == first else (first, second)
+
+
+def normalize(text: str) -> str:
+    """NFC, so that combining accents become single characters the tokenizer sees as letters."""
+    return unicodedata.normalize("NFC", text) if not text.isascii() else text
+
+
+@lru_cache(maxsize=300_000)
+def _analyze_run(run: str, stemming: bool) -> tuple[tuple[int, str, int, int], ...]:
+    """Terms of one word run: (position offset, term, start, end) relative to the run."""
+    lowered = run.lower().translate(APOSTROPHES)
+    start = 0
+    pieces = lowered.split("'")
+    # Strip elided articles: l'école, qu'il, jusqu'aujourd'hui (aujourd'hui itself stays whole).
+    while len(pieces) > 1 and pieces[0] in ELISIONS:
+        start += len(pieces[0]) + 1
+        pieces = pieces[1:]
+    rest = "".join(pieces)  # aujourd'hui → aujourdhui, whichever apostrophe was typed
+    offset = start
+    parts = []
+    for part in lowered[start:].split("-"):
+        parts.append((part.replace("'", ""), offset, offset + len(part)))
+        offset += len(part) + 1
+    out: list[tuple[int, str, int, int]] = []
+    for pos, (word, s, e) in enumerate(parts):
+        if not word or len(word) > MAX_TOKEN_LENGTH:
+            continue
+        if stemming:
+            if word in STOP_WORDS:
+                continue
+            out.extend((pos, term, s, e) for term in _stems(word))
+        else:
+            out.append((pos, fold(word), s, e))
+    if len(parts) > 1:
+        joined = rest.replace("-", "")
+        if joined and len(joined) <= MAX_TOKEN_LENGTH:
+            for term in _stems(joined) if stemming else (fold(joined),):
+                out.append((len(parts) - 1, term, start, len(run)))
+    return tuple((p, t, s, e) for p, t, s, e in out if t)
+
+
+def compound_terms(run: str) -> tuple[list[str], list[list[str]]]:
+    """Stemmed terms of one word run as (terms of the whole run, alternatives per part).
+
+    A plain word has no parts; `Wi-Fi` gives (["wif"], [["wi"], ["fi"]]).
+    """
+    items = _analyze_run(run, True)
+    if not items:
+        return [], []
+    whole = (min(s for _, _, s, _ in items), len(run))
+    joined = [t for _, t, s, e in items if (s, e) == whole]
+    by_pos: dict[int, list[str]] = {}
+    for pos, term, s, e in items:
+        if (s, e) != whole:
+            by_pos.setdefault(pos, []).append(term)
+    if not by_pos and joined:
+        return joined, []
+    return joined, list(by_pos.values())
+
+
+def analyze(text: str, *, stemming: bool = True) -> Iterator[tuple[int, str, int, int]]:
+    """Yield (position, term, startchar, endchar) for `text`; offsets index `normalize(text)`."""
+    pos = 0
+    for match in RUN_RE.finditer(normalize(text)):
+        run = match.group()
+        base = match.start()
+        terms = _analyze_run(run, stemming)
+        width = 1
+        for offset, term, s, e in terms:
+            yield pos + offset, term, base + s, base + e
+            width = max(width, offset + 1)
+        pos += width if terms else 1
+
+
+def terms(text: str, *, stemming: bool = True) -> list[str]:
+    """The terms of `text`, in order (handy in tests and query building)."""
+    return [term for _, term, _, _ in analyze(text, stemming=stemming)]
+
+
+class FrenchTokenizer(Tokenizer):
+    """A Whoosh tokenizer running the whole French chain (see the module docstring)."""
+
+    def __init__(self, stemming: bool = True) -> None:
+        self.stemming = stemming
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FrenchTokenizer) and other.stemming == self.stemming
+
+    def __hash__(self) -> int:
+        return hash((FrenchTokenizer, self.stemming))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, term, s, e in analyze(value, stemming=self.stemming):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = term
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + s
+                token.endchar = start_char + e
+            yield token
+
+
+def stem_analyzer() -> FrenchTokenizer:
+    """The analyzer of the recall fields (stemmed, stop words dropped, folded)."""
+    return FrenchTokenizer(stemming=True)
+
+
+def exact_analyzer() -> FrenchTokenizer:
+    """The analyzer of the exact fields (folded words as written)."""
+    return FrenchTokenizer(stemming=False)
