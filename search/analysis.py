@@ -55,6 +55,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum() or ch in "+#")
 
 
+def snowball_stem(word: str) -> str:
+    """The Snowball French stem as the algorithm defines it (accents kept, nothing folded)."""
+    return _stemmer.stemWord(word)
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Snowball French stem of a lower-case word, then folded; numbers and codes kept whole."""
