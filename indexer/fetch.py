@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 STATE_FILE_NAME = "feeds-state.json"
 MAX_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 #: A server asking us to wait longer than this is only obeyed up to this long.
 MAX_DELAY = timedelta(days=1)
 ACCEPT = (
@@ -215,7 +216,7 @@ def fetch(
     all_permanent = True
     for _ in range(MAX_REDIRECTS + 1):
         with _stream(client, current, headers) as response:
-            if response.is_redirect:
+            if response.status_code in REDIRECT_STATUSES:
                 target = response.headers.get("location", "").strip()
                 if not target:
                     raise FeedError(url, f"HTTP {response.status_code} redirect without Location")

@@ -50,6 +50,10 @@ CELL_TAGS = frozenset({"td", "th"})
 _PARA = "\n\n"
 _HSPACE = re.compile(r"[^\S\n]+")  # any Unicode whitespace except newline (incl. NBSP, U+202F)
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff\ufffe]")
+_INVISIBLE_BLOCKS = re.compile(
+    r"<(script|style|noscript|template|iframe)\b.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)",
+    re.IGNORECASE | re.DOTALL,
+)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _TAG = re.compile(
@@ -117,14 +121,22 @@ def _html_to_text_once(html: str) -> str:
     if not html.strip():
         return ""
     parser = lxml.html.HTMLParser(
-        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True
+        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
     )
     try:
         root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError):
-        return normalize_whitespace(unescape_entities(re.sub(r"<[^>]*>", " ", html)))
+        return _strip_tags(html)
     _drop_furniture(root)
-    return normalize_whitespace(_render(root))
+    text = normalize_whitespace(_render(root))
+    # libxml2 gives up below a few thousand nested elements and returns an empty tree.
+    return text or _strip_tags(html)
+
+
+def _strip_tags(html: str) -> str:
+    """Last resort for HTML that lxml cannot build a tree from."""
+    html = _INVISIBLE_BLOCKS.sub(" ", html)
+    return normalize_whitespace(unescape_entities(re.sub(r"<[^>]*>", " ", html)))
 
 
 def _drop_furniture(root: lxml.html.HtmlElement) -> None:
