@@ -141,7 +141,7 @@ def parse_feed(
 
 
 def entry_to_article(
-    entry: Mapping[str, Any],
+    entry: dict[str, Any],
     *,
     feed_url: str,
     feed_title: str = "",
@@ -166,9 +166,10 @@ def entry_to_article(
     if not (title or body or link):
         return None
 
-    published = _date(entry.get("published_parsed")) or _date(entry.get("created_parsed"))
-    updated = _date(entry.get("updated_parsed"))
-    raw_date = str(entry.get("published") or entry.get("updated") or "")
+    # dict.get: feedparser's own get() maps a missing `updated` to `published` (and warns).
+    published = _date(dict.get(entry, "published_parsed")) or _date(entry.get("created_parsed"))
+    updated = _date(dict.get(entry, "updated_parsed"))
+    raw_date = str(dict.get(entry, "published") or dict.get(entry, "updated") or "")
     article_id = str(entry.get("id", "") or "").strip() or link
     if not article_id:
         digest = hashlib.sha256(f"{feed_url}\x1f{title}\x1f{raw_date}".encode()).hexdigest()
@@ -206,7 +207,9 @@ def _detail_text(value: Any, detail: Mapping[str, Any] | None) -> str:
     if not text:
         return ""
     kind = str((detail or {}).get("type", "") or "")
-    if "html" in kind or "xml" in kind or looks_like_html(text):
+    # feedparser labels RSS text holding markup text/html; text/plain is a promise (Atom
+    # type="text") that `<` is a character. Without a label, look.
+    if "html" in kind or "xml" in kind or (not kind and looks_like_html(text)):
         return html_to_text(text)
     return normalize_whitespace(unescape_entities(text))
 

@@ -1,0 +1,107 @@
+"""indexer.feeds: feed bytes → Articles. Cases live in tests/data/feeds (NAME.xml → NAME.expected.json)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from indexer.feeds import parse_feed
+from search import FeedError
+
+CASES = Path(__file__).parent / "data" / "feeds"
+URL = "https://blog.exemple.fr/atom.xml"
+NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
+
+
+def _value(article, key):
+    value = getattr(article, key)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in CASES.glob("*.xml")))
+def test_feed_cases(name):
+    data = (CASES / f"{name}.xml").read_bytes()
+    expected = json.loads((CASES / f"{name}.expected.json").read_text(encoding="utf-8"))
+    if "error" in expected:
+        with pytest.raises(FeedError) as info:
+            parse_feed(data, url=URL, tags=("test",), now=NOW)
+        assert info.value.reason == expected["error"]
+        assert info.value.url == URL
+        return
+
+    feed = parse_feed(data, url=URL, tags=("test",), now=NOW)
+    assert feed.title == expected["title"]
+    assert len(feed.warnings) == expected["warnings"], feed.warnings
+    for rel, href in expected.get("links", {}).items():
+        assert feed.links[rel] == href
+    assert len(feed.articles) == len(expected["articles"])
+    for article, want in zip(feed.articles, expected["articles"], strict=True):
+        assert article.published.tzinfo is not None
+        assert article.feed_url == URL
+        assert article.feed_title == expected["title"]
+        for key, value in want.items():
+            got = _value(article, key)
+            if value == "NOW":
+                assert got == NOW.isoformat(), key
+            elif isinstance(value, str) and value.endswith("*"):
+                assert got.startswith(value[:-1]), key
+            else:
+                assert got == value, key
+
+
+def test_configured_name_and_tags_win():
+    data = (CASES / "rss-latin1.xml").read_bytes()
+    feed = parse_feed(data, url=URL, name="Mon flux", tags=("latin", " ", "Été"))
+    assert feed.title == "Mon flux"
+    article = feed.articles[0]
+    assert article.feed_title == "Mon flux"
+    assert article.tags == ("latin", "Été")
+
+
+def test_undated_entry_keeps_its_first_seen_time():
+    data = (CASES / "rss-ids-and-dates.xml").read_bytes()
+    first = parse_feed(data, url=URL, now=NOW).articles[1]
+    seen = {first.id: first.published}
+    later = datetime(2026, 1, 1, tzinfo=UTC)
+    again = parse_feed(data, url=URL, now=later, first_seen=seen.get).articles[1]
+    assert again.id == first.id
+    assert again.published == NOW
+    assert again.content_hash == first.content_hash, "an undated entry must not look changed"
+
+
+def test_hash_ids_are_stable_and_distinct_per_feed():
+    data = (CASES / "rss-ids-and-dates.xml").read_bytes()
+    one = parse_feed(data, url=URL, now=NOW).articles[1].id
+    assert parse_feed(data, url=URL, now=NOW).articles[1].id == one
+    assert parse_feed(data, url="https://autre.fr/rss", now=NOW).articles[1].id != one
+
+
+def test_body_that_names_a_local_file_is_not_opened(tmp_path):
+    secret = tmp_path / "secret.xml"
+    secret.write_text(
+        '<rss version="2.0"><channel><title>Secret</title><item><title>Mot de passe</title>'
+        "</item></channel></rss>"
+    )
+    # feedparser, handed a string, opens it as a path; we only ever hand it a stream.
+    with pytest.raises(FeedError):
+        parse_feed(str(secret).encode(), url=URL)
+
+
+def test_http_content_type_helps_decoding():
+    body = "<rss version='2.0'><channel><title>Été</title><item><title>Noël</title>"
+    body += "<link>https://e.fr/1</link></item></channel></rss>"
+    feed = parse_feed(body.encode("cp1252"), url=URL, content_type="text/xml; charset=windows-1252")
+    assert feed.title == "Été"
+    assert feed.articles[0].title == "Noël"
+
+
+def test_html_served_as_html_is_reported_even_without_doctype():
+    with pytest.raises(FeedError, match="HTML page"):
+        parse_feed(b"<body><p>Bonjour</p></body>", url=URL, content_type="text/html")
