@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from werkzeug.urls import iri_to_uri
 
 from search import VERSION, Hit, SearchPage
 
@@ -127,7 +128,7 @@ def atom_feed(page: SearchPage, params: SearchParams) -> str:
         if part
     )
     _text(feed, "title", f"Fouille : {described}" if described else "Fouille : derniers articles")
-    feed_url = request.url
+    feed_url = iri_to_uri(request.url)
     _text(feed, "id", feed_url)
     _text(feed, "updated", _iso(_newest(page.hits)))
     _link(feed, "self", feed_url, "application/atom+xml")

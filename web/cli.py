@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from search import Engine, FouilleError, IndexNotFoundError, Settings
+from search import Engine, FeedError, FouilleError, IndexNotFoundError, Settings
 from search.cli import fail, load_settings
 
 from . import create_app
@@ -78,11 +78,21 @@ def demo(host: str | None, port: int | None, index_dir: Path | None, config: str
 
 
 def index_sample(settings: Settings) -> int:
-    """Index the sample feed bundled with the indexer; returns the number of articles."""
-    from indexer import build  # the indexer owns the sample feed and how it is read
+    """Index the sample feed bundled with the indexer; returns the number of articles read.
 
-    report = build.reindex(settings, sample=True)
-    return int(getattr(report, "added", 0) + getattr(report, "updated", 0))
+    Raises:
+        FouilleError: the index is locked, or the sample feed could not be read.
+    """
+    # The indexer owns the sample feed and how it is read: the same path as
+    # `fouille reindex --sample`.
+    from indexer import build
+    from indexer.sources import resolve_sources
+
+    report = build.reindex(settings, resolve_sources(settings, sample=True))
+    if report.failed:
+        raise FeedError(report.failed[0].url, report.failed[0].reason)
+    totals = report.totals()
+    return totals["new"] + totals["updated"] + totals["unchanged"]
 
 
 def run_server(settings: Settings) -> None:
