@@ -42,7 +42,7 @@ from .query import (
     tag_key,
 )
 from .results import Facets, Hit, IndexStats, SearchPage
-from .schema import EXACT_FIELDS, SPELLING_FIELD, build_schema
+from .schema import EXACT_FIELDS, SPELLING_FIELDS, build_schema
 from .snippets import compile_forms, highlight, make_snippet, surface_forms
 
 log = logging.getLogger(__name__)
@@ -594,14 +594,19 @@ class Engine:
         folded = fold(word)
         if not folded.isalpha() or len(folded) < 3:
             return word
-        freq = reader.doc_frequency(SPELLING_FIELD, folded)
+
+        def frequency(term: str) -> int:
+            return sum(reader.doc_frequency(f, term) for f in SPELLING_FIELDS)
+
+        freq = frequency(folded)
         best, best_freq = folded, freq
         if freq < 2:
             for maxdist in (1, 2) if len(folded) >= 5 else (1,):
-                for candidate in reader.terms_within(SPELLING_FIELD, folded, maxdist, prefix=1):
-                    cand_freq = reader.doc_frequency(SPELLING_FIELD, candidate)
-                    if cand_freq > best_freq:
-                        best, best_freq = candidate, cand_freq
+                for fieldname in SPELLING_FIELDS:
+                    for candidate in reader.terms_within(fieldname, folded, maxdist, prefix=1):
+                        cand_freq = frequency(candidate)
+                        if cand_freq > best_freq:
+                            best, best_freq = candidate, cand_freq
                 if best != folded:
                     break
         if best_freq == 0:
@@ -616,9 +621,17 @@ class Engine:
         reader = view.searcher.reader()
         pattern = compile_forms(frozenset({folded}))
         seen: Counter[str] = Counter()
-        for n, docnum in enumerate(reader.postings(SPELLING_FIELD, folded).all_ids()):
-            if n >= 5:
-                break
+        docnums: set[int] = set()
+        for fieldname in SPELLING_FIELDS:
+            for n, docnum in enumerate(
+                reader.postings(fieldname, folded).all_ids()
+                if reader.doc_frequency(fieldname, folded)
+                else ()
+            ):
+                if n >= 5:
+                    break
+                docnums.add(docnum)
+        for docnum in sorted(docnums)[:8]:
             stored = view.searcher.stored_fields(docnum)
             for value in (
                 stored.get("title") or "",

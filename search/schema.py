@@ -12,7 +12,7 @@ TAGS_BOOST = 1.5
 # Text fields searched for plain words (stemmed) and for phrases and prefixes (exact).
 STEM_FIELDS = {"title": TITLE_BOOST, "body": 1.0, "tags_text": TAGS_BOOST}
 EXACT_FIELDS = {"title_exact": TITLE_BOOST, "body_exact": 1.0}
-SPELLING_FIELD = "body_exact"
+SPELLING_FIELDS = ("title_exact", "body_exact")
 
 
 def build_schema() -> Schema:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import UTC, datetime
+
+import pytest
 
 from search import Article, Engine, Settings
 from search.analysis import STOP_WORDS, fold, snowball_stem, terms
-
 
 MEETS = [
     # accents and case

@@ -1,0 +1,335 @@
+"""The search engine through its facade, on a real index on disk."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from search import Article, Engine, IndexNotFoundError, InvalidFilterError, Settings
+from tests.articles import ARTICLES, when
+
+
+@pytest.fixture
+def full(engine: Engine) -> Engine:
+    with engine.writer() as writer:
+        for article in ARTICLES:
+            writer.upsert(article)
+    return engine
+
+
+def ids(page) -> list[str]:
+    return [hit.id for hit in page.hits]
+
+
+# --- the query language --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("vie privee", {"rgpd-cnil", "elections-vote", "conseil-etat"}),
+        ("élection", {"elections-vote"}),
+        ("hopital", {"hopitaux"}),
+        ("reseaux", {"reseau-5g", "fresh-5g"}),
+        ("wifi", {"reseau-5g"}),
+        ("oeuvre", {"windows-11"}),
+        ("c++ arm64", {"windows-11"}),
+        ("evenement", {"hopitaux"}),
+        ('"Conseil d’État"', {"rgpd-cnil", "conseil-etat"}),
+        ('"conseil d\'etat"', {"rgpd-cnil", "conseil-etat"}),
+        ('"ministère de la Santé"', {"hopitaux"}),
+        ("5G -campagnes", {"reseau-5g"}),
+        ("5G SAUF campagnes", {"reseau-5g"}),
+        ("hôpitaux OR passeports", {"hopitaux", "conseil-etat"}),
+        ("hôpitaux OU passeports", {"hopitaux", "conseil-etat"}),
+        ("(hôpitaux OU passeports) ET rançongiciel", {"hopitaux"}),
+        ("titre:windows", {"windows-11"}),
+        ("titre:état", {"conseil-etat", "conseil-separe"}),
+        ("auteur:Petit", {"hopitaux", "conseil-etat"}),
+        ('author:"inès petit"', {"hopitaux", "conseil-etat"}),
+        ("tag:RGPD", {"rgpd-cnil"}),
+        ('tag:"vie privee"', {"rgpd-cnil", "elections-vote", "conseil-etat"}),
+        ("feed:autre", {"windows-11"}),
+        ("cyber*", {"hopitaux"}),
+        ("biométri*", {"conseil-etat"}),
+    ],
+)
+def test_query_language(full: Engine, query: str, expected: set[str]) -> None:
+    assert set(ids(full.search(query, page_size=20))) == expected
+
+
+def test_words_are_anded(full: Engine) -> None:
+    assert ids(full.search("5G campagnes")) == ["fresh-5g"]
+
+
+def test_a_phrase_does_not_match_scattered_words(full: Engine) -> None:
+    found = ids(full.search('"conseil d’état"'))
+    assert "conseil-separe" not in found
+    assert "conseil-separe" in ids(full.search("conseil état"))
+
+
+def test_title_matches_rank_first(full: Engine) -> None:
+    assert ids(full.search("passeports"))[0] == "conseil-etat"
+    assert ids(full.search("données"))[0] == "rgpd-cnil"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        " ",
+        "(((",
+        ")))",
+        '"',
+        '"unbalanced',
+        "OR",
+        "AND OR SAUF",
+        "-",
+        "- -x",
+        "*",
+        "a*",
+        "titre:",
+        "tag:",
+        "x" * 10_000,
+        "\x00\x01\x1b[31m",
+        "🙂",
+        "日本語",
+        "'; DROP TABLE",
+        "((a OR b) AND (c",
+        "title:(windows OR linux)",
+        "-(5G)",
+        "NOT NOT NOT",
+        "\ud800",
+    ],
+)
+def test_any_query_text_answers(full: Engine, query: str) -> None:
+    page = full.search(query)
+    assert page.total >= 0
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.text(max_size=200))
+def test_fuzzed_query_text_never_raises(full_module: Engine, text: str) -> None:
+    page = full_module.search(text)
+    assert page.total == 0 or page.hits
+
+
+@pytest.fixture(scope="module")
+def full_module(tmp_path_factory: pytest.TempPathFactory):
+    settings = Settings(index_dir=tmp_path_factory.mktemp("fuzz") / "index")
+    with Engine.open(settings, create=True) as engine:
+        with engine.writer() as writer:
+            for article in ARTICLES:
+                writer.upsert(article)
+        yield engine
+
+
+def test_empty_query_lists_newest_first(full: Engine) -> None:
+    page = full.search("", page_size=3)
+    assert page.total == len(ARTICLES)
+    assert ids(page)[0] == "fresh-5g"
+
+
+# --- filters, sorts, pages -----------------------------------------------------------------
+
+
+def test_tags_filter_requires_all_tags(full: Engine) -> None:
+    assert set(ids(full.search("", tags=["Vie privée"]))) == {
+        "rgpd-cnil",
+        "elections-vote",
+        "conseil-etat",
+    }
+    assert ids(full.search("", tags=["vie privee", "rgpd"])) == ["rgpd-cnil"]
+
+
+def test_dates_are_inclusive(full: Engine) -> None:
+    assert ids(full.search("", since="2024-03-15", until="2024-03-15")) == ["rgpd-cnil"]
+    assert set(ids(full.search("", since="2024-03", until="2024-03"))) == {
+        "rgpd-cnil",
+        "elections-vote",
+    }
+    assert set(ids(full.search("", until="2021"))) == {"hopitaux", "conseil-separe"}
+    assert ids(full.search("", since="7d")) == ["fresh-5g"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"since": "2024-13-45"},
+        {"until": "hier"},
+        {"since": "2024-05", "until": "2024-01"},
+        {"sort": "popularity"},
+        {"page": 0},
+        {"page": -1},
+        {"page_size": 10_000},
+        {"page_size": 0},
+    ],
+)
+def test_bad_filters_are_clear_errors(full: Engine, kwargs: dict) -> None:
+    with pytest.raises(InvalidFilterError) as info:
+        full.search("5G", **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_author_and_feed_filters(full: Engine) -> None:
+    assert set(ids(full.search("", author="Camille Martin"))) == {"rgpd-cnil", "reseau-5g"}
+    assert ids(full.search("", feed="https://autre.example/atom.xml")) == ["windows-11"]
+
+
+def test_sort_by_date_and_freshness(full: Engine) -> None:
+    assert ids(full.search("5G", sort="date")) == ["fresh-5g", "reseau-5g"]
+    relevance = full.search("5G", sort="relevance")
+    fresh = full.search("5G", sort="fresh")
+    assert ids(fresh)[0] == "fresh-5g"
+    assert fresh.hits[0].score > relevance.hits[ids(relevance).index("fresh-5g")].score
+
+
+def test_pages_cover_all_hits_once(full: Engine) -> None:
+    first = full.search("", page_size=3, page=1)
+    assert first.pages == 3
+    seen = [i for p in (1, 2, 3) for i in ids(full.search("", page_size=3, page=p))]
+    assert sorted(seen) == sorted(a.id for a in ARTICLES)
+    assert full.search("", page_size=3, page=9).hits == ()
+
+
+def test_facets_count_all_matches_not_just_the_page(full: Engine) -> None:
+    page = full.search("", tags=["Vie privée"], page_size=1)
+    tags = dict(page.facets.tags)
+    assert tags["Vie privée"] == 3
+    assert tags["RGPD"] == 1
+    assert dict(page.facets.months) == {"2023-11": 1, "2024-03": 2}
+
+
+# --- fallback and suggestions ----------------------------------------------------------------
+
+
+def test_falls_back_to_partial_matches_and_says_so(full: Engine) -> None:
+    page = full.search("passeports licornes")
+    assert page.fallback
+    assert ids(page) == ["conseil-etat"]
+    assert not full.search("passeports").fallback
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("evenemnt", "événement"), ("rancongiciel", "rançongiciel"), ("passeprots", "passeports")],
+)
+def test_did_you_mean(full: Engine, typed: str, suggested: str) -> None:
+    assert full.search(typed).suggestion == suggested
+
+
+def test_no_suggestion_when_hits_are_plenty(full: Engine) -> None:
+    assert full.search("vie privée").suggestion is None
+
+
+# --- snippets ------------------------------------------------------------------------------
+
+
+def test_snippet_marks_every_inflection_with_accents(full: Engine) -> None:
+    hit = full.search("election").hits[0]
+    assert "<mark>élections</mark>" in hit.snippet.html()
+    assert hit.title_snippet.html().count("<mark>") == 1
+    assert "<mark>élections</mark>" in hit.title_snippet.html()
+
+
+def test_snippet_marks_compounds_and_ligatures(full: Engine) -> None:
+    assert "<mark>Wi-Fi</mark>" in full.search("wifi").hits[0].snippet.html()
+    assert "<mark>œuvres</mark>" in full.search("oeuvre").hits[0].snippet.html()
+
+
+def test_snippets_are_short_and_escaped(engine: Engine) -> None:
+    body = (
+        "Intro. " + "Du texte sans rapport. " * 200 + "<script>alert(1)</script> la fibre optique."
+    )
+    with engine.writer() as writer:
+        writer.upsert(
+            Article(id="x", url="", title="<b>Titre</b>", body=body, published=when("2024-01-01"))
+        )
+    hit = engine.search("fibre").hits[0]
+    assert len(hit.snippet.text) < 450
+    assert "<mark>fibre</mark>" in hit.snippet.html()
+    assert "<script>" not in hit.snippet.html() and "&lt;script&gt;" in hit.snippet.html()
+    assert hit.title_snippet.html() == "&lt;b&gt;Titre&lt;/b&gt;"
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def test_upsert_adds_skips_and_replaces(engine: Engine) -> None:
+    article = ARTICLES[0]
+    with engine.writer() as writer:
+        assert writer.upsert(article) == "new"
+        assert writer.upsert(article) == "unchanged"
+    changed = replace(article, body="Nouveau texte sur la fibre.", content_hash="")
+    with engine.writer() as writer:
+        assert writer.upsert(article) == "unchanged"
+        assert writer.upsert(changed) == "updated"
+    assert engine.stats().articles == 1
+    assert ids(engine.search("fibre")) == [article.id]
+    assert engine.search("courtier amende").total == 0 or engine.search("amende").total == 0
+
+
+def test_a_failed_batch_keeps_what_was_committed(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), engine.writer(batch_size=2) as writer:
+        for article in ARTICLES[:3]:
+            writer.upsert(article)
+        raise RuntimeError("crash")
+    assert engine.stats().articles == 2
+
+
+def test_commits_are_visible_to_an_open_engine(full: Engine, settings: Settings) -> None:
+    assert full.search("fibre").total == 0
+    with Engine.open(settings) as other, other.writer() as writer:
+        writer.upsert(Article(id="new", url="", title="La fibre", published=when("2024-05-01")))
+    assert ids(full.search("fibre")) == ["new"]
+
+
+def test_rebuild_switches_generations_while_searching(full: Engine, settings: Settings) -> None:
+    before = full.stats().generation
+    errors: list[Exception] = []
+    stop = threading.Event()
+
+    def search_loop() -> None:
+        while not stop.is_set():
+            try:
+                assert full.search("5G").total == 2
+            except Exception as exc:
+                errors.append(exc)
+
+    thread = threading.Thread(target=search_loop)
+    thread.start()
+    with Engine.open(settings) as other:
+        assert other.rebuild() == len(ARTICLES)
+        assert other.rebuild() == len(ARTICLES)
+    stop.set()
+    thread.join()
+    assert errors == []
+    assert full.stats().generation == before + 2
+    assert full.search("5G").total == 2
+    gens = sorted(p.name for p in settings.index_dir.iterdir() if p.name.startswith("gen-"))
+    assert len(gens) == 2
+
+
+def test_get_more_like_stats_and_suggest(full: Engine) -> None:
+    article = full.get("rgpd-cnil")
+    assert article is not None and article.tags == ("RGPD", "Vie privée")
+    assert article.published == when("2024-03-15T09:30:00")
+    assert full.get("nope") is None
+    related = [hit.id for hit in full.more_like("reseau-5g")]
+    assert related and related[0] == "fresh-5g"
+    stats = full.stats()
+    assert (stats.articles, stats.feeds) == (len(ARTICLES), 2)
+    assert stats.oldest == when("2020-05-04T12:00:00")
+    assert "réseaux" in full.suggest("rés")
+    assert "Vie privée" in full.suggest("vie")
+    assert full.suggest("la cyb") == ["la cyberattaque"]
+
+
+def test_missing_index_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(IndexNotFoundError, match="fouille reindex"):
+        Engine.open(Settings(index_dir=tmp_path / "nothing"))
