@@ -1,0 +1,140 @@
+"""`fouille search` as a user runs it: the real console script on a real index."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from search import Engine, Settings
+from tests.articles import ARTICLES
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "index"
+    with Engine.open(Settings(index_dir=path), create=True) as engine, engine.writer() as writer:
+        for article in ARTICLES:
+            writer.upsert(article)
+    return path
+
+
+def fouille(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "search", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+
+
+def test_hits_print_numbered_with_french_dates(index_dir: Path) -> None:
+    done = fouille(
+        "search", "vie privée", "--tag", "RGPD", "--since", "2024-01-01", "--index", str(index_dir)
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("1. La CNIL sanctionne un courtier en données personnelles")
+    assert "15 mars 2024 · Camille Martin · Next · #RGPD, #Vie privée" in out
+    assert "https://next.example/rgpd-cnil" in out
+    assert "la vie privée des clients" in out
+    assert "\x1b[" not in out  # no styling when the output is not a terminal
+    assert "1 result · page 1/1" in out
+
+
+def test_highlights_are_bold_on_a_terminal(index_dir: Path) -> None:
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search", "search", "élection", "--index", str(index_dir)],
+        stdout=child,
+        stderr=child,
+        close_fds=True,
+    )
+    os.close(child)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert proc.wait(timeout=60) == 0
+    assert b"\x1b[1m\xc3\xa9lections\x1b[0m" in output
+
+
+def test_json_output_shape(index_dir: Path) -> None:
+    done = fouille("search", "5G", "--sort", "date", "--json", "--index", str(index_dir))
+    assert done.returncode == 0
+    data = json.loads(done.stdout)
+    assert {"query", "total", "page", "pages", "hits", "facets", "suggestion"} <= set(data)
+    assert data["total"] == 2
+    hit = data["hits"][1]
+    assert {
+        "id",
+        "url",
+        "title",
+        "author",
+        "published",
+        "updated",
+        "tags",
+        "feed",
+        "score",
+        "snippet",
+    } <= set(hit)
+    assert hit["id"] == "reseau-5g"
+    assert hit["published"] == "2023-07-20T08:00:00+00:00"
+    assert "<mark>5G</mark>" in hit["title_html"]
+    assert ["Télécoms", 2] in data["facets"]["tags"]
+    assert ["2023-07", 1] in data["facets"]["months"]
+
+
+def test_no_hits_exits_1_with_a_suggestion(index_dir: Path) -> None:
+    done = fouille("search", "evenemnt", "--index", str(index_dir))
+    assert done.returncode == 1
+    assert "0 results" in done.stdout
+    assert "Did you mean: événement" in done.stdout
+
+
+def test_index_from_the_environment(index_dir: Path, tmp_path: Path) -> None:
+    done = fouille("search", "hôpitaux", env={"FOUILLE_INDEX": str(index_dir)}, cwd=tmp_path)
+    assert done.returncode == 0
+    assert "Cyberattaque contre deux hôpitaux" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("search", "x", "--index", "/nonexistent/fouille"), "run `fouille reindex`"),
+        (("search", "x", "--since", "2024-13-45"), "invalid date"),
+        (("search", "x", "--page", "0"), "page must be"),
+        (("search", "x", "--limit", "100000"), "page size must be"),
+        (("search", "x", "--config", "/nonexistent.toml"), "config file"),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(
+    index_dir: Path, args: tuple[str, ...], message: str
+) -> None:
+    extra = () if "--index" in args else ("--index", str(index_dir))
+    done = fouille(*args, *extra)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "x" * 10_000, "((( OR", "-", "\x1b[31m"])
+def test_malformed_queries_still_answer(index_dir: Path, query: str) -> None:
+    done = fouille("search", query, "--index", str(index_dir))
+    assert done.returncode in (0, 1)
+    assert "Traceback" not in done.stderr
