@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -544,6 +545,7 @@ def test_templates_have_no_inline_scripts_or_styles() -> None:
 def test_demo_indexes_the_sample_then_serves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from search.cli import main
     from web import cli
 
     served: list[Settings] = []
@@ -553,8 +555,14 @@ def test_demo_indexes_the_sample_then_serves(
     result = CliRunner().invoke(cli.demo, ["--index", str(index), "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert "articles indexed" in result.output
-    assert result.output.count("fouille search") == 2
-    assert f"--index {index}" in result.output
+    examples = [
+        shlex.split(line)[1:] for line in result.output.splitlines() if "fouille search" in line
+    ]
+    assert len(examples) == 2
+    for example in examples:  # both printed commands find something in the sample
+        assert example[:3] == ["search", "--index", str(index)]
+        found = CliRunner().invoke(main, example)
+        assert found.exit_code == 0, (example, found.output)
     (settings,) = served
     assert settings.index_dir == index and settings.port == 8123
     engine = Engine.open(settings)

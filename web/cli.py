@@ -73,7 +73,7 @@ def demo(host: str | None, port: int | None, index_dir: Path | None, config: str
     )
     click.echo("Try it from the command line too:")
     click.echo(f'  fouille search{index_opt} "données personnelles"')
-    click.echo(f"  fouille search{index_opt} --tag sécurité --sort date fuite")
+    click.echo(f"  fouille search{index_opt} --tag sécurité --sort date windows")
     run_server(settings)
 
 
