@@ -277,7 +277,7 @@ class _Run:
     # -- one feed ---------------------------------------------------------------------------
 
     def feed(self, source: Source, *, backfill: bool, max_pages: int) -> FeedReport:
-        report = FeedReport(source.url, source.name)
+        report = FeedReport(source.url, source.label if source.label != source.url else "")
         started = time.monotonic()
         try:
             if source.is_local:

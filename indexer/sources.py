@@ -9,8 +9,9 @@ from pathlib import Path
 
 from search import ConfigError, FeedConfig, Settings
 
-#: Files taken from a directory given as a feed source.
-FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".feed", ".json"})
+#: Files taken from a directory given as a feed source. (No .json: feedparser 6.0 reads no
+#: JSON Feed, and directories of saved feeds often hold other JSON.)
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".feed"})
 SAMPLE_RESOURCE = "data/sample.xml"
 
 
@@ -22,6 +23,8 @@ class Source:
     name: str = ""
     tags: tuple[str, ...] = ()
     path: Path | None = None
+    #: A shorter way to show it (a file's path relative to the directory it was found in).
+    display: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -31,7 +34,7 @@ class Source:
     @property
     def label(self) -> str:
         """How the report names this feed."""
-        return self.name or self.url
+        return self.name or self.display or self.url
 
 
 def is_url(text: str) -> bool:
@@ -110,7 +113,7 @@ def _local_sources(path: Path) -> list[Source]:
         and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(path).parts)
     ]
-    return [Source(str(p.resolve()), path=p) for p in found]
+    return [Source(str(p.resolve()), path=p, display=str(p.relative_to(path))) for p in found]
 
 
 def _unique(sources: list[Source]) -> list[Source]:
