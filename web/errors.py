@@ -41,12 +41,17 @@ def render_error(code: int, message: str) -> Response:
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message}})
     else:
+        from .params import SearchParams
+
+        # Keep what the reader typed in the search box, so a bad filter is one edit away.
+        typed = request.args.get("q", "")[:200] if request.path.startswith("/search") else ""
         html = render_template(
             "error.html",
             code=code,
             title=TITLES.get(code, "Erreur"),
             message=message,
             no_index=code == 503,
+            params=SearchParams(q=typed),
         )
         response = Response(html, mimetype="text/html")
     response.status_code = code
