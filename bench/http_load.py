@@ -4,6 +4,7 @@ N client threads each with its own keep-alive `httpx.Client`, for a fixed durati
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -97,8 +98,13 @@ def run_load(
     seconds: float,
     path: str = "/search",
     pid: int | None = None,
+    max_rss_mb: float = 0,
 ) -> dict[str, Any]:
-    """Hammer `base + path?q=…` with `clients` threads for `seconds`; latencies in ms."""
+    """Hammer `base + path?q=…` with `clients` threads for `seconds`; latencies in ms.
+
+    With `pid` the server's RSS is sampled twice a second; past `max_rss_mb` (when given) the
+    server is stopped and the run reported as aborted, to protect a shared machine.
+    """
     urls = [f"{path}?{urlencode({'q': q})}" for q in queries]
     with httpx.Client(base_url=base, timeout=30) as warm:
         for url in urls[:20]:
@@ -108,6 +114,7 @@ def run_load(
     errors: list[str] = []
     next_index = [0]
     rss_samples: list[int] = []
+    aborted: list[str] = []
     stop_at = time.monotonic() + seconds
 
     def client() -> None:
@@ -130,8 +137,15 @@ def run_load(
             latencies.extend(mine)
 
     def sampler() -> None:
+        nonlocal stop_at
         while pid and time.monotonic() < stop_at:
-            rss_samples.append(proc_status(pid).get("VmRSS", 0))
+            rss = proc_status(pid).get("VmRSS", 0)
+            rss_samples.append(rss)
+            if max_rss_mb and rss > max_rss_mb * 1024:
+                aborted.append(f"server RSS {rss / 1024:,.0f} MB over the {max_rss_mb:,.0f} MB cap")
+                stop_at = time.monotonic()
+                os.kill(pid, signal.SIGTERM)
+                break
             time.sleep(0.5)
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -153,4 +167,5 @@ def run_load(
         "error_kinds": sorted(set(errors))[:5],
         "server_rss_kb": max([status.get("VmRSS", 0), *rss_samples]),
         "server_hwm_kb": status.get("VmHWM", 0),
+        **({"aborted": aborted[0]} if aborted else {}),
     }

@@ -70,6 +70,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--systems", default="fouille,fts5,tantivy",
                         help="which systems, comma-separated (fouille,fts5,tantivy)")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP load")
+    parser.add_argument("--http-max-rss", type=float, default=6000,
+                        help="stop the server past this RSS in MB (6000; 0: no cap)")
     parser.add_argument("--workdir", type=Path,
                         default=Path(os.environ.get("TMPDIR", "/tmp")) / f"fouille-bench-{uid}",
                         help="where indexes and article files go (outside the repo)")
@@ -162,7 +164,7 @@ def http_step(args: argparse.Namespace, index_dir: Path, query_file: Path, logfi
         with Server(index_dir, logfile) as server:
             return run_load(
                 server.base, spec["latency"], clients=args.clients,
-                seconds=args.http_seconds, pid=server.pid,
+                seconds=args.http_seconds, pid=server.pid, max_rss_mb=args.http_max_rss,
             )  # fmt: skip
     except Exception as exc:  # a missing web app must not lose the other figures
         log(f"HTTP failed: {exc}")
@@ -183,6 +185,8 @@ def summary_lines(results: dict[int, dict[str, dict[str, Any]]]) -> list[str]:
             if empty:
                 notes.append(f"- {size:,} · {name}: {empty} latency queries found nothing")
             http = res.get("http", {})
+            if http.get("aborted"):
+                notes.append(f"- {size:,} · {name} · HTTP aborted: {http['aborted']}")
             if http.get("errors"):
                 notes.append(f"- {size:,} · {name} · HTTP: {http['errors']} errors "
                              f"({', '.join(http['error_kinds'])})")  # fmt: skip
