@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -43,7 +44,9 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
-_CHUNK = 64 * 1024
+#: A whole fetch (redirects and body) may take connect + this many read timeouts: a server
+#: that trickles a byte just inside the read timeout would otherwise hold the run for ever.
+BODY_TIME_FACTOR = 2
 
 
 @dataclass
@@ -211,6 +214,7 @@ def fetch(
         if state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
 
+    deadline = _deadline(client)
     current = state.permanent_url or url
     seen = {current}
     all_permanent = True
@@ -234,7 +238,9 @@ def fetch(
             if all_permanent and current != (state.permanent_url or url):
                 logger.info("%s moved permanently to %s", url, current)
                 state.permanent_url = current
-            return _finish(url, current, response, state, max_bytes=max_bytes, now=now)
+            return _finish(
+                url, current, response, state, max_bytes=max_bytes, now=now, deadline=deadline
+            )
     raise FeedError(url, f"more than {MAX_REDIRECTS} redirects")
 
 
@@ -265,6 +271,7 @@ def _finish(
     *,
     max_bytes: int,
     now: datetime,
+    deadline: float | None = None,
 ) -> FetchResult:
     status = response.status_code
     headers = {k.lower(): v for k, v in response.headers.items()}
@@ -283,18 +290,21 @@ def _finish(
         reason = response.reason_phrase or "error"
         raise FeedError(url, f"HTTP {status} {reason}")
 
-    content = read_body(response, max_bytes=max_bytes, url=url)
+    content = read_body(response, max_bytes=max_bytes, url=url, deadline=deadline)
     state.etag = headers.get("etag", "")
     state.last_modified = headers.get("last-modified", "")
     state.not_before = _fresh_until(headers, now)
     return FetchResult(final_url, status, content, headers)
 
 
-def read_body(response: httpx.Response, *, max_bytes: int, url: str) -> bytes:
-    """Stream the body, decoding gzip/deflate ourselves, stopping at `max_bytes` either way.
+def read_body(
+    response: httpx.Response, *, max_bytes: int, url: str, deadline: float | None = None
+) -> bytes:
+    """Stream the body, decoding gzip/deflate ourselves, stopping at `max_bytes` either way,
+    and at `deadline` (a `time.monotonic()` value) however slowly the bytes come.
 
     Raises:
-        FeedError: too big, or an encoding we cannot (or fail to) decode.
+        FeedError: too big, too slow, or an encoding we cannot (or fail to) decode.
     """
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
@@ -303,7 +313,10 @@ def read_body(response: httpx.Response, *, max_bytes: int, url: str) -> bytes:
     raw_total = 0
     out = bytearray()
     try:
-        for chunk in response.iter_raw(_CHUNK):
+        # No chunk size: each network read comes back at once, so the deadline is checked.
+        for chunk in response.iter_raw():
+            if deadline is not None and time.monotonic() > deadline:
+                raise FeedError(url, "too slow: the body did not arrive in time")
             raw_total += len(chunk)
             if raw_total > max_bytes:
                 raise FeedError(url, f"feed too large: over {max_bytes} bytes (limit)")
@@ -361,6 +374,13 @@ class _Decoder:
             return self._z.flush(max(limit, 1))
         except zlib.error as exc:
             raise FeedError(self.url, f"cannot decompress the {self.coding} body: {exc}") from exc
+
+
+def _deadline(client: httpx.Client) -> float | None:
+    timeout = client.timeout
+    if timeout.read is None:
+        return None
+    return time.monotonic() + (timeout.connect or 0.0) + BODY_TIME_FACTOR * timeout.read
 
 
 def retry_after(value: str, *, now: datetime) -> timedelta | None:
