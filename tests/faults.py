@@ -1,0 +1,154 @@
+"""Helpers for the hardening tests (issue 6): the real `fouille` in a subprocess, raw sockets
+that misbehave on purpose, feeds that grow, and what an index holds.
+
+Everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from search import Engine, Settings
+
+REPO = Path(__file__).resolve().parents[1]
+TRACEBACK = "Traceback (most recent call last)"
+
+
+def fouille_env(**settings: object) -> dict[str, str]:
+    """The environment for a `fouille` subprocess: FOUILLE_* settings, no config file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOUILLE_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    env["COLUMNS"] = "200"
+    for name, value in settings.items():
+        env[f"FOUILLE_{name.upper()}"] = str(value)
+    return env
+
+
+def fouille_argv(*args: str) -> list[str]:
+    """The command line of the real console script, run by this interpreter."""
+    return [sys.executable, "-m", "search", *args]
+
+
+def run_fouille(
+    *args: str, cwd: Path, timeout: float = 60, **settings: object
+) -> subprocess.CompletedProcess[str]:
+    """Run `fouille ARGS` to completion in `cwd` (where there is no fouille.toml)."""
+    return subprocess.run(
+        fouille_argv(*args),
+        cwd=cwd,
+        env=fouille_env(**settings),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start_fouille(*args: str, cwd: Path, **settings: object) -> subprocess.Popen[str]:
+    """Start `fouille ARGS` without waiting (output goes to pipes)."""
+    return subprocess.Popen(
+        fouille_argv(*args),
+        cwd=cwd,
+        env=fouille_env(**settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def assert_no_traceback(*outputs: str) -> None:
+    for text in outputs:
+        assert TRACEBACK not in (text or ""), text[-3000:]
+
+
+def index_ids(index_dir: Path) -> set[str]:
+    """The ids of every article in the index (opened afresh, as a new process would)."""
+    with Engine.open(Settings(index_dir=index_dir)) as engine:
+        return {article.id for article in engine.articles()}
+
+
+def found(index_dir: Path, query: str, **kwargs: object) -> set[str]:
+    """The ids that a search finds (first 100)."""
+    with Engine.open(Settings(index_dir=index_dir)) as engine:
+        page = engine.search(query, page_size=100, **kwargs)  # type: ignore[arg-type]
+        return {hit.id for hit in page.hits}
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 whose every connection is handed to `behaviour(conn)`.
+
+    For faults a real HTTP server will not commit: silence, trickles, endless bodies.
+    """
+
+    def __init__(self, behaviour: Callable[[socket.socket], None]) -> None:
+        self.behaviour = behaviour
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def url(self, path: str = "/feed", scheme: str = "http") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            self.behaviour(conn)
+
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def __enter__(self) -> RawServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        for conn in self.connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        self._thread.join(timeout=5)
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """Read up to the end of the request headers."""
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < 65536:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+@contextlib.contextmanager
+def serving(*servers: object) -> Iterator[None]:
+    """Enter several servers at once."""
+    with contextlib.ExitStack() as stack:
+        for server in servers:
+            stack.enter_context(server)  # type: ignore[arg-type]
+        yield
