@@ -208,7 +208,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[FeedReport], None
         def on_feed(feed: FeedReport) -> None:
             nonlocal entries
             entries += feed.entries
-            bar.label = f"{entries} entries · {_shorten(feed.label, 40)}"
+            bar.label = f"{entries:>7} entries · {_shorten(feed.label, 32):<32}"
             bar.update(1)
 
         yield on_feed

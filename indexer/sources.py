@@ -70,9 +70,12 @@ def resolve_sources(
         ConfigError: a path given on the command line does not exist, or there is no feed.
     """
     sources: list[Source] = []
+    configured = {feed.url: feed for feed in settings.feeds}
     for item in feeds:
         if is_url(item):
-            sources.append(Source(item))
+            # A configured feed named on the command line keeps its name and tags.
+            known = configured.get(item)
+            sources.append(Source(item, known.name, tuple(known.tags)) if known else Source(item))
             continue
         path = Path(item).expanduser()
         if not path.exists():

@@ -264,6 +264,11 @@ def test_config_file_feeds_with_names_and_tags(server, tmp_path, index_dir):
         assert "régional" in article.tags
         assert engine.get("https://exemple.fr/articles/2") is not None
 
+    # Naming a configured feed with --feed keeps its name and tags.
+    code, data = report(index_dir, "--config", str(config), "--feed", server.url("/feed"))
+    assert code == 0
+    assert [f["name"] for f in data["feeds"]] == ["Le Flux"]
+
 
 def test_local_directory_is_searched_recursively(index_dir):
     code, data = report(index_dir, "--feed", str(DATA / "feeds"))
