@@ -1,9 +1,9 @@
 """The reindex: fetch every source, parse it, upsert its articles, and report what happened.
 
 A broken feed is reported and the others go on. Articles that left a feed stay in the index.
-Commits happen every `batch_size` changes (and at the end), and each feed's fetch state
-(ETag, Last-Modified, redirects, delays) is saved only once its articles are committed, so an
-interrupted run never leaves a feed marked "seen" with its articles lost.
+Commits happen every `batch_size` changes, after each backfill page and at the end. A feed's
+fetch state (ETag, Last-Modified, redirects, delays) is saved only once its articles are
+committed, so an interrupted run never leaves a feed marked "seen" with its articles lost.
 """
 
 from __future__ import annotations
@@ -389,6 +389,8 @@ class _Run:
         if not (rfc5005 or wordpress):
             report.warnings.append("backfill: the feed links to no older pages")
             return
+        # Every page is committed as soon as it is read: an interrupted backfill keeps them all.
+        self.maybe_commit(force=True)
         visited = {source.url}
         page = first
         number = 1
@@ -425,7 +427,7 @@ class _Run:
             if report.new + report.updated == before:
                 report.warnings.append(f"backfill: page {number} brought nothing new")
                 return
-            self.maybe_commit()
+            self.maybe_commit(force=True)
         report.warnings.append(f"backfill: stopped at --max-pages {max_pages}")
 
 

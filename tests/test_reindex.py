@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 import tarfile
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -227,6 +229,46 @@ def test_rfc5005_archive_links_are_followed(server, index_dir):
     assert data["feeds"][0]["new"] == 6
 
 
+def _fouille(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from search.cli import main; main()", *args]
+
+
+def _env() -> dict[str, str]:
+    return {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+
+
+def test_killed_backfill_keeps_the_pages_it_read(server, index_dir):
+    reached = threading.Event()
+
+    def stuck(request: Request) -> Reply:
+        reached.set()
+        return Reply(200, rss([item(5)]), delay=20)
+
+    server.route("/feed/", body=rss([item(1), item(2)]))
+    server.route("/feed/?paged=2", body=rss([item(3), item(4)]))
+    server.route("/feed/?paged=3", handler=stuck)
+    proc = subprocess.Popen(
+        _fouille(
+            "reindex", "--index", str(index_dir), "--backfill", "--feed", server.url("/feed/")
+        ),
+        cwd=REPO,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert reached.wait(30), "the backfill never reached page 3"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    with opened(index_dir) as engine:
+        ids = {a.id for a in engine.articles()}
+    assert ids == {f"https://exemple.fr/articles/{n}" for n in (1, 2, 3, 4)}
+    # And the killed process left no lock behind.
+    server.route("/feed/?paged=3", status=404)
+    assert reindex(index_dir, "--feed", server.url("/feed/"), "--backfill").exit_code == 0
+
+
 def test_second_reindex_on_a_locked_index_exits_2(server, index_dir):
     server.route("/feed", body=rss([item(1)]))
     with reindex_lock(index_dir):
@@ -354,21 +396,12 @@ def test_console_script_runs_in_a_subprocess(tmp_path):
     feed = tmp_path / "f.xml"
     feed.write_bytes(rss([item(1)]))
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from search.cli import main; main()",
-            "reindex",
-            "--index",
-            str(tmp_path / "ix"),
-            "--feed",
-            str(feed),
-        ],
+        _fouille("reindex", "--index", str(tmp_path / "ix"), "--feed", str(feed)),
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        env=_env(),
     )
     assert proc.returncode == 0, proc.stderr
     assert "1 new" in proc.stdout
