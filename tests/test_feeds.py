@@ -1,4 +1,7 @@
-"""indexer.feeds: feed bytes → Articles. Cases live in tests/data/feeds (NAME.xml → NAME.expected.json)."""
+"""indexer.feeds: feed bytes → Articles.
+
+Cases live in tests/data/feeds: NAME.xml, and NAME.expected.json beside it.
+"""
 
 from __future__ import annotations
 
