@@ -12,7 +12,8 @@ import copy
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from search import Article, Engine, FeedError, Settings
+from search import Article, Engine, FeedError, FouilleError, Settings
 from search.locking import reindex_lock
 
 from .feeds import ParsedFeed, parse_feed
@@ -294,10 +295,6 @@ class _Run:
         except FeedError as exc:
             report.status = "failed"
             report.reason = exc.reason
-        except Exception as exc:  # a hostile feed must not stop the run; say what happened
-            logger.debug("unexpected error on %s", source.url, exc_info=True)
-            report.status = "failed"
-            report.reason = f"unexpected error: {type(exc).__name__}: {_one_line(exc)}"
         report.seconds = time.monotonic() - started
         return report
 
@@ -321,15 +318,16 @@ class _Run:
         state = copy.copy(self.store.get(source.url))
         self.pending[source.url] = state
         try:
-            result = fetch(
-                self.client,
-                source.url,
-                state,
-                max_bytes=self.settings.max_feed_bytes,
-                force=self.force,
-                conditional=conditional,
-                now=self.now,
-            )
+            with _feed_trouble(source.url):
+                result = fetch(
+                    self.client,
+                    source.url,
+                    state,
+                    max_bytes=self.settings.max_feed_bytes,
+                    force=self.force,
+                    conditional=conditional,
+                    now=self.now,
+                )
         except FeedSkipped as exc:
             report.status = "skipped"
             report.reason = f"not due before {exc.until:%Y-%m-%d %H:%M} UTC (--force to fetch)"
@@ -348,16 +346,17 @@ class _Run:
     def parse(
         self, data: bytes, source: Source, *, content_type: str = "", base_url: str = ""
     ) -> ParsedFeed:
-        return parse_feed(
-            data,
-            url=source.url,
-            name=source.name,
-            tags=source.tags,
-            content_type=content_type,
-            base_url=base_url,
-            now=self.now,
-            first_seen=self.first_seen,
-        )
+        with _feed_trouble(source.url):
+            return parse_feed(
+                data,
+                url=source.url,
+                name=source.name,
+                tags=source.tags,
+                content_type=content_type,
+                base_url=base_url,
+                now=self.now,
+                first_seen=self.first_seen,
+            )
 
     def first_seen(self, article_id: str) -> datetime | None:
         stored = self.engine.get(article_id)
@@ -402,14 +401,15 @@ class _Run:
                 return
             visited.add(url)
             try:
-                result = fetch(
-                    self.client,
-                    url,
-                    FeedState(),
-                    max_bytes=self.settings.max_feed_bytes,
-                    force=True,
-                    now=self.now,
-                )
+                with _feed_trouble(url):
+                    result = fetch(
+                        self.client,
+                        url,
+                        FeedState(),
+                        max_bytes=self.settings.max_feed_bytes,
+                        force=True,
+                        now=self.now,
+                    )
                 assert result.content is not None
                 page = self.parse(
                     result.content,
@@ -429,6 +429,22 @@ class _Run:
                 return
             self.maybe_commit(force=True)
         report.warnings.append(f"backfill: stopped at --max-pages {max_pages}")
+
+
+@contextmanager
+def _feed_trouble(url: str) -> Iterator[None]:
+    """Turn a surprise from a library on hostile input into this feed's one-line failure.
+
+    Our own errors pass through: FeedError (the feed's), FeedSkipped, and other FouilleErrors
+    (the whole run's, such as a locked index).
+    """
+    try:
+        yield
+    except (FouilleError, FeedSkipped):
+        raise
+    except Exception as exc:
+        logger.debug("unexpected error on %s", url, exc_info=True)
+        raise FeedError(url, f"unexpected error: {type(exc).__name__}: {_one_line(exc)}") from exc
 
 
 def _archive_link(feed: ParsedFeed) -> str:
