@@ -6,15 +6,18 @@ string it would open URLs and *local files* on its own.
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import hashlib
 import io
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import feedparser
 
@@ -26,6 +29,16 @@ logger = logging.getLogger(__name__)
 
 #: Longest title we keep (some feeds put the whole article there).
 MAX_TITLE_CHARS = 500
+
+_SLASHED_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})(?:\D{1,4}(\d{1,2})[:h](\d{2}))?")
+_WEEKDAYS = {
+    **{day: n for n, day in enumerate(("lun", "mar", "mer", "jeu", "ven", "sam", "dim"))},
+    **{day: n for n, day in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+}
+try:
+    _PARIS: tzinfo = ZoneInfo("Europe/Paris")
+except ZoneInfoNotFoundError:  # no time zone database: UTC is the least surprising guess
+    _PARIS = UTC
 
 _BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 
@@ -167,8 +180,12 @@ def entry_to_article(
         return None
 
     # dict.get: feedparser's own get() maps a missing `updated` to `published` (and warns).
-    published = _date(dict.get(entry, "published_parsed")) or _date(entry.get("created_parsed"))
-    updated = _date(dict.get(entry, "updated_parsed"))
+    published = (
+        _date(dict.get(entry, "published_parsed"))
+        or _date(entry.get("created_parsed"))
+        or parse_date(dict.get(entry, "published", ""))
+    )
+    updated = _date(dict.get(entry, "updated_parsed")) or parse_date(dict.get(entry, "updated", ""))
     raw_date = str(dict.get(entry, "published") or dict.get(entry, "updated") or "")
     article_id = str(entry.get("id", "") or "").strip() or link
     if not article_id:
@@ -222,6 +239,46 @@ def _date(value: Any) -> datetime | None:
         return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def parse_date(text: Any) -> datetime | None:
+    """A date feedparser could not read: RFC 822 without a zone, ISO 8601, or the French
+    `dim, 05/03/2020 - 11:30` some CMSs write. A time without a zone is taken as Paris time.
+    """
+    text = " ".join(str(text or "").split())
+    if not text:
+        return None
+    moment: datetime | None = None
+    with contextlib.suppress(TypeError, ValueError, IndexError):
+        moment = email.utils.parsedate_to_datetime(text)
+    if moment is None:
+        with contextlib.suppress(ValueError):
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment is None:
+        moment = _slashed_date(text)
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_PARIS)
+    return moment.astimezone(UTC)
+
+
+def _slashed_date(text: str) -> datetime | None:
+    """`05/03/2020 - 11:30`: day first as in French, unless the weekday says month first
+    (Drupal's default `D, m/d/Y - H:i` writes `dim, 05/03/2020` for Sunday 3 May 2020)."""
+    match = _SLASHED_DATE.search(text)
+    if not match:
+        return None
+    first, second, year, hour, minute = (int(g) if g else 0 for g in match.groups())
+    weekday = _WEEKDAYS.get(text[: match.start()].strip(" ,.").lower()[:3])
+    candidates = []
+    for day, month in ((first, second), (second, first)):
+        with contextlib.suppress(ValueError):
+            candidates.append(datetime(year, month, day, hour, minute))
+    if weekday is not None:
+        matching = [c for c in candidates if c.weekday() == weekday]
+        candidates = matching or candidates
+    return candidates[0] if candidates else None
 
 
 def _authors(entry: Mapping[str, Any]) -> str:

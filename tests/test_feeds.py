@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.feeds import parse_feed
+from indexer.feeds import parse_date, parse_feed
 from search import FeedError
 
 CASES = Path(__file__).parent / "data" / "feeds"
@@ -108,3 +108,34 @@ def test_http_content_type_helps_decoding():
 def test_html_served_as_html_is_reported_even_without_doctype():
     with pytest.raises(FeedError, match="HTML page"):
         parse_feed(b"<body><p>Bonjour</p></body>", url=URL, content_type="text/html")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # RFC 822 without a zone (feedparser gives up): Paris time, winter.
+        ("Wed, 27 Nov 2013 20:17:55 ", "2013-11-27T19:17:55+00:00"),
+        # Drupal's `D, m/d/Y - H:i` in French: Sunday 3 May 2020, summer time.
+        ("dim, 05/03/2020 - 11:30", "2020-05-03T09:30:00+00:00"),
+        # The same digits on a Thursday are 5 March.
+        ("jeu, 05/03/2020 - 11:30", "2020-03-05T10:30:00+00:00"),
+        ("25/03/2020 10h15", "2020-03-25T09:15:00+00:00"),
+        ("2020-03-05T11:30:00Z", "2020-03-05T11:30:00+00:00"),
+        ("hier soir", None),
+        ("31/02/2020", None),
+        ("", None),
+    ],
+)
+def test_dates_feedparser_cannot_read(raw, expected):
+    moment = parse_date(raw)
+    assert (moment.isoformat() if moment else None) == expected
+
+
+def test_entry_with_an_unreadable_looking_date_is_dated():
+    body = (
+        '<rss version="2.0"><channel><title>Marianne</title><item><title>Brève</title>'
+        "<link>https://e.fr/1</link><pubDate>dim, 05/03/2020 - 11:30</pubDate></item>"
+        "</channel></rss>"
+    )
+    article = parse_feed(body.encode(), url=URL, now=NOW).articles[0]
+    assert article.published == datetime(2020, 5, 3, 9, 30, tzinfo=UTC)
