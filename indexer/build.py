@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -171,7 +172,7 @@ def reindex(
     """
     started = time.monotonic()
     report = Report()
-    with reindex_lock(settings.index_dir):
+    with reindex_lock(Path(settings.index_dir)):
         engine = Engine.open(settings, create=True)
         try:
             if rebuild:
