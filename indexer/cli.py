@@ -154,10 +154,16 @@ def _run_once(
         with _progress(len(sources), show_progress) as on_feed:
             report = build.reindex(settings, sources, on_feed=on_feed, **options)  # type: ignore[arg-type]
     except FouilleError as exc:
-        if locked_is_fatal:
-            fail(str(exc))
-        click.echo(f"fouille: {exc}", err=True)
-        return 2
+        return _cannot(str(exc), locked_is_fatal)
+    except Exception as exc:
+        # A read-only or full disk: the system refused, so say that in one line, not a traceback.
+        cause = _os_error(exc)
+        if cause is None:
+            raise
+        return _cannot(
+            f"cannot write the index in {settings.index_dir}: {cause.strerror or cause}",
+            locked_is_fatal,
+        )
     if as_json:
         echo_json(report.to_dict())
     elif quiet:
@@ -166,6 +172,24 @@ def _run_once(
     else:
         _print_report(report, settings.index_dir)
     return report.exit_status
+
+
+def _cannot(message: str, fatal: bool) -> int:
+    if fatal:
+        fail(message)
+    click.echo(f"fouille: {message}", err=True)
+    return 2
+
+
+def _os_error(exc: BaseException | None) -> OSError | None:
+    """The OSError behind `exc` (itself, or what it was raised from or while handling)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OSError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _run_forever(
