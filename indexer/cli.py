@@ -165,7 +165,7 @@ def _run_once(
             locked_is_fatal,
         )
     if as_json:
-        echo_json(report.to_dict())
+        echo_json({**report.to_dict(), "index_dir": str(settings.index_dir)})
     elif quiet:
         for feed in report.failed:
             click.echo(f"fouille: {_feed_line(feed)}", err=True)

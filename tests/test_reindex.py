@@ -106,6 +106,8 @@ def test_new_then_not_modified_then_updated_and_vanished_items_stay(server, inde
 def test_state_lives_in_the_index_directory(server, index_dir):
     etag_feed(server, "/feed", [rss([item(1)])])
     reindex(index_dir, "--feed", server.url("/feed"))
+    code, data = report(index_dir, "--feed", server.url("/feed"))
+    assert code == 0 and data["index_dir"] == str(index_dir)
     state = json.loads((index_dir / STATE_FILE_NAME).read_text())
     assert state["feeds"][server.url("/feed")]["etag"] == '"v0"'
 
