@@ -42,7 +42,7 @@ from .query import (
     tag_key,
 )
 from .results import Facets, Hit, IndexStats, SearchPage
-from .schema import EXACT_FIELDS, SPELLING_FIELDS, build_schema
+from .schema import EXACT_FIELDS, SPELLING_FIELDS, TEXT_FIELD, TITLE_REPEAT, build_schema
 from .snippets import compile_forms, highlight, make_snippet, surface_forms
 
 log = logging.getLogger(__name__)
@@ -121,9 +121,55 @@ class _View:
     generation: str
     searcher: Searcher
     _months: list[str | None] | None = None
-    _tags: dict[str, list[int]] | None = None
+    _tags: dict[str, frozenset[int]] | None = None
     _labels: dict[str, str] | None = None
+    _all: frozenset[int] | None = None
     filters: dict[str, set[int]] = field(default_factory=dict)
+    term_sets: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
+
+    def all_docs(self) -> frozenset[int]:
+        """Every live document number."""
+        if self._all is None:
+            self._all = frozenset(self.searcher.reader().all_doc_ids())
+        return self._all
+
+    def docs(self, q: wq.Query) -> frozenset[int]:
+        """Every live document matching `q`, by set algebra over cached posting sets:
+        far cheaper than walking Whoosh's matcher tree in Python for totals and facets."""
+        if isinstance(q, wq.Term):
+            return self._term_docs(q.fieldname, q.text)
+        if isinstance(q, wq.Or):
+            out: set[int] = set()
+            for sub in q.subqueries:
+                out |= self.docs(sub)
+            return frozenset(out)
+        if isinstance(q, wq.And):
+            parts = sorted((self.docs(sub) for sub in q.subqueries), key=len)
+            return parts[0].intersection(*parts[1:]) if parts else frozenset()
+        if isinstance(q, wq.AndNot):
+            return self.docs(q.a) - self.docs(q.b)
+        if isinstance(q, wq.Not):
+            return self.all_docs() - self.docs(q.query)
+        if isinstance(q, wq.Every):
+            return self.all_docs()
+        if q is wq.NullQuery:
+            return frozenset()
+        return frozenset(q.docs(self.searcher))
+
+    def _term_docs(self, fieldname: str, text: str) -> frozenset[int]:
+        key = (fieldname, text)
+        cached = self.term_sets.get(key)
+        if cached is None:
+            reader = self.searcher.reader()
+            cached = frozenset()
+            if reader.doc_frequency(fieldname, text):
+                cached = frozenset(reader.postings(fieldname, text).all_ids())
+                if reader.has_deletions():
+                    cached &= self.all_docs()
+            if len(self.term_sets) > 4096:
+                self.term_sets.clear()
+            self.term_sets[key] = cached
+        return cached
 
     def months(self) -> list[str | None]:
         """`YYYY-MM` of each document number."""
@@ -134,13 +180,15 @@ class _View:
             ]
         return self._months
 
-    def tag_postings(self) -> dict[str, list[int]]:
+    def tag_postings(self) -> dict[str, frozenset[int]]:
+        """The live documents of every tag (by folded key)."""
         if self._tags is None:
             reader = self.searcher.reader()
             self._tags = {}
             for raw in reader.lexicon("tag"):
                 key = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-                self._tags[key] = list(reader.postings("tag", raw).all_ids())
+                if docs := self._term_docs("tag", key):
+                    self._tags[key] = docs
         return self._tags
 
     def label(self, key: str) -> str:
@@ -151,7 +199,7 @@ class _View:
             self._labels[key] = key
             docs = self.tag_postings().get(key)
             if docs:
-                for label in self.searcher.stored_fields(docs[0]).get("tags") or ():
+                for label in self.searcher.stored_fields(min(docs)).get("tags") or ():
                     if tag_key(label) == key:
                         self._labels[key] = label
                         break
@@ -220,7 +268,7 @@ class ArticleWriter:
     def _open_writer(self) -> Any:
         if self._writer is None:
             try:
-                self._writer = self._ix.writer(limitmb=128)
+                self._writer = self._ix.writer(limitmb=256)
             except LockError as exc:
                 raise IndexLockedError(self._ix.storage.folder) from exc
         return self._writer
@@ -278,20 +326,23 @@ def _clamp(moment: datetime) -> datetime:
 
 def article_document(article: Article) -> dict[str, Any]:
     """The Whoosh document for an article."""
-    text = article.body or article.summary
+    body = article.body
+    summary = article.summary
+    if summary and summary[:200] not in body:
+        body = f"{summary}\n\n{body}" if body else summary
+    title = (article.title + "\n") * TITLE_REPEAT
     return {
         "id": article.id,
         "url": article.url,
         "title": article.title,
         "title_exact": article.title,
-        "body": text,
-        "_stored_body": article.body,
-        "body_exact": text,
+        "text": f"{title}{' ; '.join(article.tags)}\n{body}",
+        "body": article.body,
+        "body_exact": body,
         "summary": article.summary,
         "author": article.author,
         "tags": list(article.tags),
         "tag": ",".join(tag_key(t) for t in article.tags),
-        "tags_text": " ; ".join(article.tags),
         "feed_url": article.feed_url,
         "feed_title": article.feed_title,
         "published": article.published.astimezone(UTC).replace(tzinfo=None),
@@ -488,31 +539,33 @@ class Engine:
         if key not in view.filters:
             if len(view.filters) > 64:
                 view.filters.clear()
-            view.filters[key] = set(flt.docs(view.searcher))
+            view.filters[key] = set(view.docs(flt))
         return view.filters[key]
 
     def _run(
         self, view: _View, q: wq.Query, allowed: set[int] | None, sort: str, limit: int
-    ) -> tuple[set[int], list[tuple[int, float]]]:
+    ) -> tuple[frozenset[int], list[tuple[int, float]]]:
         """All matching document numbers, and the first `limit` of them in order."""
-        searcher = view.searcher
         if q is wq.NullQuery or (allowed is not None and not allowed):
-            return set(), []
+            return frozenset(), []
+        docs = view.docs(q)
+        if allowed is not None:
+            docs = docs.intersection(allowed)
+        if not docs:
+            return docs, []
+        # Whoosh ranks the top of the list; with a filter, the known set is the filter.
+        only = set(docs) if allowed is not None else None
         if sort == "date":
-            results = searcher.search(
-                q, filter=allowed, limit=limit, sortedby="published", reverse=True, terms=False
-            )
-        elif sort == "fresh":
-            results = searcher.search(
-                q, filter=allowed, limit=max(limit, FRESH_CANDIDATES), terms=False
+            results = view.searcher.search(
+                q, filter=only, limit=limit, sortedby="published", reverse=True, terms=False
             )
         else:
-            results = searcher.search(q, filter=allowed, limit=limit, terms=False)
+            size = max(limit, FRESH_CANDIDATES) if sort == "fresh" else limit
+            results = view.searcher.search(q, filter=only, limit=size, terms=False)
         ranked = [(hit.docnum, hit.score or 0.0) for hit in results]
         if sort == "fresh":
             ranked = self._freshen(view, ranked)[:limit]
-        docs = results.docs() if len(ranked) >= limit else {d for d, _ in ranked}
-        return set(docs), ranked
+        return docs, ranked
 
     def _freshen(self, view: _View, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Relevance times 1 + 2^(-age / half-life): today's article counts double."""
@@ -551,20 +604,16 @@ class Engine:
             title_snippet=highlight(stored.get("title") or "", pattern),
         )
 
-    def _facets(self, view: _View, docs: set[int]) -> Facets:
+    def _facets(self, view: _View, docs: frozenset[int]) -> Facets:
         if not docs:
             return Facets()
         months = view.months()
-        month_counts = Counter(months[d] for d in docs if d < len(months))
+        month_counts = Counter(map(months.__getitem__, docs))
         month_counts.pop(None, None)
         tag_counts = []
-        for key, postings in view.tag_postings().items():
-            count = (
-                sum(1 for d in postings if d in docs)
-                if len(postings) < len(docs)
-                else len(docs.intersection(postings))
-            )
-            if count:
+        for key, tagged in view.tag_postings().items():
+            small, large = (tagged, docs) if len(tagged) < len(docs) else (docs, tagged)
+            if count := len(small.intersection(large)):
                 tag_counts.append((view.label(key), count))
         tag_counts.sort(key=lambda pair: (-pair[1], fold(pair[0])))
         return Facets(
@@ -699,7 +748,9 @@ class Engine:
             return []
         stored = searcher.stored_fields(docnum)
         text = f"{stored.get('title', '')}\n{stored.get('body') or stored.get('summary') or ''}"
-        results = searcher.more_like(docnum, "body", text=text[:100_000], top=limit, numterms=12)
+        results = searcher.more_like(
+            docnum, TEXT_FIELD, text=text[:100_000], top=limit, numterms=12
+        )
         return [self._hit(view, hit.docnum, hit.score or 0.0, None) for hit in results]
 
     def articles(self) -> Iterator[Article]:

@@ -16,7 +16,7 @@ from whoosh import query as wq
 
 from .analysis import RUN_RE, analyze, compound_terms, fold, normalize
 from .errors import InvalidFilterError
-from .schema import EXACT_FIELDS, STEM_FIELDS
+from .schema import EXACT_FIELDS, TEXT_FIELD
 
 MAX_QUERY_CHARS = 2000
 MAX_CLAUSES = 64
@@ -265,7 +265,7 @@ def _word_query(
         return _phrase_query(text, "author", compiled)
     if prefix:
         return _prefix_query(text, fieldname, compiled)
-    stem_fields = ["title"] if fieldname == "title" else list(STEM_FIELDS)
+    stem_fields = ["title"] if fieldname == "title" else [TEXT_FIELD]
     clauses = []
     for run in RUN_RE.findall(normalize(text)):
         joined, parts = compound_terms(run)

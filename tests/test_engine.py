@@ -217,7 +217,13 @@ def test_falls_back_to_partial_matches_and_says_so(full: Engine) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "suggested"),
-    [("evenemnt", "événement"), ("rancongiciel", "rançongiciel"), ("passeprots", "passeports")],
+    [
+        ("evenemnt", "événement"),
+        ("evenement", "événement"),
+        ("rancongiciel", "rançongiciel"),
+        ("passeprots", "passeports"),
+        ("ministere sante", "ministère santé"),
+    ],
 )
 def test_did_you_mean(full: Engine, typed: str, suggested: str) -> None:
     assert full.search(typed).suggestion == suggested
