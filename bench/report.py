@@ -54,6 +54,8 @@ def machine() -> dict[str, Any]:
         ).stdout.strip()  # fmt: skip
     except OSError:
         commit, dirty = "", ""
+    if not commit and (REPO / ".commit").is_file():  # a `--snapshot` copy (git archive)
+        commit, dirty = (REPO / ".commit").read_text(encoding="ascii").strip(), ""
     import sqlite3
 
     return {

@@ -26,7 +26,9 @@ from .systems import SYSTEMS, FouilleSystem
 from .worker import MARKER
 
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
+# A --snapshot run executes in a copy of HEAD but writes its results into the original repo.
+OUT = Path(os.environ.get("FOUILLE_BENCH_OUT", REPO))
+RESULTS = OUT / "bench" / "results"
 DEFAULT_SIZES = (10_000, 36_152, 100_000)
 WARMUP = 30
 
@@ -77,6 +79,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where indexes and article files go (outside the repo)")
     parser.add_argument("--corpus", help="the shared corpus directory (found by default)")
     parser.add_argument("--keep", action="store_true", help="keep the indexes after the run")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="run on a copy of the committed HEAD (git archive), so that edits "
+                        "to the work tree during a long run do not mix into it")
     parser.add_argument("--save", action="store_true",
                         help="also write the table, date and machine to BENCHMARKS.md")
     args = parser.parse_args(argv)  # fmt: skip
@@ -193,7 +198,29 @@ def summary_lines(results: dict[int, dict[str, dict[str, Any]]]) -> list[str]:
     return notes
 
 
+def run_snapshot(argv: list[str]) -> int:
+    """Re-run this command without --snapshot in a `git archive HEAD` copy of the repo."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+        check=True,
+    ).stdout.strip()  # fmt: skip
+    target = Path(os.environ.get("TMPDIR", "/tmp")) / f"fouille-bench-snapshot-{commit}"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=REPO, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    (target / ".commit").write_text(commit + "\n", encoding="ascii")
+    log(f"snapshot of {commit} in {target}")
+    env = {**os.environ, "FOUILLE_BENCH_OUT": str(OUT), "PYTHONPATH": str(target)}
+    rest = [a for a in argv if a != "--snapshot"]
+    command = [sys.executable, "-m", "bench.run", *rest]
+    return subprocess.run(command, cwd=target, env=env).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--snapshot" in argv:
+        return run_snapshot(argv)
     args = parse_args(argv)
     started = datetime.now(UTC)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
@@ -233,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_benchmarks(body: str) -> None:
     """Replace the table section of BENCHMARKS.md, keeping the hand-written notes below it."""
-    path = REPO / "BENCHMARKS.md"
+    path = OUT / "BENCHMARKS.md"
     begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
     block = f"{begin}\n{body}{end}"
     if path.is_file() and begin in (old := path.read_text(encoding="utf-8")) and end in old:
