@@ -682,3 +682,83 @@ def test_many_reindexes_while_serving_never_repeat_a_hit(
             assert data["total"] == 8 + n
     finally:
         engine.close()
+
+
+# --- small pure helpers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2024, 3, 12, 23, 59, tzinfo=UTC), "12 mars 2024"),
+        (datetime(2024, 2, 1, tzinfo=UTC), "1er février 2024"),
+        (datetime(2023, 8, 15, tzinfo=UTC), "15 août 2023"),
+        (datetime(2022, 12, 31, tzinfo=UTC), "31 décembre 2022"),
+        (None, ""),
+    ],
+)
+def test_french_dates(moment: datetime | None, expected: str) -> None:
+    from web.filters import french_date
+
+    assert french_date(moment) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("https://next.ink/article/1", True),
+        ("http://exemple.fr/", True),
+        (" HTTPS://EXEMPLE.FR/a ", True),
+        ("javascript:alert(1)", False),
+        ("JaVaScRiPt:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("vbscript:msgbox", False),
+        ("//exemple.fr/a", False),
+        ("/relative/path", False),
+        ("https://", False),
+        ("", False),
+        ("http://[::1", False),
+    ],
+)
+def test_only_http_urls_become_links(url: str, link: bool) -> None:
+    from web.filters import safe_url
+
+    assert (safe_url(url) is not None) is link
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "words"),
+    [
+        ("24h", "", "dernières 24 h"),
+        ("1y", "", "12 derniers mois"),
+        ("2024-03", "2024-03", "en mars 2024"),
+        ("2024-03-01", "", "depuis le 1er mars 2024"),
+        ("", "2024-04-15", "jusqu’au 15 avril 2024"),
+        ("2024", "2025", "depuis 2024 jusqu’en 2025"),
+        ("2024-13-45", "", "depuis 2024-13-45"),
+    ],
+)
+def test_date_filter_in_words(since: str, until: str, words: str) -> None:
+    from web.params import SearchParams
+    from web.views import date_filter_label
+
+    assert date_filter_label(SearchParams(since=since, until=until)) == words
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "links"),
+    [
+        (1, 1, []),
+        (1, 3, [1, 2, 3]),
+        (5, 20, [1, None, 3, 4, 5, 6, 7, None, 20]),
+        (1, 20, [1, 2, 3, None, 20]),
+        (20, 20, [1, None, 18, 19, 20]),
+        (4, 7, [1, 2, 3, 4, 5, 6, 7]),
+    ],
+)
+def test_pagination_window(page: int, pages: int, links: list[int | None]) -> None:
+    from search import SearchPage
+    from web.views import pagination
+
+    result = SearchPage(query="q", total=pages * 10, page=page, pages=pages, hits=())
+    assert pagination(result) == links

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, time
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -9,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from search import Engine, SearchPage, Settings
 
+from .filters import french_date, french_month, is_iso_day
 from .params import SORTS, SearchParams
 
 bp = Blueprint("views", __name__)
@@ -57,16 +60,34 @@ def date_presets(params: SearchParams) -> list[dict[str, Any]]:
 
 
 def date_filter_label(params: SearchParams) -> str:
-    """The active date filter in words: `7 derniers jours`, `depuis 2024-03-01 jusqu’au …`."""
+    """The active date filter in words: `7 derniers jours`, `en mars 2024`, `depuis le 1er mai…`."""
     for _, since, label in DATE_PRESETS:
         if params.since == since and not params.until:
             return label
+    if params.since and params.since == params.until:
+        return _date_words(params.since, single=True)
     parts = []
     if params.since:
-        parts.append(f"depuis {params.since}")
+        parts.append(f"depuis {_date_words(params.since)}")
     if params.until:
-        parts.append(f"jusqu’à {params.until}")
+        parts.append(f"jusqu’{_date_words(params.until, until=True)}")  # jusqu’au, jusqu’en
     return " ".join(parts)
+
+
+def _date_words(value: str, *, single: bool = False, until: bool = False) -> str:
+    """`2024-03-01` → `le 1er mars 2024`, `2024-03` → `mars 2024`, `2024` → `2024`."""
+    if is_iso_day(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value
+        return ("au " if until else "le ") + french_date(datetime.combine(day, time()))
+    if re.fullmatch(r"\d{4}-\d{2}", value):
+        words = french_month(value)
+        return f"en {words}" if single or until else words
+    if until:
+        return f"en {value}" if re.fullmatch(r"\d{4}", value) else f"à {value}"
+    return value
 
 
 @bp.app_context_processor
