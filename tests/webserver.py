@@ -206,7 +206,9 @@ def serve(app: Flask) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        # Close from inside the server's own loop: closing its sockets from this thread
+        # races with its select() (EBADF).
+        server.trigger.pull_trigger(server.close)
         thread.join(timeout=5)
 
 
