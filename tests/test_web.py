@@ -482,6 +482,17 @@ def test_a_reindex_while_serving_is_visible_on_the_next_request(
     assert client.get("/healthz").get_json()["index"]["articles"] == before + 1
 
 
+def test_an_index_removed_while_serving_is_a_503(
+    client: FlaskClient, web_settings: Settings
+) -> None:
+    import shutil
+
+    assert client.get("/healthz").status_code == 200
+    shutil.rmtree(web_settings.index_dir)
+    assert client.get("/healthz").status_code == 503
+    assert b"fouille reindex" in client.get("/search?q=données").data
+
+
 # --- escaping and headers ---------------------------------------------------------------------
 
 

@@ -123,7 +123,8 @@ def _register_error_handlers(app: Flask) -> None:
         return render_error(400, str(exc))
 
     @app.errorhandler(IndexMissing)
-    def no_index(exc: IndexMissing) -> Response:
+    @app.errorhandler(IndexNotFoundError)  # the index went away while the app was running
+    def no_index(exc: Exception) -> Response:
         response = render_error(503, str(exc))
         response.headers["Retry-After"] = "30"
         return response
