@@ -419,6 +419,12 @@ def test_post_is_not_allowed(client: FlaskClient) -> None:
     assert "GET" in response.headers["Allow"]
 
 
+def test_a_400_page_keeps_the_query_in_the_box(client: FlaskClient) -> None:
+    doc = page_of(client, "/search?q=cnil&since=2024-13-45", status=400)
+    assert doc.xpath("//form[@role='search']//input[@name='q']/@value") == ["cnil"]
+    assert "/search?q=cnil" in doc.xpath("//main//a/@href")
+
+
 # --- no index, then an index ------------------------------------------------------------------
 
 
@@ -608,12 +614,6 @@ def test_fouille_serve_help_lists_the_options() -> None:
     assert result.exit_code == 0
     for option in ("--host", "--port", "--index", "--config"):
         assert option in result.output
-
-
-def test_a_400_page_keeps_the_query_in_the_box(client: FlaskClient) -> None:
-    doc = page_of(client, "/search?q=cnil&since=2024-13-45", status=400)
-    assert doc.xpath("//form[@role='search']//input[@name='q']/@value") == ["cnil"]
-    assert "/search?q=cnil" in doc.xpath("//main//a/@href")
 
 
 # --- behind the real WSGI server --------------------------------------------------------------
