@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from search import Engine, IndexNotFoundError, InvalidFilterError, Settings
 
-from .errors import DEFAULT_MESSAGES, IndexMissing, ParamError, wants_json
+from .errors import DEFAULT_MESSAGES, ParamError, wants_json
 from .filters import register_filters
 
 log = logging.getLogger(__name__)
@@ -52,17 +52,14 @@ class EngineHolder:
         """The open engine.
 
         Raises:
-            IndexMissing: there is no index yet (becomes a 503).
+            IndexNotFoundError: there is no index yet (becomes a 503).
         """
         engine = self._engine
         if engine is not None:
             return engine
         with self._lock:
             if self._engine is None:
-                try:
-                    self._engine = Engine.open(self.settings)
-                except IndexNotFoundError as exc:
-                    raise IndexMissing(str(exc)) from exc
+                self._engine = Engine.open(self.settings)
                 log.info("opened the index in %s", self.settings.index_dir)
             return self._engine
 
@@ -122,9 +119,8 @@ def _register_error_handlers(app: Flask) -> None:
     def bad_filter(exc: InvalidFilterError) -> Response:
         return render_error(400, str(exc))
 
-    @app.errorhandler(IndexMissing)
-    @app.errorhandler(IndexNotFoundError)  # the index went away while the app was running
-    def no_index(exc: Exception) -> Response:
+    @app.errorhandler(IndexNotFoundError)  # not built yet, or removed while serving
+    def no_index(exc: IndexNotFoundError) -> Response:
         response = render_error(503, str(exc))
         response.headers["Retry-After"] = "30"
         return response
@@ -143,7 +139,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         if app.testing and app.config.get("PROPAGATE_EXCEPTIONS") is not False:
-            raise exc
+            raise
         log.exception("unexpected error on %s", request.path)
         return render_error(500, "Erreur interne du serveur.")
 

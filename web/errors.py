@@ -26,10 +26,6 @@ class ParamError(ValueError):
     """A URL parameter the web layer cannot turn into an engine argument (becomes a 400)."""
 
 
-class IndexMissing(RuntimeError):
-    """There is no index to search yet (becomes a 503)."""
-
-
 def wants_json(path: str | None = None) -> bool:
     """Whether an error on this path should be JSON rather than an HTML page."""
     path = request.path if path is None else path

@@ -35,7 +35,7 @@ SYNTAX_EXAMPLES = (
 
 
 def engine() -> Engine:
-    """The app's engine; raises `IndexMissing` (a 503) while there is no index."""
+    """The app's engine; raises `IndexNotFoundError` (a 503) while there is no index."""
     return current_app.extensions["fouille"].get()
 
 
