@@ -7,6 +7,7 @@ index per generation (`gen-000001/`…). A rebuild writes a new generation and s
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import os
@@ -41,9 +42,10 @@ from .query import (
     parse_date,
     tag_key,
 )
+from .ranking import Ranker, top
 from .results import Facets, Hit, IndexStats, SearchPage
-from .schema import EXACT_FIELDS, SPELLING_FIELDS, TEXT_FIELD, TITLE_REPEAT, build_schema
-from .snippets import compile_forms, highlight, make_snippet, surface_forms
+from .schema import SPELLING_FIELDS, TEXT_FIELD, TITLE_REPEAT, build_schema
+from .snippets import compile_forms, highlight, highlighter, make_snippet
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +127,25 @@ class _View:
     _labels: dict[str, str] | None = None
     _all: frozenset[int] | None = None
     filters: dict[str, set[int]] = field(default_factory=dict)
+    _ranker: Ranker | None = None
+    _dates: list[float] | None = None
     term_sets: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
+
+    @property
+    def ranker(self) -> Ranker:
+        if self._ranker is None:
+            self._ranker = Ranker(self.searcher)
+        return self._ranker
+
+    def timestamps(self) -> list[float]:
+        """Publication time (POSIX seconds) of each document number."""
+        if self._dates is None:
+            column = self.searcher.reader().column_reader("published", translate=True)
+            self._dates = [
+                d.replace(tzinfo=UTC).timestamp() if isinstance(d, datetime) else 0.0
+                for d in column
+            ]
+        return self._dates
 
     def all_docs(self) -> frozenset[int]:
         """Every live document number."""
@@ -281,12 +301,14 @@ class ArticleWriter:
 
 
 def _refreshed(searcher: Searcher, ix: Any) -> Searcher:
-    """A searcher on the latest commit, reusing the unchanged segments when it can."""
-    try:
-        return searcher.refresh()
-    except TypeError:  # Whoosh cannot reuse the readers of an empty index
-        searcher.close()
-        return ix.searcher()
+    """A searcher on the latest commit.
+
+    Not `Searcher.refresh()`: in whoosh3 3.54 it keeps the segments that a merge replaced
+    (FileIndex._reader extends the new segment list with the reused reader's), so merged
+    articles would show twice.
+    """
+    searcher.close()
+    return ix.searcher()
 
 
 def _clip(text: str, limit: int) -> str:
@@ -553,38 +575,32 @@ class Engine:
             docs = docs.intersection(allowed)
         if not docs:
             return docs, []
-        # Whoosh ranks the top of the list; with a filter, the known set is the filter.
-        only = set(docs) if allowed is not None else None
         if sort == "date":
-            results = view.searcher.search(
-                q, filter=only, limit=limit, sortedby="published", reverse=True, terms=False
-            )
+            dates = view.timestamps()
+            newest = heapq.nlargest(limit, docs, key=dates.__getitem__)
+            return docs, [(d, 0.0) for d in newest]
+        if view.ranker.supports(q):
+            scored = view.ranker.scores(q, docs)
         else:
-            size = max(limit, FRESH_CANDIDATES) if sort == "fresh" else limit
-            results = view.searcher.search(q, filter=only, limit=size, terms=False)
-        ranked = [(hit.docnum, hit.score or 0.0) for hit in results]
+            # Phrases and prefixes: Whoosh scores them, over the set already known.
+            hits = view.searcher.search(q, filter=set(docs), limit=None, terms=False)
+            scored = {hit.docnum: hit.score or 0.0 for hit in hits}
         if sort == "fresh":
-            ranked = self._freshen(view, ranked)[:limit]
-        return docs, ranked
+            scored = self._freshen(view, scored)
+        return docs, top(scored, limit)
 
-    def _freshen(self, view: _View, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    def _freshen(self, view: _View, scored: dict[int, float]) -> dict[int, float]:
         """Relevance times 1 + 2^(-age / half-life): today's article counts double."""
         half_life = max(self.settings.fresh_half_life_days, 0.01) * 86400
         now = time.time()
-        column = view.searcher.reader().column_reader("published", translate=True)
-        out = []
-        for docnum, score in ranked:
-            published = column[docnum]
-            age = now - published.replace(tzinfo=UTC).timestamp() if published else half_life * 40
-            out.append((docnum, score * (1 + 2 ** (-max(age, 0) / half_life))))
-        out.sort(key=lambda pair: pair[1], reverse=True)
-        return out
+        dates = view.timestamps()
+        return {
+            d: score * (1 + 2 ** (-max(now - dates[d], 0) / half_life))
+            for d, score in scored.items()
+        }
 
     def _pattern(self, view: _View, compiled: Compiled) -> Any:
-        reader = view.searcher.reader()
-        forms = set(compiled.words)
-        forms |= surface_forms(compiled.stems, reader, tuple(EXACT_FIELDS))
-        return compile_forms(frozenset(f for f in forms if f))
+        return highlighter(frozenset(compiled.stems), frozenset(compiled.words))
 
     def _hit(self, view: _View, docnum: int, score: float, pattern: Any) -> Hit:
         stored = view.searcher.stored_fields(docnum)

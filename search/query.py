@@ -278,7 +278,8 @@ def _word_query(
             continue
         # A compound like Wi-Fi: the joined word, or all of its parts.
         both = wq.And([_any_field(p, stem_fields) for p in parts])
-        clauses.append(wq.Or([_any_field(joined, stem_fields), both]) if joined else both)
+        either = wq.DisjunctionMax([_any_field(joined, stem_fields), both])
+        clauses.append(either if joined else both)
     if not clauses:
         return None
     if compiled is not None:
@@ -287,8 +288,9 @@ def _word_query(
 
 
 def _any_field(alternatives: list[str], fields: list[str]) -> wq.Query:
+    """Spellings of one word: an article scores for the best one, not for each."""
     terms = [wq.Term(f, t) for f in fields for t in alternatives]
-    return terms[0] if len(terms) == 1 else wq.Or(terms)
+    return terms[0] if len(terms) == 1 else wq.DisjunctionMax(terms)
 
 
 def terms_exact(text: str) -> list[str]:

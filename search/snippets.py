@@ -1,20 +1,19 @@
 """Snippets and highlights: fragments of the original text (accents kept) with the words
 that matched, in any inflection, marked.
 
-Rather than re-analysing every body, a query's terms are turned into the surface forms
-the index knows (its unstemmed, folded vocabulary), and those into one accent-tolerant
-regular expression that runs in C over the stored text.
+Rather than re-analysing every body, an accent-tolerant regular expression (run in C)
+proposes the words that start like a query stem, and only those are analysed.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 
 from unidecode import unidecode
 
-from .analysis import _stems, fold
+from .analysis import _analyze_run, fold
 from .results import Snippet
 
 SNIPPET_CHARS = 200
@@ -22,7 +21,6 @@ MAX_FRAGMENTS = 2
 SCAN_LIMIT = 200_000
 MAX_MATCHES = 400
 MAX_FORMS = 200
-MAX_EXPANSION = 400
 
 
 def _fold_classes() -> dict[str, str]:
@@ -70,54 +68,127 @@ def compile_forms(forms: frozenset[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
 
 
-def surface_forms(stems: Iterable[str], vocabulary: object, fields: tuple[str, ...]) -> set[str]:
-    """Folded words of the index vocabulary whose stem is one of `stems`.
+class Highlighter:
+    """Finds, in stored text, the words a query matched, in any inflection.
 
-    `vocabulary` is a Whoosh reader; its exact fields hold every folded word as written.
+    A regex (run in C) finds candidate words that start like a query stem, accents and case
+    aside; each candidate is kept only if the analyzer gives it one of the query's stems.
+    No re-analysis of whole bodies, no walk through the index vocabulary.
     """
-    wanted = set(stems)
-    forms: set[str] = set()
-    for st in wanted:
-        forms.update(_expand_stem(st, wanted, vocabulary, fields))
-    return forms
+
+    def __init__(self, stems: frozenset[str], words: frozenset[str]) -> None:
+        self.stems = stems
+        self.words = frozenset(w for w in words if not w.endswith("*"))
+        self.prefixes = tuple(w[:-1] for w in words if w.endswith("*") and len(w) > 1)
+        heads = {_head(st) for st in stems if st}
+        heads |= {w for w in self.words if w}
+        heads |= set(self.prefixes)
+        self.regex = _candidate_regex(frozenset(heads))
+
+    def spans(self, text: str, limit: int = MAX_MATCHES) -> list[tuple[int, int, str]]:
+        """(start, end, folded word) of each matched word in `text`, in order."""
+        if self.regex is None or not text:
+            return []
+        out: list[tuple[int, int, str]] = []
+        for m in self.regex.finditer(flatten(text[:SCAN_LIMIT])):
+            word = text[m.start() : m.end()]
+            if self._accepts(word):
+                out.append((m.start(), m.end(), fold(word)))
+                if len(out) >= limit:
+                    break
+        return out
+
+    def _accepts(self, word: str) -> bool:
+        folded = fold(word)
+        if folded in self.words or any(folded.startswith(p) for p in self.prefixes):
+            return True
+        if self.stems and any(t in self.stems for _, t, _, _ in _analyze_run(word, True)):
+            return True
+        return bool(self.words) and any(t in self.words for _, t, _, _ in _analyze_run(word, False))
 
 
-def _expand_stem(st: str, wanted: set[str], reader: object, fields: tuple[str, ...]) -> set[str]:
-    forms = {st}
-    if not st.isalpha():
-        return forms
-    head = st[: max(3, len(st) - 2)] if len(st) > 3 else st
-    for fieldname in fields:
-        for n, raw in enumerate(reader.expand_prefix(fieldname, head)):  # type: ignore[attr-defined]
-            if n >= MAX_EXPANSION:
-                break
-            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            if wanted.intersection(_stems(word)):
-                forms.add(word)
-    return forms
+def _head(stem: str) -> str:
+    """The part of a stem that inflected forms share (Snowball: hôpital → hôpitaux)."""
+    return stem[: max(3, len(stem) - 2)] if stem.isalpha() and len(stem) > 3 else stem
 
 
-def highlight(text: str, pattern: re.Pattern[str] | None) -> Snippet:
+def _flatten_error(exc: UnicodeError) -> tuple[str, int]:
+    """Stand-ins, one byte each, for the characters Latin-1 lacks (offsets must not move)."""
+    assert isinstance(exc, UnicodeEncodeError)
+    chunk = exc.object[exc.start : exc.end]
+    return "".join(SPECIAL.get(ch, "\x03") for ch in chunk), exc.end
+
+
+SPECIAL = {"œ": "\x01", "Œ": "\x01", "’": "'", "ʼ": "'", "‐": "-", "‑": "-"}
+codecs.register_error("fouille-flatten", _flatten_error)
+
+
+def _flatten_table() -> bytes:
+    """Latin-1 byte → lower-case ASCII letter (accents dropped); æ marked like œ."""
+    table = bytearray(range(256))
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = code + 32
+    for code in range(0xC0, 0x100):
+        folded = unidecode(chr(code)).lower()
+        if len(folded) == 1 and folded.isalnum():
+            table[code] = ord(folded)
+    table[0xE6] = table[0xC6] = 0x02
+    return bytes(table)
+
+
+FLATTEN = _flatten_table()
+
+
+def flatten(text: str) -> bytes:
+    """The text as lower-case ASCII bytes, one byte per character, all in C."""
+    return text.encode("latin-1", "fouille-flatten").translate(FLATTEN)
+
+
+def _flat_pattern(head: str) -> bytes:
+    """A pattern for a folded head over flattened text: ligatures and hyphens tolerated."""
+    out: list[bytes] = []
+    i = 0
+    while i < len(head):
+        if head[i : i + 2] in ("oe", "ae"):
+            out.append(b"(?:oe|\x01)" if head[i] == "o" else b"(?:ae|\x02)")
+            i += 2
+        else:
+            out.append(re.escape(head[i].encode("ascii", "ignore")))
+            i += 1
+    return b"-?'?".join(out) if len(out) > 2 else b"".join(out)
+
+
+@lru_cache(maxsize=512)
+def _candidate_regex(heads: frozenset[str]) -> re.Pattern[bytes] | None:
+    ordered = sorted((h for h in heads if h.isascii() and h), key=len, reverse=True)[:MAX_FORMS]
+    if not ordered:
+        return None
+    alternatives = b"|".join(_flat_pattern(h) for h in ordered)
+    word = rb"[a-z0-9\x01\x02]"
+    return re.compile(
+        rb"(?<!" + word + rb")(?:" + alternatives + rb")" + word + rb"*(?:[-']" + word + rb"+)*"
+    )
+
+
+@lru_cache(maxsize=256)
+def highlighter(stems: frozenset[str], words: frozenset[str]) -> Highlighter:
+    """A (cached) highlighter for a query's stems and exact words."""
+    return Highlighter(stems, words)
+
+
+def highlight(text: str, marker: Highlighter | None) -> Snippet:
     """The whole text with every match marked (for titles)."""
-    if pattern is None or not text:
+    if marker is None or not text:
         return Snippet(text)
-    spans = tuple(m.span() for m in pattern.finditer(text[:SCAN_LIMIT]))
-    return Snippet(text, spans)
+    return Snippet(text, tuple((s, e) for s, e, _ in marker.spans(text)))
 
 
-def make_snippet(
-    text: str, pattern: re.Pattern[str] | None, *, size: int = SNIPPET_CHARS
-) -> Snippet:
+def make_snippet(text: str, marker: Highlighter | None, *, size: int = SNIPPET_CHARS) -> Snippet:
     """One or two fragments of about `size` characters around the best clusters of matches,
     or the opening of the text when nothing matches."""
     if not text:
         return Snippet("")
-    matches: list[tuple[int, int, str]] = []
-    if pattern is not None:
-        for m in pattern.finditer(text, 0, min(len(text), SCAN_LIMIT)):
-            matches.append((m.start(), m.end(), fold(m.group())))
-            if len(matches) >= MAX_MATCHES:
-                break
+    matches = marker.spans(text) if marker is not None else []
     if not matches:
         start, end = 0, _word_end(text, size)
         return _assemble(text, [(start, end)], [])

@@ -671,11 +671,6 @@ def test_concurrent_requests_while_reindexing(live_server: str, web_settings: Se
         assert resp.headers["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.xfail(
-    reason="search core: whoosh3 3.54 Searcher.refresh() keeps the segments a merge replaced "
-    "(FileIndex._reader extends `segments` with the reused reader's), so hits repeat",
-    strict=False,
-)
 def test_many_reindexes_while_serving_never_repeat_a_hit(
     client: FlaskClient, web_settings: Settings
 ) -> None:

@@ -1,0 +1,112 @@
+"""BM25 ranking over cached postings, for the query shapes users type most.
+
+Whoosh scores every matching posting through Python matcher objects (about 4 µs each
+here, with no block skipping in practice). For plain words (terms combined with AND, OR,
+alternatives and exclusions) this module scores from per-term weight maps read once per
+index state and cached, then takes the top N with a heap: the same BM25 formula, several
+times faster, and exact for the "fresh" sort over all matches. Other query shapes
+(phrases, prefixes) return None and are scored by Whoosh.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import OrderedDict
+from operator import itemgetter
+from typing import Any
+
+from whoosh import query as wq
+
+K1 = 1.2
+B = 0.75
+CACHE_POSTINGS = 1_500_000
+
+
+class Ranker:
+    """BM25 for one searcher (one committed state of the index)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.count = max(1, self.reader.doc_count_all())
+        self._lengths: dict[str, list[float]] = {}
+        self._weights: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
+        self._cached = 0
+
+    def supports(self, q: wq.Query) -> bool:
+        """True when every node of `q` is one this ranker scores."""
+        if isinstance(q, wq.Term):
+            return q.fieldname in ("text", "title")
+        if isinstance(q, wq.And | wq.Or | wq.DisjunctionMax):
+            return all(self.supports(sub) for sub in q.subqueries)
+        if isinstance(q, wq.AndNot):
+            return self.supports(q.a)
+        return isinstance(q, wq.Every)
+
+    def scores(self, q: wq.Query, candidates: frozenset[int]) -> dict[int, float]:
+        """BM25 score of each candidate (candidates must already match `q`)."""
+        if isinstance(q, wq.Term):
+            weights = self.weights(q.fieldname, q.text)
+            if len(candidates) < len(weights):
+                return {d: weights[d] for d in candidates if d in weights}
+            return {d: w for d, w in weights.items() if d in candidates}
+        if isinstance(q, wq.AndNot):
+            return self.scores(q.a, candidates)
+        if isinstance(q, wq.Every):
+            return dict.fromkeys(candidates, 0.0)
+        maps = [self.scores(sub, candidates) for sub in q.subqueries]
+        maps.sort(key=len, reverse=True)
+        out = dict(maps[0]) if maps else {}
+        pick = max if isinstance(q, wq.DisjunctionMax) else float.__add__
+        for other in maps[1:]:
+            for d, w in other.items():
+                out[d] = pick(out[d], w) if d in out else w
+        return out
+
+    def weights(self, fieldname: str, text: str) -> dict[int, float]:
+        """docnum → BM25 weight of one term (cached, least recently used first out)."""
+        key = (fieldname, text)
+        found = self._weights.get(key)
+        if found is not None:
+            self._weights.move_to_end(key)
+            return found
+        reader = self.reader
+        weights: dict[int, float] = {}
+        df = reader.doc_frequency(fieldname, text)
+        if df:
+            idf = math.log(1 + (self.count - df + 0.5) / (df + 0.5))
+            lengths = self.lengths(fieldname)
+            matcher = reader.postings(fieldname, text)
+            while matcher.is_active():
+                d = matcher.id()
+                tf = matcher.weight()
+                weights[d] = idf * tf * (K1 + 1) / (tf + lengths[d])
+                matcher.next()
+            if reader.has_deletions():
+                weights = {d: w for d, w in weights.items() if not reader.is_deleted(d)}
+        self._weights[key] = weights
+        self._cached += len(weights)
+        while self._cached > CACHE_POSTINGS and len(self._weights) > 1:
+            _, dropped = self._weights.popitem(last=False)
+            self._cached -= len(dropped)
+        return weights
+
+    def lengths(self, fieldname: str) -> list[float]:
+        """K1 · (1 − B + B · length / average length) for each document, precomputed."""
+        norms = self._lengths.get(fieldname)
+        if norms is None:
+            reader = self.reader
+            total = reader.field_length(fieldname) or 1
+            average = total / self.count
+            norms = [
+                K1 * (1 - B + B * reader.doc_field_length(d, fieldname, 0) / average)
+                for d in range(self.count)
+            ]
+            self._lengths[fieldname] = norms
+        return norms
+
+
+def top(scored: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The `limit` best (docnum, score) pairs, best first; ties by docnum for stability."""
+    return heapq.nlargest(limit, scored.items(), key=itemgetter(1))
