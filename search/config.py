@@ -47,6 +47,13 @@ class Settings:
     port: int = 8000
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Settings(index_dir="…") from code must behave like the loaded settings.
+        if not isinstance(self.index_dir, Path):
+            object.__setattr__(self, "index_dir", Path(self.index_dir))
+        if self.config_file is not None and not isinstance(self.config_file, Path):
+            object.__setattr__(self, "config_file", Path(self.config_file))
+
     @classmethod
     def load(
         cls,
