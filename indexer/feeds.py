@@ -48,6 +48,9 @@ _BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 MAX_ENTRY_CATEGORIES = 200
 _ENTRY_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.I)
 _CATEGORY_START = re.compile(rb"<(?:[\w.-]+:)?(?:category|subject|keywords)\b", re.I)
+#: Numeric character references: feedparser's lenient parser crashes on a surrogate
+#: (`&#xD800;`) or a number past Unicode (`&#99999999999;`), losing the whole feed.
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _CATEGORY = re.compile(
     rb"<((?:[\w.-]+:)?(?:category|subject|keywords))\b[^>]*?(?:/>|>.*?</\1\s*>)", re.I | re.S
 )
@@ -109,7 +112,8 @@ def parse_feed(
         "content-type": content_type or "application/xml",
     }
     try:
-        parsed = feedparser.parse(io.BytesIO(_cap_categories(data)), response_headers=headers)
+        clean = _fix_char_refs(_cap_categories(data))
+        parsed = feedparser.parse(io.BytesIO(clean), response_headers=headers)
     except Exception as exc:  # feedparser on hostile bytes: any failure is this feed's problem
         logger.debug("feedparser failed on %s", url, exc_info=True)
         raise FeedError(url, f"cannot parse the feed: {_one_line(exc)}") from exc
@@ -270,7 +274,10 @@ def parse_date(text: Any) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_PARIS)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59-14:00 is past the last datetime once in UTC
+        return None
 
 
 def _slashed_date(text: str) -> datetime | None:
@@ -347,6 +354,24 @@ def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any) -> str:
     if bozo is not None:
         return f"not a feed: {_one_line(bozo)}"
     return "not an RSS or Atom feed"
+
+
+def _fix_char_refs(data: bytes) -> bytes:
+    """Character references to no character (surrogates, past U+10FFFF) become U+FFFD."""
+    if b"&#" not in data:
+        return data
+
+    def fix(match: re.Match[bytes]) -> bytes:
+        hexa, decimal = match.groups()
+        digits = (hexa or decimal).lstrip(b"0")
+        if len(digits) > 8:
+            return b"&#xFFFD;"
+        code = int(hexa, 16) if hexa else int(decimal)
+        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            return b"&#xFFFD;"
+        return match.group(0)
+
+    return _CHAR_REF.sub(fix, data)
 
 
 def _cap_categories(data: bytes, limit: int = MAX_ENTRY_CATEGORIES) -> bytes:
