@@ -171,6 +171,9 @@ def test_hostile_entry_runs_nothing_even_without_the_csp(browser: Any, live_serv
         assert title.inner_text() == HOSTILE_TITLE  # shown as text, tags and all
         assert title.locator("a").count() == 0  # a javascript: URL is not a link
         assert "<b onmouseover=" in hit.locator(".author").inner_text()
+        snippet = hit.locator(".snippet")
+        assert '<img src=x onerror="window.__pwned=4">' in snippet.inner_text()
+        assert snippet.locator("mark").all_inner_texts() == ["piégées"]
         assert "#<script>window.__pwned=8</script>" in hit.locator(".hit-tags").inner_text()
         assert page.locator("img[onerror], [onmouseover], a[href^='javascript']").count() == 0
         scripts = page.locator("script").evaluate_all("els => els.map(e => e.src)")
