@@ -137,13 +137,14 @@ def parse_feed(
 
     now = now or datetime.now(UTC)
     extra_tags = tuple(t.strip() for t in tags if t and t.strip())
+    source_url = url if _is_web(url) else _published_address(feed) or url
     articles: list[Article] = []
     failed = 0
     for entry in entries:
         try:
             article = entry_to_article(
                 entry,
-                feed_url=url,
+                feed_url=source_url,
                 feed_title=feed_title,
                 tags=extra_tags,
                 now=now,
@@ -400,3 +401,17 @@ def _one_line(exc: Any) -> str:
 
 def _host(url: str) -> str:
     return urlsplit(url).netloc or url.rsplit("/", 1)[-1]
+
+
+def _is_web(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://"))
+
+
+def _published_address(feed: Any) -> str:
+    """For a feed read from a file: the address it is published at (its rel="self" link,
+    else its site), so articles do not carry a path of this machine."""
+    for link in feed.get("links", []) or []:
+        if link.get("rel") == "self" and _is_web(link.get("href", "")):
+            return str(link["href"])
+    site = feed.get("link", "")
+    return str(site) if _is_web(site) else ""
