@@ -607,6 +607,42 @@ def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
     assert "try --port" in result.output
 
 
+def test_fouille_serve_runs_waitress_until_interrupted(web_settings: Settings) -> None:
+    """The real command: prints the URL, answers on it, stops cleanly on Ctrl+C."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    command = [sys.executable, "-c", "from search.cli import main; main()", "serve",
+               "--index", str(web_settings.index_dir), "--port", "0"]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env()
+    )
+    try:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line
+        with urllib.request.urlopen(url.group(0) + "healthz", timeout=10) as response:
+            assert json.load(response)["index"]["articles"] == 11
+            assert response.headers["Server"] == "waitress"
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=10)
+    assert process.returncode == 0, output
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    repo = str(Path(__file__).resolve().parents[1])
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")])),
+    }
+
+
 def test_fouille_serve_help_lists_the_options() -> None:
     from search.cli import main
 
