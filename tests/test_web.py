@@ -425,6 +425,22 @@ def test_a_400_page_keeps_the_query_in_the_box(client: FlaskClient) -> None:
     assert "/search?q=cnil" in doc.xpath("//main//a/@href")
 
 
+def test_other_core_errors_are_a_503_with_their_message(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search import FouilleError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise FouilleError("index written by an older Fouille: run `fouille reindex --rebuild`")
+
+    monkeypatch.setattr(Engine, "search", broken)
+    response = client.get("/search?q=données")
+    assert response.status_code == 503
+    assert b"reindex --rebuild" in response.data and b"Service indisponible" in response.data
+    error = client.get("/api/search?q=données").get_json()["error"]
+    assert error["code"] == 503 and "--rebuild" in error["message"]
+
+
 # --- no index, then an index ------------------------------------------------------------------
 
 

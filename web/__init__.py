@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from search import Engine, IndexNotFoundError, InvalidFilterError, Settings
+from search import Engine, FouilleError, IndexNotFoundError, InvalidFilterError, Settings
 
 from .errors import DEFAULT_MESSAGES, ParamError, wants_json
 from .filters import register_filters
@@ -124,6 +124,13 @@ def _register_error_handlers(app: Flask) -> None:
         response = render_error(503, str(exc))
         response.headers["Retry-After"] = "30"
         return response
+
+    @app.errorhandler(
+        FouilleError
+    )  # any other situation the operator can fix (its message says how)
+    def fouille_error(exc: FouilleError) -> Response:
+        log.error("%s: %s", request.path, exc)
+        return render_error(503, str(exc), title="Service indisponible")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -32,7 +32,7 @@ def wants_json(path: str | None = None) -> bool:
     return path.startswith(JSON_PREFIXES)
 
 
-def render_error(code: int, message: str) -> Response:
+def render_error(code: int, message: str, *, title: str | None = None) -> Response:
     """The error as JSON for API paths, else as a French HTML page; status `code`."""
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message}})
@@ -44,9 +44,9 @@ def render_error(code: int, message: str) -> Response:
         html = render_template(
             "error.html",
             code=code,
-            title=TITLES.get(code, "Erreur"),
+            title=title or TITLES.get(code, "Erreur"),
             message=message,
-            no_index=code == 503,
+            no_index=code == 503 and title is None,
             params=SearchParams(q=typed),
         )
         response = Response(html, mimetype="text/html")
