@@ -13,6 +13,7 @@ from .errors import (
     FouilleError,
     IndexLockedError,
     IndexNotFoundError,
+    IndexOutdatedError,
     InvalidFilterError,
 )
 from .results import Facets, Hit, IndexStats, SearchPage, Snippet
@@ -30,6 +31,7 @@ __all__ = [
     "Hit",
     "IndexLockedError",
     "IndexNotFoundError",
+    "IndexOutdatedError",
     "IndexStats",
     "InvalidFilterError",
     "SearchPage",

@@ -29,10 +29,16 @@ from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from .analysis import fold
+from .analysis import STOP_WORDS, fold
 from .config import Settings
 from .documents import Article
-from .errors import FouilleError, IndexLockedError, IndexNotFoundError, InvalidFilterError
+from .errors import (
+    FouilleError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexOutdatedError,
+    InvalidFilterError,
+)
 from .query import (
     Compiled,
     any_words_query,
@@ -50,6 +56,7 @@ from .snippets import compile_forms, highlight, highlighter, make_snippet
 log = logging.getLogger(__name__)
 
 UpsertStatus = Literal["new", "updated", "unchanged"]
+SCHEMA_FIELDS = frozenset(build_schema().names())
 SORTS = ("relevance", "date", "fresh")
 CURRENT = "CURRENT"
 GEN_RE = re.compile(r"^gen-(\d{6})$")
@@ -442,19 +449,28 @@ class Engine:
                 raise FouilleError(
                     f"cannot create an index in {root}: {exc.strerror or exc}"
                 ) from exc
-        engine._index(name)
+        engine._index(name, any_schema=True)
         return engine
 
     # -- reading --
 
-    def _index(self, name: str) -> Any:
+    def _index(self, name: str, *, any_schema: bool = False) -> Any:
+        """The Whoosh index of a generation; it must have today's schema unless `any_schema`
+        (a rebuild reads an older one).
+
+        Raises:
+            IndexOutdatedError: the index was built by an older Fouille.
+        """
         with self._lock:
             if name not in self._indexes:
                 try:
                     self._indexes[name] = whoosh_index.open_dir(str(self.root / name))
                 except (whoosh_index.EmptyIndexError, OSError) as exc:
                     raise IndexNotFoundError(self.root) from exc
-            return self._indexes[name]
+            ix = self._indexes[name]
+        if not any_schema and set(ix.schema.names()) != SCHEMA_FIELDS:
+            raise IndexOutdatedError(self.root)
+        return ix
 
     def _view(self) -> _View:
         """This thread's searcher, refreshed if the index changed since it was opened."""
@@ -640,22 +656,23 @@ class Engine:
     # -- suggestions --
 
     def _suggestion(self, view: _View, text: str, compiled: Compiled, total: int) -> str | None:
-        """ "Vouliez-vous dire": accents restored and small typos fixed, from the vocabulary."""
+        """ "Vouliez-vous dire": accents restored and unknown words replaced by the closest
+        frequent word of the archive; offered only when it finds more than the query did."""
         reader = view.searcher.reader()
-        changed = False
-        out = []
-        for word in compiled.plain_words:
-            better = self._better_word(view, reader, word)
-            changed |= better != word
-            out.append(better)
-        if not changed:
+        words = compiled.plain_words
+        better = [self._better_word(view, reader, word) for word in words]
+        if better == words:
             return None
-        suggestion = " ".join(out)
-        if fold(suggestion) == fold(" ".join(compiled.plain_words)):
-            return suggestion if suggestion != " ".join(compiled.plain_words) else None
+        suggestion = " ".join(better)
+        if [fold(w) for w in better] != [fold(w) for w in words]:
+            found = view.docs(compile_query(parse(suggestion)).query)
+            if len(found) <= total:
+                return None
         return suggestion
 
     def _better_word(self, view: _View, reader: Any, word: str) -> str:
+        """The word as the archive spells it: accents restored, or a typo fixed (only for a
+        word the archive does not know)."""
         folded = fold(word)
         if not folded.isalpha() or len(folded) < 3:
             return word
@@ -663,20 +680,24 @@ class Engine:
         def frequency(term: str) -> int:
             return sum(reader.doc_frequency(f, term) for f in SPELLING_FIELDS)
 
-        freq = frequency(folded)
-        best, best_freq = folded, freq
-        if freq < 2:
-            for maxdist in (1, 2) if len(folded) >= 5 else (1,):
+        best = folded
+        if frequency(folded) == 0:
+            best_key = (0, 0)
+            for maxdist in (1, 2) if len(folded) >= 6 else (1,):
                 for fieldname in SPELLING_FIELDS:
                     for candidate in reader.terms_within(fieldname, folded, maxdist, prefix=1):
-                        cand_freq = frequency(candidate)
-                        if cand_freq > best_freq:
-                            best, best_freq = candidate, cand_freq
+                        if candidate in STOP_WORDS or not candidate.isalpha():
+                            continue
+                        # Closest first, then most frequent; ties go to the longer word
+                        # (`windos` → `windows`, not `window`).
+                        key = (frequency(candidate), len(candidate))
+                        if key > best_key:
+                            best, best_key = candidate, key
                 if best != folded:
                     break
-        if best_freq == 0:
-            return word
-        if best == folded and (not word.isascii() or word.isupper()):
+            if best == folded:
+                return word
+        elif not word.isascii() or word.isupper():
             return word  # typed with its accents, or an acronym: nothing to restore
         surface = self._surface(view, best)
         return surface if surface is not None else word
@@ -834,7 +855,7 @@ class Engine:
             target.mkdir()
             ix = whoosh_index.create_in(str(target), build_schema())
             writer = ix.writer(limitmb=256)
-            with self._index(old).searcher() as searcher:
+            with self._index(old, any_schema=True).searcher() as searcher:
                 for fields in searcher.all_stored_fields():
                     writer.add_document(**article_document(clean_article(stored_article(fields))))
                     count += 1

@@ -21,6 +21,17 @@ class IndexNotFoundError(FouilleError):
         self.index_dir = index_dir
 
 
+class IndexOutdatedError(FouilleError):
+    """The index was built by an older Fouille whose analysis or schema differs."""
+
+    def __init__(self, index_dir: object) -> None:
+        super().__init__(
+            f"the index in {index_dir} was built by an older Fouille: "
+            "run `fouille reindex --rebuild` to bring it up to date"
+        )
+        self.index_dir = index_dir
+
+
 class IndexLockedError(FouilleError):
     """Another reindex holds the index."""
 

@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from search import Article, Engine, IndexNotFoundError, InvalidFilterError, Settings
+from search import (
+    Article,
+    Engine,
+    IndexNotFoundError,
+    IndexOutdatedError,
+    InvalidFilterError,
+    Settings,
+)
 from tests.articles import ARTICLES, when
 
 
@@ -222,6 +229,7 @@ def test_falls_back_to_partial_matches_and_says_so(full: Engine) -> None:
         ("evenement", "événement"),
         ("rancongiciel", "rançongiciel"),
         ("passeprots", "passeports"),
+        ("hopitaus", "hôpitaux"),
         ("ministere sante", "ministère santé"),
     ],
 )
@@ -231,6 +239,15 @@ def test_did_you_mean(full: Engine, typed: str, suggested: str) -> None:
 
 def test_no_suggestion_when_hits_are_plenty(full: Engine) -> None:
     assert full.search("vie privée").suggestion is None
+
+
+@pytest.mark.parametrize("query", ["santé", "routes", "amende cnil"])
+def test_no_suggestion_for_words_the_archive_knows(full: Engine, query: str) -> None:
+    assert full.search(query).suggestion is None
+
+
+def test_no_suggestion_that_finds_nothing_more(full: Engine) -> None:
+    assert full.search("licornz", tags=["Santé"]).suggestion is None
 
 
 # --- snippets ------------------------------------------------------------------------------
@@ -334,6 +351,36 @@ def test_get_more_like_stats_and_suggest(full: Engine) -> None:
     assert "réseaux" in full.suggest("rés")
     assert "Vie privée" in full.suggest("vie")
     assert full.suggest("la cyb") == ["la cyberattaque"]
+
+
+def test_an_outdated_index_says_to_rebuild_and_rebuild_fixes_it(settings: Settings) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+
+    old = settings.index_dir / "gen-000001"
+    old.mkdir(parents=True)
+    schema = Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(stored=True),
+        body=STORED(),
+        published=DATETIME(stored=True),
+        url=STORED(),
+    )
+    ix = whoosh_index.create_in(str(old), schema)
+    with ix.writer() as writer:
+        writer.add_document(
+            id="a",
+            title="La fibre optique",
+            body="Du texte.",
+            url="",
+            published=when("2024-01-01").replace(tzinfo=None),
+        )
+    (settings.index_dir / "CURRENT").write_text("gen-000001\n")
+    with Engine.open(settings) as engine:
+        with pytest.raises(IndexOutdatedError, match="fouille reindex --rebuild"):
+            engine.search("fibre")
+        assert engine.rebuild() == 1
+        assert ids(engine.search("fibre")) == ["a"]
 
 
 def test_missing_index_is_a_clear_error(tmp_path) -> None:
