@@ -231,10 +231,15 @@ def main(argv: list[str] | None = None) -> int:
     log(f"machine: {report.machine_line(info)}")
     query_file, files = prepare(args)
     results: dict[int, dict[str, dict[str, Any]]] = {}
+    labels = {name: SYSTEMS[name].label for name in args.systems}
+    partial = RESULTS / f"run-{stamp}.partial.json"
     for size in args.sizes:
         results[size] = bench_size(args, size, files[size], query_file, logs)
+        # Each finished size is kept at once: a long run stopped later loses nothing before.
+        partial.write_text(json.dumps({"machine": info, "results": results}), encoding="utf-8")
+        log(f"{size:,} done:\n{report.table({size: results[size]}, labels)}")
+    partial.unlink(missing_ok=True)
     info["loadavg_end"] = os.getloadavg()
-    labels = {name: SYSTEMS[name].label for name in args.systems}
     text = report.table(results, labels)
     notes = summary_lines(results)
     elapsed = (datetime.now(UTC) - started).total_seconds()
