@@ -19,7 +19,9 @@ import json
 import logging
 import os
 import re
+import socket
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Iterator, Mapping
@@ -215,11 +217,32 @@ def fetch(
             headers["If-Modified-Since"] = state.last_modified
 
     deadline = _deadline(client)
+    watchdog = _Watchdog(deadline)
+    try:
+        return _follow(client, url, state, headers, watchdog, max_bytes=max_bytes, now=now)
+    except FeedError as exc:
+        if watchdog.fired:
+            raise FeedError(url, "too slow: no complete answer in time") from exc
+        raise
+    finally:
+        watchdog.cancel()
+
+
+def _follow(
+    client: httpx.Client,
+    url: str,
+    state: FeedState,
+    headers: dict[str, str],
+    watchdog: _Watchdog,
+    *,
+    max_bytes: int,
+    now: datetime,
+) -> FetchResult:
     current = state.permanent_url or url
     seen = {current}
     all_permanent = True
     for _ in range(MAX_REDIRECTS + 1):
-        with _stream(client, current, headers) as response:
+        with _stream(client, current, headers, watchdog.trace) as response:
             if response.status_code in REDIRECT_STATUSES:
                 target = response.headers.get("location", "").strip()
                 if not target:
@@ -239,15 +262,60 @@ def fetch(
                 logger.info("%s moved permanently to %s", url, current)
                 state.permanent_url = current
             return _finish(
-                url, current, response, state, max_bytes=max_bytes, now=now, deadline=deadline
+                url,
+                current,
+                response,
+                state,
+                max_bytes=max_bytes,
+                now=now,
+                deadline=watchdog.deadline,
             )
     raise FeedError(url, f"more than {MAX_REDIRECTS} redirects")
 
 
+class _Watchdog:
+    """Shuts the connection down at the deadline, however slowly the server dribbles bytes:
+    httpx's timeouts apply to each read, so a server sending a header line (or a body byte)
+    every few seconds would otherwise hold the reindex for hours (issue 6)."""
+
+    def __init__(self, deadline: float | None) -> None:
+        self.deadline = deadline
+        self.fired = False
+        self._socket: socket.socket | None = None
+        self._timer: threading.Timer | None = None
+        if deadline is not None:
+            self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        """httpcore's trace hook: note the socket of each new connection (plain or TLS)."""
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                self._socket = sock
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                # socket.socket's own shutdown, also on a TLS socket: the blocked read
+                # returns and fails in the fetching thread, where it is reported.
+                socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 @contextlib.contextmanager
-def _stream(client: httpx.Client, url: str, headers: dict[str, str]) -> Iterator[httpx.Response]:
+def _stream(
+    client: httpx.Client, url: str, headers: dict[str, str], trace: Any = None
+) -> Iterator[httpx.Response]:
+    extensions = {"trace": trace} if trace is not None else None
     try:
-        with client.stream("GET", url, headers=headers) as response:
+        with client.stream("GET", url, headers=headers, extensions=extensions) as response:
             yield response
     except httpx.ConnectTimeout as exc:
         raise FeedError(url, f"connection timed out ({_host(url)})") from exc
