@@ -58,6 +58,17 @@ def _trickle(conn: socket.socket, server: list[RawServer]) -> None:
         time.sleep(1.0)
 
 
+def _trickle_headers(conn: socket.socket, server: list[RawServer]) -> None:
+    """A status line, then one more header line a second, for ever: the body never comes."""
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    n = 0
+    while not server[0].stopped():
+        n += 1
+        conn.sendall(b"X-Encore-%d: oui\r\n" % n)
+        time.sleep(1.0)
+
+
 def _endless(conn: socket.socket, server: list[RawServer]) -> None:
     """A feed whose items never end (no Content-Length: the body ends when we close)."""
     read_request(conn)
@@ -160,14 +171,16 @@ def test_each_bad_server_fails_alone_within_its_limits(tmp_path: Path) -> None:
     good.route("/big", body=b"<rss>" + b" " * (MAX_BYTES + 10))
     silent = raw_server(_silent)
     trickle = raw_server(_trickle)
+    trickle_headers = raw_server(_trickle_headers)
     endless = raw_server(_endless)
     chunked = raw_server(_endless_chunked)
     tls_silent = raw_server(_silent)
     self_signed = TLSServer(tmp_path)
-    with serving(good, silent, trickle, endless, chunked, tls_silent, self_signed):
+    with serving(good, silent, trickle, trickle_headers, endless, chunked, tls_silent, self_signed):
         bad = {
             "silent": silent.url(),
             "trickle": trickle.url(),
+            "trickle-headers": trickle_headers.url(),
             "endless": endless.url(),
             "endless-chunked": chunked.url(),
             "gzip-bomb": good.url("/bomb"),
