@@ -69,6 +69,12 @@ def _trickle_headers(conn: socket.socket, server: list[RawServer]) -> None:
         time.sleep(1.0)
 
 
+def _plain_http(conn: socket.socket, server: list[RawServer]) -> None:
+    """Plain HTTP whatever comes in, e.g. a TLS ClientHello sent to an https:// URL."""
+    conn.recv(65536)
+    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+
 def _endless(conn: socket.socket, server: list[RawServer]) -> None:
     """A feed whose items never end (no Content-Length: the body ends when we close)."""
     read_request(conn)
@@ -175,8 +181,11 @@ def test_each_bad_server_fails_alone_within_its_limits(tmp_path: Path) -> None:
     endless = raw_server(_endless)
     chunked = raw_server(_endless_chunked)
     tls_silent = raw_server(_silent)
+    plain = raw_server(_plain_http)
     self_signed = TLSServer(tmp_path)
-    with serving(good, silent, trickle, trickle_headers, endless, chunked, tls_silent, self_signed):
+    with serving(
+        good, silent, trickle, trickle_headers, endless, chunked, tls_silent, plain, self_signed
+    ):
         bad = {
             "silent": silent.url(),
             "trickle": trickle.url(),
@@ -186,7 +195,7 @@ def test_each_bad_server_fails_alone_within_its_limits(tmp_path: Path) -> None:
             "gzip-bomb": good.url("/bomb"),
             "redirect-loop": good.url("/loop-a"),
             "too-big": good.url("/big"),
-            "https-to-http": good.url("/good-1").replace("http://", "https://"),
+            "https-to-http": plain.url(scheme="https"),
             "tls-silent": tls_silent.url(scheme="https"),
             "self-signed": self_signed.url(),
         }
