@@ -98,9 +98,9 @@ class Ranker:
         if norms is None:
             reader = self.reader
             total = reader.field_length(fieldname) or 1
-            average = total / self.count
+            average = max(total / self.count, 1.0)
             norms = [
-                K1 * (1 - B + B * reader.doc_field_length(d, fieldname, 0) / average)
+                K1 * (1 - B + B * (reader.doc_field_length(d, fieldname, 0) or 0) / average)
                 for d in range(self.count)
             ]
             self._lengths[fieldname] = norms

@@ -63,10 +63,6 @@ HOSTILE_IDS = {
     "hostile-laughs-1",
     "hostile-xxe-1",
 }
-WORDLESS_BUG = (
-    "search/ranking.py Ranker.lengths(): reader.doc_field_length() is None for a document with "
-    "no indexable word, so every ranked search raises TypeError (500 on the web); reported"
-)
 # Anything that would make a link or a resource run code or leave http(s).
 BAD_URL = re.compile(r"^\s*(?!https?:|/|\?|#)[a-z][a-z0-9+.\-]*:", re.I)
 
@@ -355,7 +351,6 @@ CORPUS_QUERIES = ["script", "alert", "javascript", "onclick", "iframe", "style",
 
 
 @pytest.mark.corpus
-@pytest.mark.xfail(strict=True, reason=WORDLESS_BUG)
 def test_corpus_articles_are_served_escaped(corpus_site: tuple[str, dict]) -> None:
     base, report = corpus_site
     totals = report["totals"]
@@ -392,7 +387,6 @@ def test_corpus_articles_run_nothing_in_chromium(
     visit(browser, base, paths, bypass_csp=True)
 
 
-@pytest.mark.xfail(strict=True, reason=WORDLESS_BUG)
 def test_an_entry_without_any_word_does_not_break_searches(tmp_path: Path) -> None:
     """feedparser's sanitizer tests hold such entries (title `<m></m>`): searches must go on."""
     feed = tmp_path / "wordless.xml"
