@@ -19,7 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +30,7 @@ from whoosh.index import LockError
 from whoosh.searching import Searcher
 
 from .analysis import STOP_WORDS, fold
+from .caching import SizedCache
 from .config import Settings
 from .documents import Article
 from .errors import (
@@ -123,42 +124,51 @@ def _next_generation(root: Path) -> str:
 # --- per-thread searcher state ---------------------------------------------------------------
 
 
+class _State:
+    """What is derived from one committed state of the index, shared by every thread's
+    searcher on that state: posting sets, BM25 weights, dates, tags."""
+
+    TERM_SET_BUDGET = 2_000_000
+
+    def __init__(self) -> None:
+        self.term_sets: SizedCache[tuple[str, str], frozenset[int]] = SizedCache(
+            self.TERM_SET_BUDGET
+        )
+        self.filters: SizedCache[str, frozenset[int]] = SizedCache(self.TERM_SET_BUDGET // 4)
+        self.ranker = Ranker()
+        self.all: frozenset[int] | None = None
+        self.months: list[str | None] | None = None
+        self.dates: list[float] | None = None
+        self.tags: dict[str, frozenset[int]] | None = None
+        self.labels: dict[str, str] = {}
+
+
 @dataclass
 class _View:
-    """A searcher on one committed state of the index, and what is derived from it."""
+    """One thread's searcher on a committed state of the index, with the shared state."""
 
     generation: str
     searcher: Searcher
-    _months: list[str | None] | None = None
-    _tags: dict[str, frozenset[int]] | None = None
-    _labels: dict[str, str] | None = None
-    _all: frozenset[int] | None = None
-    filters: dict[str, set[int]] = field(default_factory=dict)
-    _ranker: Ranker | None = None
-    _dates: list[float] | None = None
-    term_sets: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
+    state: _State
 
-    @property
-    def ranker(self) -> Ranker:
-        if self._ranker is None:
-            self._ranker = Ranker(self.searcher)
-        return self._ranker
+    def scores(self, q: wq.Query, candidates: frozenset[int]) -> dict[int, float]:
+        return self.state.ranker.scores(self.searcher.reader(), q, candidates)
 
     def timestamps(self) -> list[float]:
         """Publication time (POSIX seconds) of each document number."""
-        if self._dates is None:
+        if self.state.dates is None:
             column = self.searcher.reader().column_reader("published", translate=True)
-            self._dates = [
+            self.state.dates = [
                 d.replace(tzinfo=UTC).timestamp() if isinstance(d, datetime) else 0.0
                 for d in column
             ]
-        return self._dates
+        return self.state.dates
 
     def all_docs(self) -> frozenset[int]:
         """Every live document number."""
-        if self._all is None:
-            self._all = frozenset(self.searcher.reader().all_doc_ids())
-        return self._all
+        if self.state.all is None:
+            self.state.all = frozenset(self.searcher.reader().all_doc_ids())
+        return self.state.all
 
     def docs(self, q: wq.Query) -> frozenset[int]:
         """Every live document matching `q`, by set algebra over cached posting sets:
@@ -183,54 +193,53 @@ class _View:
             return frozenset()
         return frozenset(q.docs(self.searcher))
 
+    def filter_docs(self, flt: wq.Query) -> frozenset[int]:
+        return self.state.filters.get_or_compute(repr(flt), lambda: self.docs(flt))
+
     def _term_docs(self, fieldname: str, text: str) -> frozenset[int]:
-        key = (fieldname, text)
-        cached = self.term_sets.get(key)
-        if cached is None:
+        def read() -> frozenset[int]:
             reader = self.searcher.reader()
-            cached = frozenset()
-            if reader.doc_frequency(fieldname, text):
-                cached = frozenset(reader.postings(fieldname, text).all_ids())
-                if reader.has_deletions():
-                    cached &= self.all_docs()
-            if len(self.term_sets) > 4096:
-                self.term_sets.clear()
-            self.term_sets[key] = cached
-        return cached
+            if not reader.doc_frequency(fieldname, text):
+                return frozenset()
+            found = frozenset(reader.postings(fieldname, text).all_ids())
+            return found & self.all_docs() if reader.has_deletions() else found
+
+        return self.state.term_sets.get_or_compute((fieldname, text), read)
 
     def months(self) -> list[str | None]:
         """`YYYY-MM` of each document number."""
-        if self._months is None:
+        if self.state.months is None:
             column = self.searcher.reader().column_reader("published", translate=True)
-            self._months = [
+            self.state.months = [
                 f"{d.year:04d}-{d.month:02d}" if isinstance(d, datetime) else None for d in column
             ]
-        return self._months
+        return self.state.months
 
     def tag_postings(self) -> dict[str, frozenset[int]]:
         """The live documents of every tag (by folded key)."""
-        if self._tags is None:
+        if self.state.tags is None:
             reader = self.searcher.reader()
-            self._tags = {}
+            tags = {}
             for raw in reader.lexicon("tag"):
                 key = raw.decode("utf-8") if isinstance(raw, bytes) else raw
                 if docs := self._term_docs("tag", key):
-                    self._tags[key] = docs
-        return self._tags
+                    tags[key] = docs
+            self.state.tags = tags
+        return self.state.tags
 
     def label(self, key: str) -> str:
         """The tag as feeds spell it (accents and case kept) for a folded key."""
-        if self._labels is None:
-            self._labels = {}
-        if key not in self._labels:
-            self._labels[key] = key
+        labels = self.state.labels
+        if key not in labels:
+            found = key
             docs = self.tag_postings().get(key)
             if docs:
                 for label in self.searcher.stored_fields(min(docs)).get("tags") or ():
                     if tag_key(label) == key:
-                        self._labels[key] = label
+                        found = label
                         break
-        return self._labels[key]
+            labels[key] = found
+        return labels[key]
 
 
 # --- the writer ------------------------------------------------------------------------------
@@ -425,6 +434,7 @@ class Engine:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._indexes: dict[str, Any] = {}
+        self._states: dict[tuple[str, int | None], _State] = {}
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = False) -> Engine:
@@ -481,13 +491,24 @@ class Engine:
         if view is not None and view.generation == name:
             if view.searcher.up_to_date():
                 return view
-            view = _View(name, _refreshed(view.searcher, self._index(name)))
+            searcher = _refreshed(view.searcher, self._index(name))
         else:
             if view is not None:
                 view.searcher.close()
-            view = _View(name, self._index(name).searcher())
+            searcher = self._index(name).searcher()
+        view = _View(name, searcher, self._state((name, searcher.reader().generation())))
         self._local.view = view
         return view
+
+    def _state(self, key: tuple[str, int | None]) -> _State:
+        """The shared derived data of one committed state (the two latest are kept)."""
+        with self._lock:
+            state = self._states.get(key)
+            if state is None:
+                state = self._states[key] = _State()
+                while len(self._states) > 2:
+                    self._states.pop(next(iter(self._states)))
+            return state
 
     def search(
         self,
@@ -570,18 +591,11 @@ class Engine:
             )
         return size
 
-    def _filter_docs(self, view: _View, flt: wq.Query | None) -> set[int] | None:
-        if flt is None:
-            return None
-        key = repr(flt)
-        if key not in view.filters:
-            if len(view.filters) > 64:
-                view.filters.clear()
-            view.filters[key] = set(view.docs(flt))
-        return view.filters[key]
+    def _filter_docs(self, view: _View, flt: wq.Query | None) -> frozenset[int] | None:
+        return None if flt is None else view.filter_docs(flt)
 
     def _run(
-        self, view: _View, q: wq.Query, allowed: set[int] | None, sort: str, limit: int
+        self, view: _View, q: wq.Query, allowed: frozenset[int] | None, sort: str, limit: int
     ) -> tuple[frozenset[int], list[tuple[int, float]]]:
         """All matching document numbers, and the first `limit` of them in order."""
         if q is wq.NullQuery or (allowed is not None and not allowed):
@@ -595,8 +609,8 @@ class Engine:
             dates = view.timestamps()
             newest = heapq.nlargest(limit, docs, key=dates.__getitem__)
             return docs, [(d, 0.0) for d in newest]
-        if view.ranker.supports(q):
-            scored = view.ranker.scores(q, docs)
+        if view.state.ranker.supports(q):
+            scored = view.scores(q, docs)
         else:
             # Phrases and prefixes: Whoosh scores them, over the set already known.
             hits = view.searcher.search(q, filter=set(docs), limit=None, terms=False)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import OrderedDict
 from operator import itemgetter
 from typing import Any
 
 from whoosh import query as wq
+
+from .caching import SizedCache
 
 K1 = 1.2
 B = 0.75
@@ -24,15 +25,12 @@ CACHE_POSTINGS = 1_500_000
 
 
 class Ranker:
-    """BM25 for one searcher (one committed state of the index)."""
+    """BM25 for one committed state of the index; its caches are shared between threads,
+    each of which passes its own Whoosh reader (readers are not thread-safe)."""
 
-    def __init__(self, searcher: Any) -> None:
-        self.searcher = searcher
-        self.reader = searcher.reader()
-        self.count = max(1, self.reader.doc_count_all())
+    def __init__(self) -> None:
         self._lengths: dict[str, list[float]] = {}
-        self._weights: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
-        self._cached = 0
+        self._weights: SizedCache[tuple[str, str], dict[int, float]] = SizedCache(CACHE_POSTINGS)
 
     def supports(self, q: wq.Query) -> bool:
         """True when every node of `q` is one this ranker scores."""
@@ -44,18 +42,18 @@ class Ranker:
             return self.supports(q.a)
         return isinstance(q, wq.Every)
 
-    def scores(self, q: wq.Query, candidates: frozenset[int]) -> dict[int, float]:
+    def scores(self, reader: Any, q: wq.Query, candidates: frozenset[int]) -> dict[int, float]:
         """BM25 score of each candidate (candidates must already match `q`)."""
         if isinstance(q, wq.Term):
-            weights = self.weights(q.fieldname, q.text)
+            weights = self.weights(reader, q.fieldname, q.text)
             if len(candidates) < len(weights):
                 return {d: weights[d] for d in candidates if d in weights}
             return {d: w for d, w in weights.items() if d in candidates}
         if isinstance(q, wq.AndNot):
-            return self.scores(q.a, candidates)
+            return self.scores(reader, q.a, candidates)
         if isinstance(q, wq.Every):
             return dict.fromkeys(candidates, 0.0)
-        maps = [self.scores(sub, candidates) for sub in q.subqueries]
+        maps = [self.scores(reader, sub, candidates) for sub in q.subqueries]
         maps.sort(key=len, reverse=True)
         out = dict(maps[0]) if maps else {}
         pick = max if isinstance(q, wq.DisjunctionMax) else float.__add__
@@ -64,19 +62,17 @@ class Ranker:
                 out[d] = pick(out[d], w) if d in out else w
         return out
 
-    def weights(self, fieldname: str, text: str) -> dict[int, float]:
+    def weights(self, reader: Any, fieldname: str, text: str) -> dict[int, float]:
         """docnum → BM25 weight of one term (cached, least recently used first out)."""
-        key = (fieldname, text)
-        found = self._weights.get(key)
-        if found is not None:
-            self._weights.move_to_end(key)
-            return found
-        reader = self.reader
-        weights: dict[int, float] = {}
-        df = reader.doc_frequency(fieldname, text)
-        if df:
-            idf = math.log(1 + (self.count - df + 0.5) / (df + 0.5))
-            lengths = self.lengths(fieldname)
+
+        def read() -> dict[int, float]:
+            weights: dict[int, float] = {}
+            df = reader.doc_frequency(fieldname, text)
+            if not df:
+                return weights
+            count = max(1, reader.doc_count_all())
+            idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
+            lengths = self.lengths(reader, fieldname)
             matcher = reader.postings(fieldname, text)
             while matcher.is_active():
                 d = matcher.id()
@@ -85,23 +81,19 @@ class Ranker:
                 matcher.next()
             if reader.has_deletions():
                 weights = {d: w for d, w in weights.items() if not reader.is_deleted(d)}
-        self._weights[key] = weights
-        self._cached += len(weights)
-        while self._cached > CACHE_POSTINGS and len(self._weights) > 1:
-            _, dropped = self._weights.popitem(last=False)
-            self._cached -= len(dropped)
-        return weights
+            return weights
 
-    def lengths(self, fieldname: str) -> list[float]:
+        return self._weights.get_or_compute((fieldname, text), read)
+
+    def lengths(self, reader: Any, fieldname: str) -> list[float]:
         """K1 · (1 − B + B · length / average length) for each document, precomputed."""
         norms = self._lengths.get(fieldname)
         if norms is None:
-            reader = self.reader
-            total = reader.field_length(fieldname) or 1
-            average = max(total / self.count, 1.0)
+            count = max(1, reader.doc_count_all())
+            average = max((reader.field_length(fieldname) or 0) / count, 1.0)
             norms = [
                 K1 * (1 - B + B * (reader.doc_field_length(d, fieldname, 0) or 0) / average)
-                for d in range(self.count)
+                for d in range(count)
             ]
             self._lengths[fieldname] = norms
         return norms
