@@ -34,6 +34,7 @@ pytestmark = pytest.mark.slow
 FEEDS = 3
 WINDOW = 400  # items in a feed; each fetch slides it by STEP, so every run has new articles
 STEP = 200  # 3 x 200 new articles > the writer's batch of 500: a run commits mid-way too
+CAP = 2000  # item numbers wrap here (then articles are updated), so a long soak stays fast
 KILLS = int(os.environ.get("FOUILLE_SOAK_KILLS", "24"))
 BUDGET = float(os.environ.get("FOUILLE_SOAK_SECONDS", "40"))
 STRATEGIES = ("fetch", "random", "writing", "commit", "rebuild", "switch")
@@ -62,7 +63,7 @@ class GrowingFeeds:
 
     @staticmethod
     def item_id(k: int, n: int) -> str:
-        return f"https://crash.example/{k}/{n}"
+        return f"https://crash.example/{k}/{n % CAP}"
 
     def _handler(self, k: int) -> Callable[[Request], Reply]:
         def handler(request: Request) -> Reply:
@@ -71,11 +72,12 @@ class GrowingFeeds:
                 top = self.fetches[k] * STEP
             items = [
                 {
-                    "title": f"Dépêche {word(k * 1_000_000 + n)} de la rédaction",
+                    "title": f"Dépêche {word(k * 1_000_000 + n % CAP)} de la rédaction",
                     "link": self.item_id(k, n),
                     "guid": self.item_id(k, n),
                     "pubDate": "Mon, 02 Jun 2025 10:00:00 +0200",
-                    "description": "Un article de presse assez long pour peser. " * 8,
+                    # Past CAP the same ids come back with a new text: updates, not additions.
+                    "description": f"Version {n // CAP}. " + "Un article de presse. " * 12,
                 }
                 for n in range(max(0, top - WINDOW), top)
             ]
