@@ -1,4 +1,4 @@
-"""Searching while reindexing (issue 6): the app behind waitress answers a steady stream of
+"""Searching while reindexing (issue 6): `fouille serve` (waitress) answers a steady stream of
 searches while real `fouille reindex` and `fouille reindex --rebuild` processes write the same
 index; no request fails, and new articles appear once the reindex has committed. Two reindexes
 at once: the second is refused with a clear message, the first is unharmed.
@@ -6,20 +6,27 @@ at once: the second is refused with a clear message, the first is unharmed.
 
 from __future__ import annotations
 
+import re
+import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-from faults import assert_no_traceback, index_ids, run_fouille, start_fouille
+from faults import (
+    assert_no_traceback,
+    fouille_argv,
+    fouille_env,
+    index_ids,
+    run_fouille,
+    start_fouille,
+)
 from feedserver import FeedServer, Reply, Request, rss
-from webserver import serve
-
-from search import Settings
-from web import create_app
 
 pytestmark = pytest.mark.slow
 
@@ -87,6 +94,36 @@ class Load:
             return self.served
 
 
+@contextmanager
+def fouille_serve(index: Path, cwd: Path) -> Iterator[str]:
+    """The real `fouille serve` (waitress) in its own process, on a free port; yields its URL."""
+    log = (cwd / "serve.log").open("w+")  # a file, not a pipe nobody reads while serving
+    server = subprocess.Popen(
+        fouille_argv("serve", "--index", str(index), "--port", "0"),
+        cwd=cwd,
+        env=fouille_env(),
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()  # "Fouille is serving … at http://127.0.0.1:PORT/ …"
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert match, (line, server.poll())
+        yield match.group(0)
+    finally:
+        server.send_signal(signal.SIGINT)  # what Ctrl+C sends: waitress stops cleanly
+        try:
+            server.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
+        log.seek(0)
+        assert_no_traceback(log.read())
+        log.close()
+
+
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[FeedServer, Load, Path]]:
     """A feed server, an index of 300 articles, the app under waitress, and the load on it."""
@@ -97,8 +134,7 @@ def running(tmp_path: Path) -> Iterator[tuple[FeedServer, Load, Path]]:
             "reindex", "--index", str(index), "--feed", feeds.url("/initial"), cwd=tmp_path
         )
         assert done.returncode == 0, done.stderr
-        app = create_app(Settings(index_dir=index))
-        with serve(app) as base:
+        with fouille_serve(index, tmp_path) as base:
             load = Load(base)
             threads = [
                 threading.Thread(target=load.client, args=(i,), daemon=True) for i in range(CLIENTS)
@@ -111,7 +147,6 @@ def running(tmp_path: Path) -> Iterator[tuple[FeedServer, Load, Path]]:
                 load.stop.set()
                 for thread in threads:
                     thread.join(timeout=30)
-        app.extensions["fouille"].close()
 
 
 def total(base: str, query: str) -> int:
