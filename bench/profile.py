@@ -2,8 +2,10 @@
 
 `build` profiles indexing N articles through the indexer's helper; `query` profiles the
 benchmark's latency queries (page 1, snippets and facets) on an index of N articles, built
-first unless `--index` points at one. Prints the top functions by own time and by cumulative
-time, and saves the raw cProfile data in bench/results/ (open it with `python -m pstats`).
+first unless `--index` points at one; `web` profiles the same queries as `/search` result
+pages through the Flask app (test client: views, engine and templates, no sockets).
+Prints the top functions by own time and by cumulative time, and saves the raw cProfile
+data in bench/results/ (open it with `python -m pstats`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def report(profile: cProfile.Profile, title: str, out: Path, top: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
-    parser.add_argument("what", choices=("build", "query"))
+    parser.add_argument("what", choices=("build", "query", "web"))
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--index", type=Path, help="an existing Fouille index (query only)")
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
     short = queries.latency_queries(records[: min(args.size, 10_000)], args.queries + WARMUP)
+    if args.what == "web":
+        return profile_web(index_dir, short, args)
     searcher = system.open(index_dir)
     for query in short[:WARMUP]:
         searcher.page(query)
@@ -87,6 +91,30 @@ def main(argv: list[str] | None = None) -> int:
     slow.sort(reverse=True)
     print(f"queries: {len(slow)} in {seconds:.2f} s (profiled); slowest: {json.dumps(slow[:10])}")
     report(profile, f"query {args.size}", RESULTS / f"profile-query-{stamp}.prof", args.top)
+    return 0
+
+
+def profile_web(index_dir: Path, short: list[str], args: argparse.Namespace) -> int:
+    """Profile `/search?q=…` through the Flask test client, one thread."""
+    from search import Settings
+    from web import create_app
+
+    client = create_app(Settings(index_dir=index_dir)).test_client()
+    for query in short[:WARMUP]:
+        client.get("/search", query_string={"q": query})
+    profile = cProfile.Profile()
+    times: list[float] = []
+    for query in short[WARMUP:]:
+        t0 = time.perf_counter()
+        profile.enable()
+        response = client.get("/search", query_string={"q": query})
+        profile.disable()
+        times.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, (query, response.status_code)
+    times.sort()
+    print(f"web: {len(times)} pages, median {times[len(times) // 2]:.1f} ms (profiled)")
+    report(profile, f"web {args.size}", RESULTS / f"profile-web-{time.strftime('%H%M%S')}.prof",
+           args.top)  # fmt: skip
     return 0
 
 

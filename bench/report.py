@@ -183,6 +183,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("mrr", "known-item MRR@10", True, "{:.3f}", _mean_rr(0), lambda size: 0.92),
     Metric("hit10", "known-item hit@10", True, "{:.3f}", _mean_rr(0.1 - 1e-9),
            lambda size: 0.96),
+    Metric("query_rss", "searching process: peak RSS, MB", False, "{:,.0f}",
+           _mb("query", "peak_rss_kb")),
     Metric("http_rps", "HTTP /search: requests/s", True, "{:,.0f}", _dig("http", "rps"),
            _only_small(200), fouille_only=True),
     Metric("http_p50", "HTTP /search: p50, ms", False, "{:.1f}", _lat("http", 50),
@@ -230,7 +232,10 @@ def table(results: dict[int, dict[str, dict[str, Any]]], labels: dict[str, str])
                     error = per_system.get(name, {}).get("error")
                     cells.append("failed" if error else "—")
                 else:
-                    cells.append(metric.fmt.format(value))
+                    aborted = metric.key.startswith("http") and (
+                        per_system.get(name, {}).get("http", {}).get("aborted")
+                    )
+                    cells.append(metric.fmt.format(value) + (" (aborted)" if aborted else ""))
             if "fouille" in labels:
                 for ref in refs:
                     fig = "" if metric.fouille_only else ratio(values["fouille"], values[ref])

@@ -82,6 +82,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--snapshot", action="store_true",
                         help="run on a copy of the committed HEAD (git archive), so that edits "
                         "to the work tree during a long run do not mix into it")
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="print the table of a saved run (bench/results/run-*.json) again")
     parser.add_argument("--save", action="store_true",
                         help="also write the table, date and machine to BENCHMARKS.md")
     args = parser.parse_args(argv)  # fmt: skip
@@ -222,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     if "--snapshot" in argv:
         return run_snapshot(argv)
     args = parse_args(argv)
+    if args.render:
+        return render(args)
     started = datetime.now(UTC)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     logs = RESULTS / f"logs-{stamp}"
@@ -240,24 +244,43 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{size:,} done:\n{report.table({size: results[size]}, labels)}")
     partial.unlink(missing_ok=True)
     info["loadavg_end"] = os.getloadavg()
-    text = report.table(results, labels)
-    notes = summary_lines(results)
     elapsed = (datetime.now(UTC) - started).total_seconds()
-    header = (
-        f"Fouille benchmark, {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.0f} min; "
-        f"{args.queries} latency queries, {args.known} known-item queries, "
-        f"{args.clients} HTTP clients for {args.http_seconds:.0f} s.\n\n"
-        f"Machine: {report.machine_line(info)} Load average {info['loadavg'][0]:.2f} at the "
-        f"start, {info['loadavg_end'][0]:.2f} at the end. Fouille writes through "
-        f"`{info['fouille_writer']}`."
-    )
-    body = header + "\n\n" + text + ("\n\n" + "\n".join(notes) if notes else "") + "\n"
-    print(body)
     raw = {"args": {k: str(v) for k, v in vars(args).items()}, "machine": info,
-           "started": started.isoformat(), "results": results}  # fmt: skip
+           "started": started.isoformat(), "minutes": elapsed / 60, "results": results}  # fmt: skip
+    body = render_body(raw, labels)
+    print(body)
     (RESULTS / f"run-{stamp}.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
     (RESULTS / "latest.md").write_text(body, encoding="utf-8")
     log(f"raw figures in {RESULTS / f'run-{stamp}.json'}")
+    if args.save:
+        write_benchmarks(body)
+    return 0
+
+
+def render_body(raw: dict[str, Any], labels: dict[str, str]) -> str:
+    """The header, the table and the notes of a run."""
+    info, args = raw["machine"], raw["args"]
+    results = {int(size): per for size, per in raw["results"].items()}
+    started = datetime.fromisoformat(raw["started"])
+    header = (
+        f"Fouille benchmark, {started:%Y-%m-%d %H:%M} UTC, {raw.get('minutes', 0):.0f} min; "
+        f"{args['queries']} latency queries, {args['known']} known-item queries, "
+        f"{args['clients']} HTTP clients for {float(args['http_seconds']):.0f} s.\n\n"
+        f"Machine: {report.machine_line(info)} Load average {info['loadavg'][0]:.2f} at the "
+        f"start, {info.get('loadavg_end', info['loadavg'])[0]:.2f} at the end. Fouille writes "
+        f"through `{info['fouille_writer']}`."
+    )
+    notes = summary_lines(results)
+    text = report.table(results, labels)
+    return header + "\n\n" + text + ("\n\n" + "\n".join(notes) if notes else "") + "\n"
+
+
+def render(args: argparse.Namespace) -> int:
+    """Print (and with --save, keep) the table of a saved run."""
+    raw = json.loads(args.render.read_text(encoding="utf-8"))
+    names = [n for n in SYSTEMS if any(n in per for per in raw["results"].values())]
+    body = render_body(raw, {name: SYSTEMS[name].label for name in names})
+    print(body)
     if args.save:
         write_benchmarks(body)
     return 0
