@@ -302,9 +302,12 @@ class ArticleWriter:
         self._searcher.close()
 
     def _open_writer(self) -> Any:
+        # Separate segment files, not one compound file: whoosh3 copies every sub-file of a
+        # compound segment into memory for each searcher (a full copy of the index per
+        # server thread); separate files are read through the page cache.
         if self._writer is None:
             try:
-                self._writer = self._ix.writer(limitmb=256)
+                self._writer = self._ix.writer(limitmb=256, compound=False)
             except LockError as exc:
                 raise IndexLockedError(self._ix.storage.folder) from exc
         return self._writer
@@ -868,7 +871,7 @@ class Engine:
         try:
             target.mkdir()
             ix = whoosh_index.create_in(str(target), build_schema())
-            writer = ix.writer(limitmb=256)
+            writer = ix.writer(limitmb=256, compound=False)
             with self._index(old, any_schema=True).searcher() as searcher:
                 for fields in searcher.all_stored_fields():
                     writer.add_document(**article_document(clean_article(stored_article(fields))))
