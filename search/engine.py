@@ -7,6 +7,7 @@ index per generation (`gen-000001/`…). A rebuild writes a new generation and s
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import logging
 import math
@@ -64,6 +65,8 @@ GEN_RE = re.compile(r"^gen-(\d{6})$")
 MAX_PAGE = 10_000
 FRESH_CANDIDATES = 300
 FEW_HITS = 3
+MAX_PREFIX_TERMS = 200
+MAX_PREFIX_SCAN = 5000
 MIN_DATE = datetime(1900, 1, 1, tzinfo=UTC)
 MAX_DATE = datetime(2200, 1, 1, tzinfo=UTC)
 LIMITS = {
@@ -286,17 +289,23 @@ class ArticleWriter:
     def commit(self) -> None:
         """Make everything written so far durable and visible to searches."""
         if self._writer is not None:
-            self._writer.commit()
-            self._writer = None
+            writer, self._writer = self._writer, None
             self._pending.clear()
+            try:
+                writer.commit()
+            except OSError as exc:
+                raise FouilleError(
+                    f"cannot write the index in {self._ix.storage.folder}: {exc.strerror or exc}"
+                ) from exc
             self._searcher = _refreshed(self._searcher, self._ix)
 
     def cancel(self) -> None:
         """Drop the uncommitted batch (what was committed stays)."""
         if self._writer is not None:
-            self._writer.cancel()
-            self._writer = None
+            writer, self._writer = self._writer, None
             self._pending.clear()
+            with contextlib.suppress(Exception):  # a writer that failed may be closed already
+                writer.cancel()
 
     def close(self) -> None:
         self._searcher.close()
@@ -317,6 +326,24 @@ class ArticleWriter:
         if docnum is None:
             return None
         return self._searcher.stored_fields(docnum).get("content_hash")
+
+
+def _bounded_prefixes(q: wq.Query, reader: Any) -> wq.Query:
+    """Prefix queries as an OR of at most MAX_PREFIX_TERMS words, the most frequent first:
+    `a*` must not open tens of thousands of posting lists."""
+    if isinstance(q, wq.Prefix):
+        words = []
+        for n, raw in enumerate(reader.expand_prefix(q.fieldname, q.text)):
+            if n >= MAX_PREFIX_SCAN:
+                break
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            words.append((reader.doc_frequency(q.fieldname, word), word))
+        words.sort(reverse=True)
+        terms = [wq.Term(q.fieldname, w) for _, w in words[:MAX_PREFIX_TERMS]]
+        return wq.Or(terms) if terms else wq.NullQuery
+    if q.is_leaf():
+        return q
+    return q.apply(lambda sub: _bounded_prefixes(sub, reader))
 
 
 def _refreshed(searcher: Searcher, ix: Any) -> Searcher:
@@ -603,6 +630,7 @@ class Engine:
         """All matching document numbers, and the first `limit` of them in order."""
         if q is wq.NullQuery or (allowed is not None and not allowed):
             return frozenset(), []
+        q = _bounded_prefixes(q, view.searcher.reader())
         docs = view.docs(q)
         if allowed is not None:
             docs = docs.intersection(allowed)
@@ -877,10 +905,21 @@ class Engine:
                     writer.add_document(**article_document(clean_article(stored_article(fields))))
                     count += 1
             writer.commit(optimize=True)
+        except OSError as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            raise FouilleError(
+                f"cannot rebuild the index in {self.root}: {exc.strerror or exc}"
+            ) from exc
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
-        _switch_generation(self.root, new)
+        try:
+            _switch_generation(self.root, new)
+        except OSError as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            raise FouilleError(
+                f"cannot switch to the rebuilt index: {exc.strerror or exc}"
+            ) from exc
         for path in self.root.iterdir():
             if GEN_RE.match(path.name) and path.name not in (old, new):
                 shutil.rmtree(path, ignore_errors=True)

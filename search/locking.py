@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import IndexLockedError
+from .errors import FouilleError, IndexLockedError
 
 LOCK_NAME = "reindex.lock"
 
@@ -22,8 +22,11 @@ def reindex_lock(index_dir: Path) -> Iterator[None]:
     Raises:
         IndexLockedError: another reindex runs.
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise FouilleError(f"cannot write in {index_dir}: {exc.strerror or exc}") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -22,6 +22,8 @@ MAX_QUERY_CHARS = 2000
 MAX_CLAUSES = 64
 MAX_DEPTH = 16
 MIN_PREFIX = 2
+MAX_PHRASE_WORDS = 16
+MAX_PREFIXES = 8
 
 FIELD_ALIASES = {
     "title": "title",
@@ -102,6 +104,7 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.clauses = 0
+        self.prefixes = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -175,6 +178,9 @@ class _Parser:
         if kind == "minus":
             return None
         prefix = value.endswith("*")
+        if prefix:
+            self.prefixes += 1
+            prefix = self.prefixes <= MAX_PREFIXES  # past that, the word is searched as is
         text = value.rstrip("*")
         if not any(ch.isalnum() for ch in text):
             return None
@@ -306,7 +312,7 @@ def _phrase_query(text: str, fieldname: str | None, compiled: Compiled | None) -
         fieldname or "", list(EXACT_FIELDS)
     )
     # Compounds give their joined form at the last part's position: phrase on the parts.
-    words = [g[0] for g in _grouped_positions(text)]
+    words = [g[0] for g in _grouped_positions(text)][:MAX_PHRASE_WORDS]
     if not words:
         return None
     if compiled is not None and fieldname != "author":

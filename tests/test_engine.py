@@ -386,3 +386,14 @@ def test_an_outdated_index_says_to_rebuild_and_rebuild_fixes_it(settings: Settin
 def test_missing_index_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(IndexNotFoundError, match="fouille reindex"):
         Engine.open(Settings(index_dir=tmp_path / "nothing"))
+
+
+def test_expensive_queries_stay_bounded(full: Engine) -> None:
+    """Many prefixes and very long phrases are cut to a size that answers fast."""
+    from search.query import MAX_PHRASE_WORDS, compile_query, parse
+
+    many = " OR ".join(["co*", "de*", "pr*", "re*", "ma*", "pa*", "ca*", "mi*"] * 8)
+    assert full.search(many).total > 0
+    phrase = compile_query(parse('"' + " ".join(["de la"] * 150) + '"')).query
+    assert len(phrase.subqueries[0].words) == MAX_PHRASE_WORDS
+    assert ids(full.search("cyber*")) == ["hopitaux"]
