@@ -645,7 +645,7 @@ def test_fouille_serve_runs_waitress_until_interrupted(web_settings: Settings) -
             assert response.headers["Server"] == "waitress"
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=10)
+        output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
 
 
