@@ -178,9 +178,24 @@ class _View:
         far cheaper than walking Whoosh's matcher tree in Python for totals and facets."""
         if isinstance(q, wq.Term):
             return self._term_docs(q.fieldname, q.text)
-        if isinstance(q, wq.Or):
+        if isinstance(q, wq.Or | wq.DisjunctionMax):
+            # A title is also in `text`: its title term adds no document to the union.
+            in_text = {
+                sub.text
+                for sub in q.subqueries
+                if isinstance(sub, wq.Term) and sub.fieldname == TEXT_FIELD
+            }
+            subs = [
+                sub
+                for sub in q.subqueries
+                if not (
+                    isinstance(sub, wq.Term) and sub.fieldname == "title" and sub.text in in_text
+                )
+            ]
+            if len(subs) == 1:
+                return self.docs(subs[0])
             out: set[int] = set()
-            for sub in q.subqueries:
+            for sub in subs:
                 out |= self.docs(sub)
             return frozenset(out)
         if isinstance(q, wq.And):

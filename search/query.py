@@ -22,6 +22,7 @@ MAX_QUERY_CHARS = 2000
 MAX_CLAUSES = 64
 MAX_DEPTH = 16
 MIN_PREFIX = 2
+TITLE_WEIGHT = 2.0
 MAX_PHRASE_WORDS = 16
 MAX_PREFIXES = 8
 
@@ -294,9 +295,16 @@ def _word_query(
 
 
 def _any_field(alternatives: list[str], fields: list[str]) -> wq.Query:
-    """Spellings of one word: an article scores for the best one, not for each."""
-    terms = [wq.Term(f, t) for f in fields for t in alternatives]
+    """Spellings of one word: an article scores for the best one, not for each. In the
+    main field, a match in the title adds its own (boosted) title score."""
+    terms = [_weighted(f, t) for f in fields for t in alternatives]
     return terms[0] if len(terms) == 1 else wq.DisjunctionMax(terms)
+
+
+def _weighted(fieldname: str, term: str) -> wq.Query:
+    if fieldname != TEXT_FIELD or not TITLE_WEIGHT:
+        return wq.Term(fieldname, term)
+    return wq.Or([wq.Term(fieldname, term), wq.Term("title", term, boost=TITLE_WEIGHT)])
 
 
 def terms_exact(text: str) -> list[str]:

@@ -46,9 +46,14 @@ class Ranker:
         """BM25 score of each candidate (candidates must already match `q`)."""
         if isinstance(q, wq.Term):
             weights = self.weights(reader, q.fieldname, q.text)
+            boost = q.boost
             if len(candidates) < len(weights):
-                return {d: weights[d] for d in candidates if d in weights}
-            return {d: w for d, w in weights.items() if d in candidates}
+                found = {d: weights[d] for d in candidates if d in weights}
+            else:
+                found = {d: w for d, w in weights.items() if d in candidates}
+            if boost != 1.0:
+                found = {d: w * boost for d, w in found.items()}
+            return found
         if isinstance(q, wq.AndNot):
             return self.scores(reader, q.a, candidates)
         if isinstance(q, wq.Every):
