@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("FOUILLE_BENCH_OUT", REPO))
 RESULTS = OUT / "bench" / "results"
 DEFAULT_SIZES = (10_000, 36_152, 100_000)
+QUERY_POOL = 10_000  # queries come from the first articles: the same for any choice of sizes
 WARMUP = 30
 
 
@@ -82,8 +83,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--snapshot", action="store_true",
                         help="run on a copy of the committed HEAD (git archive), so that edits "
                         "to the work tree during a long run do not mix into it")
-    parser.add_argument("--render", type=Path, metavar="JSON",
-                        help="print the table of a saved run (bench/results/run-*.json) again")
+    parser.add_argument("--render", type=Path, nargs="+", metavar="JSON",
+                        help="print the table of saved runs (bench/results/run-*.json) again; "
+                        "several runs of the same commit make one table, by size")
     parser.add_argument("--save", action="store_true",
                         help="also write the table, date and machine to BENCHMARKS.md")
     args = parser.parse_args(argv)  # fmt: skip
@@ -114,7 +116,7 @@ def prepare(args: argparse.Namespace) -> tuple[Path, dict[int, tuple[Path, Path]
         corpus.write_records(main_file, records[:size])
         corpus.write_records(extra_file, records[size : size + corpus.INCREMENT])
         files[size] = (main_file, extra_file)
-    base = records[: min(args.sizes)]
+    base = records[: min(QUERY_POOL, *args.sizes)]
     shorts = queries.latency_queries(base, args.queries + WARMUP)
     known = queries.known_items(base, args.known)
     spec = {
@@ -277,7 +279,12 @@ def render_body(raw: dict[str, Any], labels: dict[str, str]) -> str:
 
 def render(args: argparse.Namespace) -> int:
     """Print (and with --save, keep) the table of a saved run."""
-    raw = json.loads(args.render.read_text(encoding="utf-8"))
+    runs = [json.loads(path.read_text(encoding="utf-8")) for path in args.render]
+    raw = runs[0]
+    for other in runs[1:]:
+        raw["results"].update(other["results"])
+        raw["minutes"] = raw.get("minutes", 0) + other.get("minutes", 0)
+        raw["machine"]["loadavg_end"] = other["machine"].get("loadavg_end")
     names = [n for n in SYSTEMS if any(n in per for per in raw["results"].values())]
     body = render_body(raw, {name: SYSTEMS[name].label for name in names})
     print(body)
