@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,7 +51,7 @@ from .query import (
     parse_date,
     tag_key,
 )
-from .ranking import Ranker, top
+from .ranking import Ranker, posting_blocks, top
 from .results import Facets, Hit, IndexStats, SearchPage
 from .schema import SPELLING_FIELDS, TEXT_FIELD, TITLE_REPEAT, build_schema
 from .snippets import compile_forms, highlight, highlighter, make_snippet
@@ -219,7 +220,12 @@ class _View:
             reader = self.searcher.reader()
             if not reader.doc_frequency(fieldname, text):
                 return frozenset()
-            found = frozenset(reader.postings(fieldname, text).all_ids())
+            found = frozenset(
+                chain.from_iterable(
+                    ids if not offset else (d + offset for d in ids)
+                    for ids, _, offset in posting_blocks(reader, fieldname, text)
+                )
+            )
             return found & self.all_docs() if reader.has_deletions() else found
 
         return self.state.term_sets.get_or_compute((fieldname, text), read)
