@@ -51,7 +51,7 @@ from .query import (
     parse_date,
     tag_key,
 )
-from .ranking import Ranker, posting_blocks, top
+from .ranking import RANKED_FIELDS, Ranker, posting_blocks, top
 from .results import Facets, Hit, IndexStats, SearchPage
 from .schema import SPELLING_FIELDS, TEXT_FIELD, TITLE_REPEAT, build_schema
 from .snippets import compile_forms, highlight, highlighter, make_snippet
@@ -220,6 +220,9 @@ class _View:
             reader = self.searcher.reader()
             if not reader.doc_frequency(fieldname, text):
                 return frozenset()
+            if fieldname in RANKED_FIELDS:
+                # The BM25 weights will be wanted too: one walk over the postings serves both.
+                return frozenset(self.state.ranker.weights(reader, fieldname, text))
             found = frozenset(
                 chain.from_iterable(
                     ids if not offset else (d + offset for d in ids)

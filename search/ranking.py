@@ -23,6 +23,7 @@ from .caching import SizedCache
 K1 = 1.2
 B = 0.75
 CACHE_POSTINGS = 1_500_000
+RANKED_FIELDS = frozenset({"text", "title"})
 
 
 class Ranker:
@@ -36,7 +37,7 @@ class Ranker:
     def supports(self, q: wq.Query) -> bool:
         """True when every node of `q` is one this ranker scores."""
         if isinstance(q, wq.Term):
-            return q.fieldname in ("text", "title")
+            return q.fieldname in RANKED_FIELDS
         if isinstance(q, wq.And | wq.Or | wq.DisjunctionMax):
             return all(self.supports(sub) for sub in q.subqueries)
         if isinstance(q, wq.AndNot):
@@ -81,9 +82,9 @@ class Ranker:
             lengths = self.lengths(reader, fieldname)
             scale = idf * (K1 + 1)
             for ids, tfs, offset in posting_blocks(reader, fieldname, text):
-                for d, tf in zip(ids, tfs, strict=True):
-                    d += offset
-                    weights[d] = scale * tf / (tf + lengths[d])
+                docs = [d + offset for d in ids] if offset else ids
+                scores = [scale * tf / (tf + lengths[d]) for d, tf in zip(docs, tfs, strict=True)]
+                weights.update(zip(docs, scores, strict=True))
             if reader.has_deletions():
                 weights = {d: w for d, w in weights.items() if not reader.is_deleted(d)}
             return weights
