@@ -29,7 +29,6 @@ INCREMENT = 100  # articles added to a full index by the incremental step
 LEMONDE_CACHE_VERSION = 2
 
 
-
 def find_corpus(explicit: str | None = None) -> Path:
     """The shared corpus directory: `explicit`, else ../shared/corpus beside the repo, else
     /work/shared/corpus."""

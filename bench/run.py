@@ -62,32 +62,57 @@ def run_worker(task: dict[str, Any], logfile: Path, timeout: float) -> dict[str,
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     uid = os.getuid()
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="one small size (5,000), fewer queries, a short HTTP run")
-    parser.add_argument("--sizes",
-                        help="comma-separated article counts (default 10000,36152,100000)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="one small size (5,000), fewer queries, a short HTTP run",
+    )
+    parser.add_argument(
+        "--sizes", help="comma-separated article counts (default 10000,36152,100000)"
+    )
     parser.add_argument("--queries", type=int, help="latency queries per system (default 300)")
     parser.add_argument("--known", type=int, help="known-item queries (default 300)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients (8)")
     parser.add_argument("--http-seconds", type=float, help="HTTP load duration (default 20)")
-    parser.add_argument("--systems", default="fouille,fts5,tantivy",
-                        help="which systems, comma-separated (fouille,fts5,tantivy)")
+    parser.add_argument(
+        "--systems",
+        default="fouille,fts5,tantivy",
+        help="which systems, comma-separated (fouille,fts5,tantivy)",
+    )
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP load")
-    parser.add_argument("--http-max-rss", type=float, default=6000,
-                        help="stop the server past this RSS in MB (6000; 0: no cap)")
-    parser.add_argument("--workdir", type=Path,
-                        default=Path(os.environ.get("TMPDIR", "/tmp")) / f"fouille-bench-{uid}",
-                        help="where indexes and article files go (outside the repo)")
+    parser.add_argument(
+        "--http-max-rss",
+        type=float,
+        default=6000,
+        help="stop the server past this RSS in MB (6000; 0: no cap)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(os.environ.get("TMPDIR", "/tmp")) / f"fouille-bench-{uid}",
+        help="where indexes and article files go (outside the repo)",
+    )
     parser.add_argument("--corpus", help="the shared corpus directory (found by default)")
     parser.add_argument("--keep", action="store_true", help="keep the indexes after the run")
-    parser.add_argument("--snapshot", action="store_true",
-                        help="run on a copy of the committed HEAD (git archive), so that edits "
-                        "to the work tree during a long run do not mix into it")
-    parser.add_argument("--render", type=Path, nargs="+", metavar="JSON",
-                        help="print the table of saved runs (bench/results/run-*.json) again; "
-                        "several runs of the same commit make one table, by size")
-    parser.add_argument("--save", action="store_true",
-                        help="also write the table, date and machine to BENCHMARKS.md")
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="run on a copy of the committed HEAD (git archive), so that edits "
+        "to the work tree during a long run do not mix into it",
+    )
+    parser.add_argument(
+        "--render",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="print the table of saved runs (bench/results/run-*.json) again; "
+        "several runs of the same commit make one table, by size",
+    )
+    parser.add_argument(
+        "--save",
+        action="store_true",
+        help="also write the table, date and machine to BENCHMARKS.md",
+    )
     args = parser.parse_args(argv)  # fmt: skip
     if args.sizes:
         args.sizes = [int(s.replace("_", "").replace(",", "")) for s in args.sizes.split(",")]
