@@ -5,44 +5,28 @@ Skipped cleanly when Debian's Chromium or Playwright's Python package is missing
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from chromium import CHROMIUM, headless_chromium
 from webserver import HOSTILE_TITLE
 
 pytest_plugins = ["webserver"]
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("FOUILLE_CHROMIUM", "/usr/bin/chromium"))
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = Path("/tmp/fouille-results.png")
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the module."""
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+    yield from headless_chromium()
 
 
 class Watch:

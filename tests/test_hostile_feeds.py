@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import tarfile
 import time
@@ -25,6 +24,7 @@ import httpx
 import lxml.etree
 import lxml.html
 import pytest
+from chromium import headless_chromium
 from faults import assert_no_traceback, run_fouille
 from hostile import (
     DEFAULT_NORMAL,
@@ -41,16 +41,6 @@ from web import create_app
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path(os.environ.get("FOUILLE_CHROMIUM", "/usr/bin/chromium"))
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MAX_RESPONSE = 1024 * 1024  # no page, however hostile its articles, weighs more than this
 HOSTILE_IDS = {
     *(f"hostile-markup-{n}" for n in range(1, 6)),
@@ -196,15 +186,7 @@ def test_hostile_pages_are_escaped_and_bounded(hostile_site: str) -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+    yield from headless_chromium()
 
 
 class Watch:
