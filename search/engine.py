@@ -64,7 +64,6 @@ SORTS = ("relevance", "date", "fresh")
 CURRENT = "CURRENT"
 GEN_RE = re.compile(r"^gen-(\d{6})$")
 MAX_PAGE = 10_000
-FRESH_CANDIDATES = 300
 FEW_HITS = 3
 MAX_PREFIX_TERMS = 200
 MAX_PREFIX_SCAN = 5000
@@ -616,7 +615,7 @@ class Engine:
         hits = tuple(self._hit(view, docnum, score, pattern) for docnum, score in window)
         suggestion = None
         if total < FEW_HITS and compiled.simple and compiled.plain_words:
-            suggestion = self._suggestion(view, text, compiled, total)
+            suggestion = self._suggestion(view, compiled, total)
         return SearchPage(
             query=text,
             total=total,
@@ -724,7 +723,7 @@ class Engine:
 
     # -- suggestions --
 
-    def _suggestion(self, view: _View, text: str, compiled: Compiled, total: int) -> str | None:
+    def _suggestion(self, view: _View, compiled: Compiled, total: int) -> str | None:
         """ "Vouliez-vous dire": accents restored and unknown words replaced by the closest
         frequent word of the archive; offered only when it finds more than the query did."""
         reader = view.searcher.reader()
