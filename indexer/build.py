@@ -16,14 +16,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from search import Article, Engine, FeedError, FouilleError, Settings
-from search.locking import reindex_lock
 
 from .feeds import ParsedFeed, parse_feed
 from .fetch import FeedSkipped, FeedState, FeedStateStore, fetch, make_client
@@ -172,9 +170,9 @@ def reindex(
     """
     started = time.monotonic()
     report = Report()
-    with reindex_lock(Path(settings.index_dir)):
-        engine = Engine.open(settings, create=True)
-        try:
+    engine = Engine.open(settings, create=True)
+    try:
+        with engine.locked():
             if rebuild:
                 report.rebuilt = engine.rebuild()
             if sources:
@@ -199,8 +197,8 @@ def reindex(
                 finally:
                     if own_client:
                         http.close()
-        finally:
-            engine.close()
+    finally:
+        engine.close()
     report.seconds = time.monotonic() - started
     return report
 

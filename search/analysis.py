@@ -153,6 +153,12 @@ def analyze(text: str, *, stemming: bool = True) -> Iterator[tuple[int, str, int
         pos += width if terms else 1
 
 
+def tag_key(label: str) -> str:
+    """The folded form tags are matched by: `Vie privée` and `vie-privee` are one tag."""
+    words = (fold(w) for w in re.split(r"[^\w+#]+", normalize(label)) if w)
+    return " ".join(" ".join(re.sub(r"[^a-z0-9+#]+", " ", w).split()) for w in words).strip()
+
+
 def terms(text: str, *, stemming: bool = True) -> list[str]:
     """The terms of `text`, in order (handy in tests and query building)."""
     return [term for _, term, _, _ in analyze(text, stemming=stemming)]

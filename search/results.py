@@ -77,10 +77,12 @@ class Hit:
 @dataclass(frozen=True)
 class Facets:
     """Counts over all matches, not only the page: (name, count), most frequent first
-    for tags, chronological for months (YYYY-MM)."""
+    for tags, feeds and authors, chronological for months (YYYY-MM)."""
 
     tags: tuple[tuple[str, int], ...] = ()
     months: tuple[tuple[str, int], ...] = ()
+    feeds: tuple[tuple[str, int], ...] = ()
+    authors: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from webserver import build_index, sample_articles, serve
 
 from search import Engine, InvalidFilterError, Settings
-from search.query import compile_query, parse
+from search.plan import compile_query
+from search.query import parse
 from web import create_app
 
 pytestmark = pytest.mark.slow

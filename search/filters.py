@@ -1,0 +1,103 @@
+"""Search filters (tags, dates, author, feed): parameters, not syntax, validated here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from .analysis import tag_key
+from .errors import InvalidFilterError
+
+RELATIVE_RE = re.compile(r"^(\d{1,5})\s*([hdjwsmya])$", re.IGNORECASE)
+RELATIVE_UNITS = {"h": 1 / 24, "d": 1, "j": 1, "w": 7, "s": 7, "m": 30, "y": 365, "a": 365}
+
+
+def parse_bound(
+    value: str | date | datetime | None, *, end: bool, now: datetime | None = None
+) -> datetime | None:
+    """A filter bound: ISO `2024`, `2024-03`, `2024-03-15` (or a full timestamp), or a
+    relative `24h`, `7d`/`7j`, `4w`, `6m`, `1y`. `end=True` gives the end of that period
+    (bounds are inclusive).
+
+    Raises:
+        InvalidFilterError: the value is not a date.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return _day_bound(value, end)
+    text = str(value).strip()
+    now = now or datetime.now(UTC)
+    if m := RELATIVE_RE.match(text):
+        return now - timedelta(days=int(m.group(1)) * RELATIVE_UNITS[m.group(2).lower()])
+    try:
+        if re.fullmatch(r"\d{4}", text):
+            year = int(text)
+            return _day_bound(date(year, 12, 31) if end else date(year, 1, 1), end)
+        if re.fullmatch(r"\d{4}-\d{1,2}", text):
+            year, month = map(int, text.split("-"))
+            first = date(year, month, 1)
+            if not end:
+                return _day_bound(first, False)
+            nxt = date(year + month // 12, month % 12 + 1, 1)
+            return _day_bound(nxt - timedelta(days=1), True)
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+            return _day_bound(date(*map(int, text.split("-"))), end)
+        parsed = datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise InvalidFilterError(
+            f"invalid date {text[:40]!r}: use YYYY, YYYY-MM or YYYY-MM-DD (or 7d, 1y)"
+        ) from exc
+
+
+def _day_bound(day: date, end: bool) -> datetime:
+    return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an article must pass, whatever the query: every tag, the date range (inclusive),
+    the author's words, the feed (its URL or title words)."""
+
+    tags: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    author: str = ""
+    feed: str = ""
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        tags: tuple[str, ...] | list[str] | str = (),
+        since: str | date | datetime | None = None,
+        until: str | date | datetime | None = None,
+        author: str | None = None,
+        feed: str | None = None,
+        now: datetime | None = None,
+    ) -> Filters:
+        """Filters from the values a front end passes.
+
+        Raises:
+            InvalidFilterError: a date is invalid, or the range is empty.
+        """
+        if isinstance(tags, str):
+            tags = (tags,)
+        start = parse_bound(since, end=False, now=now)
+        stop = parse_bound(until, end=True, now=now)
+        if start and stop and start > stop:
+            raise InvalidFilterError("the start date is after the end date")
+        return cls(
+            tags=tuple(k for k in (tag_key(t) for t in tags if t) if k),
+            since=start,
+            until=stop,
+            author=(author or "").strip(),
+            feed=(feed or "").strip(),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.tags or self.since or self.until or self.author or self.feed)

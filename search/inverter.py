@@ -1,0 +1,134 @@
+"""One analysis per article: each text is tokenized, folded and stemmed once, and every
+indexed text field is fed from that one pass.
+
+A word run (`l’Assemblée`, `Wi-Fi`, `C++`) is analysed the first time it is seen and
+remembered as vocabulary ids: its exact terms with their offsets within the run, its stems,
+and how many positions it takes. The long tail of repeated words then costs a dictionary
+lookup. The terms, positions and frequencies are exactly those `FrenchTokenizer` gives for
+the same text (`search.analysis` does the work; `tests/test_writer.py` compares).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+
+import numpy as np
+
+from .analysis import RUN_RE, _analyze_run, normalize
+
+#: Remembered runs past this many are forgotten: a memory bound for very long imports.
+MAX_RUNS = 1_000_000
+
+# (exact ids, their offsets within the run, stem ids, width in positions, number of exact ids)
+RunInfo = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], int, int]
+
+
+class Vocabulary:
+    """Terms ↔ dense integer ids, for one writer process."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.terms: list[str] = []
+
+    def id(self, term: str) -> int:
+        """The id of `term`, given a new one the first time."""
+        found = self.ids.get(term)
+        if found is None:
+            found = self.ids[term] = len(self.terms)
+            self.terms.append(term)
+        return found
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+
+class StemStream:
+    """Stem ids of many documents, flat, with where each document ends."""
+
+    def __init__(self) -> None:
+        self.ids: array[int] = array("i")
+        self.ends: array[int] = array("q")
+
+    def add(self, *parts: Sequence[int]) -> int:
+        """One document's stems (the concatenation of `parts`); returns its length."""
+        before = len(self.ids)
+        for part in parts:
+            self.ids.extend(part)
+        self.ends.append(len(self.ids))
+        return len(self.ids) - before
+
+
+class ExactStream:
+    """Exact term ids of many documents with what their positions are computed from."""
+
+    def __init__(self) -> None:
+        self.ids: array[int] = array("i")
+        self.offsets: array[int] = array("i")
+        self.counts: array[int] = array("i")  # exact terms of each run
+        self.widths: array[int] = array("i")  # positions each run takes
+        self.doc_runs: array[int] = array("q")  # where each document's runs end
+        self.ends: array[int] = array("q")  # where each document's terms end
+
+    def add(self, infos: Sequence[RunInfo]) -> int:
+        """One document's exact terms; returns their number."""
+        before = len(self.ids)
+        self.ids.extend([term for info in infos for term in info[0]])
+        self.offsets.extend([offset for info in infos for offset in info[1]])
+        self.counts.extend([info[4] for info in infos])
+        self.widths.extend([info[3] for info in infos])
+        self.doc_runs.append(len(self.widths))
+        self.ends.append(len(self.ids))
+        return len(self.ids) - before
+
+    def positions(self) -> np.ndarray:
+        """The position of every term within its document, as the tokenizer numbers them."""
+        widths = np.frombuffer(self.widths, dtype=np.int32).astype(np.int64)
+        starts = np.cumsum(widths) - widths
+        doc_runs = np.frombuffer(self.doc_runs, dtype=np.int64)
+        first = np.concatenate(([0], doc_runs[:-1]))
+        runs_per_doc = doc_runs - first
+        starts -= np.repeat(starts[first[runs_per_doc > 0]], runs_per_doc[runs_per_doc > 0])
+        counts = np.frombuffer(self.counts, dtype=np.int32)
+        offsets = np.frombuffer(self.offsets, dtype=np.int32)
+        return (np.repeat(starts, counts) + offsets).astype(np.int32)
+
+
+class Inverter:
+    """Turns texts into exact and stemmed token streams, one analysis per word run."""
+
+    def __init__(self) -> None:
+        self.exact = Vocabulary()
+        self.stems = Vocabulary()
+        self._runs: dict[str, RunInfo] = {}
+
+    def _learn(self, run: str) -> RunInfo:
+        exact = _analyze_run(run, False)
+        stemmed = _analyze_run(run, True)
+        width = max((offset for offset, _, _, _ in exact), default=0) + 1
+        eid = self.exact.id
+        sid = self.stems.id
+        info = (
+            tuple(eid(term) for _, term, _, _ in exact),
+            tuple(offset for offset, _, _, _ in exact),
+            tuple(sid(term) for _, term, _, _ in stemmed),
+            width,
+            len(exact),
+        )
+        if len(self._runs) >= MAX_RUNS:
+            self._runs.clear()
+        self._runs[run] = info
+        return info
+
+    def runs(self, text: str) -> list[RunInfo]:
+        """The analysis of each word run of `text`, in order."""
+        if not text:
+            return []
+        get = self._runs.get
+        learn = self._learn
+        return [get(run) or learn(run) for run in RUN_RE.findall(normalize(text))]
+
+    @staticmethod
+    def stem_ids(infos: Sequence[RunInfo]) -> list[int]:
+        """The stem ids of one text, in order."""
+        return [term for info in infos for term in info[2]]

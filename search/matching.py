@@ -1,0 +1,358 @@
+"""Runs a query plan over the index arrays: one walk over the plan gives both the matching
+documents and their scores (`search.scoring` defines what a score is).
+
+Every node evaluates to `Matches`: ascending document numbers with a float32 score each.
+AND intersects sorted arrays (binary search from the shorter one), OR and alternatives merge
+them (by sorting when small, through a dense accumulator when large), exclusions subtract.
+Deleted documents are dropped once, at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import scoring
+from .analysis import analyze
+from .documents import microseconds
+from .filters import Filters
+from .plan import (
+    All,
+    Any,
+    Best,
+    Everything,
+    Exact,
+    FieldTerms,
+    Nothing,
+    PlanNode,
+    Prefix,
+    Stems,
+    Without,
+    exact_terms,
+    feed_plan,
+)
+from .postings import IndexArrays, Postings
+
+#: Expansions of one prefix at most (the most frequent words first).
+MAX_PREFIX_TERMS = 200
+#: Past this share of the index, a merge goes through a dense accumulator.
+DENSE_SHARE = 1 / 8
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Ascending document numbers and their scores."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+EMPTY = Matches(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+#: Given a field and a prefix, the words of the index that start so (most frequent first).
+Expander = Callable[[str, str], Sequence[str]]
+
+
+class Matcher:
+    """Evaluates plans against one committed state of the index."""
+
+    def __init__(self, arrays: IndexArrays, expand: Expander | None = None) -> None:
+        self.arrays = arrays
+        self.expand = expand
+
+    def run(self, plan: PlanNode, allowed: np.ndarray | None = None) -> Matches:
+        """The live documents matching `plan` (and among `allowed`, the documents passing
+        the filters, when given), with their scores."""
+        found = self.evaluate(plan)
+        if allowed is not None:
+            found = _restrict(found, allowed)
+        if len(found) and self.arrays.live is not None:
+            keep = self.arrays.alive(found.docs)
+            found = Matches(found.docs[keep], found.scores[keep])
+        return found
+
+    # -- the walk --------------------------------------------------------------------------
+
+    def evaluate(self, node: PlanNode) -> Matches:
+        """The documents matching `node` (deleted ones included) with their scores."""
+        if isinstance(node, Stems):
+            return self._best(self._stem(s, node.title_only) for s in node.stems)
+        if isinstance(node, Exact):
+            return self._exact(node.words, node.title_only)
+        if isinstance(node, Prefix):
+            return self._prefix(node)
+        if isinstance(node, FieldTerms):
+            docs = self._field_docs(node)
+            return Matches(docs, np.zeros(len(docs), dtype=np.float32))
+        if isinstance(node, All):
+            return self._all(node.children)
+        if isinstance(node, Any):
+            return self._union([self.evaluate(c) for c in node.children], np.add)
+        if isinstance(node, Best):
+            return self._best(self.evaluate(c) for c in node.children)
+        if isinstance(node, Without):
+            positive = self.evaluate(node.positive)
+            if not len(positive):
+                return positive
+            return _subtract(positive, self.evaluate(node.negative).docs)
+        if isinstance(node, Everything):
+            docs = self.arrays.live_docs()
+            return Matches(docs, np.zeros(len(docs), dtype=np.float32))
+        if isinstance(node, Nothing):
+            return EMPTY
+        raise TypeError(f"not a plan node: {node!r}")
+
+    def _all(self, children: Sequence[PlanNode]) -> Matches:
+        # Exclusions are cheaper after the others: evaluate the positive clauses first.
+        result: Matches | None = None
+        for child in children:
+            found = self.evaluate(child)
+            result = found if result is None else _intersect(result, found)
+            if not len(result):
+                return EMPTY
+        return result if result is not None else EMPTY
+
+    def _best(self, parts: Iterable[Matches]) -> Matches:
+        return self._union(list(parts), np.maximum)
+
+    def _union(self, parts: list[Matches], combine: np.ufunc) -> Matches:
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return EMPTY
+        if len(parts) == 1:
+            return parts[0]
+        total = sum(len(p) for p in parts)
+        if total > self.arrays.count * DENSE_SHARE:
+            acc = np.zeros(self.arrays.count, dtype=np.float32)
+            seen = np.zeros(self.arrays.count, dtype=bool)
+            for p in parts:
+                acc[p.docs] = combine(acc[p.docs], p.scores)
+                seen[p.docs] = True
+            docs = np.flatnonzero(seen).astype(np.int32)
+            return Matches(docs, acc[docs])
+        docs = np.concatenate([p.docs for p in parts])
+        scores = np.concatenate([p.scores for p in parts])
+        order = np.argsort(docs, kind="stable")
+        docs = docs[order]
+        scores = scores[order]
+        first = np.flatnonzero(np.diff(docs, prepend=-1))
+        return Matches(docs[first], combine.reduceat(scores, first).astype(np.float32))
+
+    # -- words -----------------------------------------------------------------------------
+
+    def _scored(self, postings: Postings, field: str, weight: float) -> Matches:
+        if not len(postings):
+            return EMPTY
+        norms = self.arrays.norms(field, scoring.K1, scoring.B)[postings.docs]
+        w = weight * scoring.idf(len(postings), self.arrays.count)
+        return Matches(postings.docs, scoring.bm25(postings.tf, norms, w))
+
+    def _stem(self, stem: str, title_only: bool) -> Matches:
+        body_field, title_field = scoring.STEMMED
+        if title_only:
+            return self._scored(self.arrays.postings(title_field, stem), title_field, 1.0)
+        found = self._scored(self.arrays.postings(body_field, stem), body_field, 1.0)
+        in_title = self._scored(
+            self.arrays.postings(title_field, stem), title_field, scoring.TITLE_WEIGHT
+        )
+        return _add_into(found, in_title)
+
+    def _exact(self, words: tuple[str, ...], title_only: bool) -> Matches:
+        body_field, title_field = scoring.EXACT
+        if len(words) == 1:
+            word = words[0]
+            if title_only:
+                return self._scored(self.arrays.postings(title_field, word), title_field, 1.0)
+            found = self._scored(self.arrays.postings(body_field, word), body_field, 1.0)
+            in_title = self._scored(
+                self.arrays.postings(title_field, word), title_field, scoring.TITLE_WEIGHT
+            )
+            return self._union([found, in_title], np.add)
+        if title_only:
+            return self._phrase(words, title_field, 1.0)
+        return self._union(
+            [
+                self._phrase(words, body_field, 1.0),
+                self._phrase(words, title_field, scoring.TITLE_WEIGHT),
+            ],
+            np.add,
+        )
+
+    def _phrase(self, words: tuple[str, ...], field: str, weight: float) -> Matches:
+        """Documents where `words` follow each other in `field`, scored as one term whose
+        frequency is the number of times they do."""
+        arrays = self.arrays
+        candidates: np.ndarray | None = None
+        for word in sorted(set(words), key=lambda w: len(arrays.postings(field, w))):
+            docs = arrays.postings(field, word).docs
+            candidates = docs if candidates is None else _common(candidates, docs)
+            if not len(candidates):
+                return EMPTY
+        assert candidates is not None
+        # A phrase occurrence starts at p when word i is at p + i for every i.
+        starts: np.ndarray | None = None
+        for i, word in enumerate(words):
+            docs, positions = arrays.positions(field, word, candidates)
+            keys = (docs.astype(np.int64) << 32) | (positions - i + (1 << 20))
+            starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
+            if not len(starts):
+                return EMPTY
+        assert starts is not None
+        docs, tf = np.unique(starts >> 32, return_counts=True)
+        docs = docs.astype(np.int32)
+        norms = arrays.norms(field, scoring.K1, scoring.B)[docs]
+        w = weight * scoring.idf(len(docs), arrays.count)
+        return Matches(docs, scoring.bm25(tf, norms, w))
+
+    def _prefix(self, node: Prefix) -> Matches:
+        if self.expand is None:
+            return EMPTY
+        fields = (scoring.EXACT[1],) if node.title_only else scoring.EXACT
+        words: list[str] = []
+        for field in fields:
+            for word in self.expand(field, node.prefix):
+                if word not in words:
+                    words.append(word)
+        words = words[:MAX_PREFIX_TERMS]
+        return self._best(self._exact((w,), node.title_only) for w in words)
+
+    # -- metadata and filters --------------------------------------------------------------
+
+    def _field_docs(self, node: FieldTerms) -> np.ndarray:
+        arrays = self.arrays
+        docs: np.ndarray | None = None
+        for term in node.terms:
+            found = arrays.postings(node.field, term).docs
+            docs = found if docs is None else _common(docs, found)
+        if docs is None or not len(docs):
+            return EMPTY.docs
+        if node.phrase and len(node.terms) > 1:
+            docs = docs[self._phrase_in_value(node, docs)]
+        return docs
+
+    def _phrase_in_value(self, node: FieldTerms, docs: np.ndarray) -> np.ndarray:
+        """Which of `docs` hold the terms one after the other in their stored author or
+        feed title (short values, checked once per distinct value)."""
+        arrays = self.arrays
+        if node.field == "author":
+            codes, values = arrays.author_of, arrays.authors
+        else:
+            codes, values = arrays.feed_of, [title for _, title in arrays.feeds]
+        wanted = list(node.terms)
+        good = [
+            code
+            for code in np.unique(codes[docs]).tolist()
+            if _contains_run([t for _, t, _, _ in analyze(values[code], stemming=False)], wanted)
+        ]
+        return np.isin(codes[docs], good)
+
+    def allowed(self, filters: Filters) -> np.ndarray:
+        """The documents passing `filters` (ascending)."""
+        arrays = self.arrays
+        docs: np.ndarray | None = None
+        for key in filters.tags:
+            found = arrays.postings("tag", key).docs
+            docs = found if docs is None else _common(docs, found)
+        if filters.since or filters.until:
+            published = arrays.published
+            mask = np.ones(arrays.count, dtype=bool)
+            if filters.since:
+                mask &= published >= microseconds(filters.since)
+            if filters.until:
+                mask &= published <= microseconds(filters.until)
+            found = np.flatnonzero(mask).astype(np.int32)
+            docs = found if docs is None else _common(docs, found)
+        if filters.author:
+            words = tuple(exact_terms(filters.author))
+            if words:
+                found = self._field_docs(FieldTerms("author", words))
+                docs = found if docs is None else _common(docs, found)
+        if filters.feed:
+            found = self.evaluate(feed_plan(filters.feed)).docs
+            docs = found if docs is None else _common(docs, found)
+        return docs if docs is not None else arrays.live_docs()
+
+
+def _contains_run(terms: list[str], wanted: list[str]) -> bool:
+    n = len(wanted)
+    return any(terms[i : i + n] == wanted for i in range(len(terms) - n + 1))
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The documents in both ascending arrays."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    idx = np.searchsorted(b, a)
+    idx[idx == len(b)] = 0
+    return a[b[idx] == a]
+
+
+def _intersect(a: Matches, b: Matches) -> Matches:
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return EMPTY
+    idx = np.searchsorted(b.docs, a.docs)
+    idx[idx == len(b.docs)] = 0
+    hit = b.docs[idx] == a.docs
+    return Matches(a.docs[hit], a.scores[hit] + b.scores[idx[hit]])
+
+
+def _restrict(found: Matches, allowed: np.ndarray) -> Matches:
+    if not len(found) or not len(allowed):
+        return EMPTY
+    idx = np.searchsorted(allowed, found.docs)
+    idx[idx == len(allowed)] = 0
+    hit = allowed[idx] == found.docs
+    return Matches(found.docs[hit], found.scores[hit])
+
+
+def _subtract(found: Matches, docs: np.ndarray) -> Matches:
+    if not len(docs):
+        return found
+    idx = np.searchsorted(docs, found.docs)
+    idx[idx == len(docs)] = 0
+    keep = docs[idx] != found.docs
+    return Matches(found.docs[keep], found.scores[keep])
+
+
+def _add_into(found: Matches, extra: Matches) -> Matches:
+    """`found` with the scores of `extra` (whose documents are among found's) added."""
+    if not len(extra):
+        return found
+    if not len(found):
+        return extra
+    idx = np.searchsorted(found.docs, extra.docs)
+    idx[idx == len(found.docs)] = 0
+    hit = found.docs[idx] == extra.docs
+    scores = found.scores.copy()
+    scores[idx[hit]] += extra.scores[hit]
+    if hit.all():
+        return Matches(found.docs, scores)
+    rest = Matches(extra.docs[~hit], extra.scores[~hit])
+    docs = np.concatenate([found.docs, rest.docs])
+    order = np.argsort(docs, kind="stable")
+    return Matches(docs[order], np.concatenate([scores, rest.scores])[order])
+
+
+def top(found: Matches, limit: int, key: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The first `limit` (document, score) pairs: by `key` (default: the score), highest
+    first, ties by document number."""
+    if not len(found) or limit <= 0:
+        return []
+    values = found.scores if key is None else key
+    if len(found) > limit:
+        part = np.argpartition(-values, limit - 1)[:limit]
+        kth = values[part].min()
+        chosen = np.flatnonzero(values >= kth)
+    else:
+        chosen = np.arange(len(found))
+    order = chosen[np.lexsort((found.docs[chosen], -values[chosen]))][:limit]
+    return list(zip(found.docs[order].tolist(), found.scores[order].tolist(), strict=True))

@@ -1,0 +1,241 @@
+"""A parsed query → the plan the matcher runs (`search.matching`), and what highlights,
+suggestions and the partial-match fallback need to know about it.
+
+The plan is a small tree of the node types below, defined here and nowhere else: the
+matcher walks it once, and how each node scores is `search.scoring`'s business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .analysis import RUN_RE, analyze, compound_terms, normalize, tag_key
+from .query import And, Node, Not, Or, Phrase, Word
+
+MIN_PREFIX = 2
+MAX_PHRASE_WORDS = 16
+TITLE_FIELDS = frozenset({"title"})
+
+
+# --- plan nodes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stems:
+    """One word as the stemmed fields know it: any of its spellings, scored by the best."""
+
+    stems: tuple[str, ...]
+    title_only: bool = False
+
+
+@dataclass(frozen=True)
+class Exact:
+    """Words as written (folded), consecutive: a phrase, or one exact word."""
+
+    words: tuple[str, ...]
+    title_only: bool = False
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """Any word starting with `prefix` (folded), scored by the best of them."""
+
+    prefix: str
+    title_only: bool = False
+
+
+@dataclass(frozen=True)
+class FieldTerms:
+    """Every one of `terms` in a metadata field (tag, author, feed): matches, never scores."""
+
+    field: str
+    terms: tuple[str, ...]
+    #: For author and feed titles: the words must follow each other in the stored value.
+    phrase: bool = False
+
+
+@dataclass(frozen=True)
+class All:
+    children: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True)
+class Any:
+    children: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True)
+class Best:
+    """Alternatives for one word: a document scores for the best, not for each."""
+
+    children: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True)
+class Without:
+    positive: PlanNode
+    negative: PlanNode
+
+
+@dataclass(frozen=True)
+class Everything:
+    pass
+
+
+@dataclass(frozen=True)
+class Nothing:
+    pass
+
+
+PlanNode = Stems | Exact | Prefix | FieldTerms | All | Any | Best | Without | Everything | Nothing
+EVERYTHING = Everything()
+NOTHING = Nothing()
+
+
+# --- compiling -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Compiled:
+    """A plan, and what the snippets, suggestions and fallback need to know about it."""
+
+    plan: PlanNode
+    #: Stems and exact words to highlight (an exact word ending in `*` is a prefix).
+    stems: set[str] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)
+    #: Plain words as typed, in order (for the fallback and "did you mean").
+    plain_words: list[str] = field(default_factory=list)
+    #: Only plain words: the fallback and suggestions apply.
+    simple: bool = True
+
+
+def compile_query(node: Node | None) -> Compiled:
+    """Turn a syntax tree into a plan (`NOTHING` when nothing is searchable)."""
+    compiled = Compiled(NOTHING)
+    if node is None:
+        return compiled
+    compiled.simple = _is_simple(node)
+    plan = _compile(node, compiled, positive=True)
+    compiled.plan = plan if plan is not None else NOTHING
+    return compiled
+
+
+def any_words(compiled: Compiled) -> PlanNode:
+    """The fallback: articles matching any of the plain words, best first."""
+    clauses = [_word(w, None, Compiled(NOTHING)) for w in compiled.plain_words]
+    kept = tuple(c for c in clauses if c is not None)
+    return Any(kept) if kept else NOTHING
+
+
+def _is_simple(node: Node) -> bool:
+    if isinstance(node, Word):
+        return node.field is None and not node.prefix
+    if isinstance(node, And):
+        return all(_is_simple(c) for c in node.children)
+    return False
+
+
+def _compile(node: Node, compiled: Compiled, positive: bool) -> PlanNode | None:
+    target = compiled if positive else None
+    if isinstance(node, Word):
+        if positive and node.field is None and not node.prefix:
+            compiled.plain_words.append(node.text)
+        if node.prefix:
+            return _prefix(node.text, node.field, target)
+        return _word(node.text, node.field, target)
+    if isinstance(node, Phrase):
+        return _phrase(node.text, node.field, target)
+    if isinstance(node, Not):
+        inner = _compile(node.child, compiled, not positive)
+        return Without(EVERYTHING, inner) if inner is not None else None
+    children = [c for c in (_compile(c, compiled, positive) for c in node.children) if c]
+    if not children:
+        return None
+    if isinstance(node, Or):
+        return Any(tuple(children)) if len(children) > 1 else children[0]
+    plus = [c for c in children if not _is_exclusion(c)]
+    minus = [c.negative for c in children if isinstance(c, Without) and _is_exclusion(c)]
+    base = (All(tuple(plus)) if len(plus) > 1 else plus[0]) if plus else EVERYTHING
+    if minus:
+        return Without(base, Any(tuple(minus)) if len(minus) > 1 else minus[0])
+    return base
+
+
+def _is_exclusion(node: PlanNode) -> bool:
+    return isinstance(node, Without) and isinstance(node.positive, Everything)
+
+
+def _word(text: str, fieldname: str | None, compiled: Compiled | None) -> PlanNode | None:
+    if fieldname in ("tag", "feed", "author"):
+        return _metadata(text, fieldname)
+    title_only = fieldname in TITLE_FIELDS
+    clauses: list[PlanNode] = []
+    for run in RUN_RE.findall(normalize(text)):
+        joined, parts = compound_terms(run)
+        if compiled is not None:
+            compiled.stems.update(joined)
+            compiled.stems.update(t for p in parts for t in p)
+        if not parts:
+            if joined:
+                clauses.append(Stems(tuple(joined), title_only))
+            continue
+        # A compound like Wi-Fi: the joined word, or all of its parts.
+        both = All(tuple(Stems(tuple(p), title_only) for p in parts))
+        clauses.append(Best((Stems(tuple(joined), title_only), both)) if joined else both)
+    if not clauses:
+        return None
+    if compiled is not None:
+        compiled.words.update(exact_terms(text))
+    return clauses[0] if len(clauses) == 1 else All(tuple(clauses))
+
+
+def _phrase(text: str, fieldname: str | None, compiled: Compiled | None) -> PlanNode | None:
+    if fieldname in ("tag", "feed", "author"):
+        return _metadata(text, fieldname)
+    # Compounds give their joined form at the last part's position: a phrase on the parts.
+    words = tuple(group[0] for group in _grouped_positions(text))[:MAX_PHRASE_WORDS]
+    if not words:
+        return None
+    if compiled is not None:
+        compiled.words.update(words)
+    return Exact(words, fieldname in TITLE_FIELDS)
+
+
+def _prefix(text: str, fieldname: str | None, compiled: Compiled | None) -> PlanNode | None:
+    words = exact_terms(text)
+    if not words or len(words[-1]) < MIN_PREFIX:
+        return None
+    if compiled is not None:
+        compiled.words.add(words[-1] + "*")
+    return Prefix(words[-1], fieldname in TITLE_FIELDS)
+
+
+def _metadata(text: str, fieldname: str | None) -> PlanNode | None:
+    if fieldname == "tag":
+        key = tag_key(text)
+        return FieldTerms("tag", (key,)) if key else None
+    if fieldname == "author":
+        words = exact_terms(text)
+        return FieldTerms("author", tuple(words), phrase=True) if words else None
+    return feed_plan(text)
+
+
+def feed_plan(text: str) -> PlanNode:
+    """A feed by its URL, or by the words of its title."""
+    by_url = FieldTerms("feed_url", (text.strip(),))
+    words = exact_terms(text)
+    if not words:
+        return by_url
+    return Any((by_url, FieldTerms("feed_title", tuple(words), phrase=True)))
+
+
+def exact_terms(text: str) -> list[str]:
+    """The folded, unstemmed terms of `text`, in order."""
+    return [t for _, t, _, _ in analyze(text, stemming=False)]
+
+
+def _grouped_positions(text: str) -> list[list[str]]:
+    groups: dict[int, list[str]] = {}
+    for pos, term, _, _ in analyze(text, stemming=False):
+        groups.setdefault(pos, []).append(term)
+    return list(groups.values())

@@ -1,0 +1,153 @@
+"""Index generations on disk.
+
+`index_dir` holds `CURRENT` (the name of the live generation) and one Whoosh index per
+generation (`gen-000001/`…), each with a `FORMAT` file naming the layout it was written
+with (`search.schema.FORMAT`). A rebuild writes a new generation and switches `CURRENT`
+atomically, so searches never see a half-built index.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from .errors import FouilleError, IndexNotFoundError, IndexOutdatedError
+from .schema import FORMAT, build_schema
+
+CURRENT = "CURRENT"
+FORMAT_FILE = "FORMAT"
+GEN_RE = re.compile(r"^gen-(\d{6})$")
+
+
+class Storage:
+    """The generations under one index directory, and their open Whoosh indexes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._indexes: dict[str, Any] = {}
+
+    def current(self) -> str | None:
+        """The name of the live generation, or None when there is no index.
+
+        Raises:
+            FouilleError: `CURRENT` is unreadable or names no generation.
+        """
+        try:
+            name = (self.root / CURRENT).read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            return None
+        except NotADirectoryError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise FouilleError(f"cannot read {self.root / CURRENT}: {exc}") from exc
+        if not GEN_RE.match(name) or not (self.root / name).is_dir():
+            raise FouilleError(
+                f"{self.root / CURRENT} names no index generation: run `fouille reindex --rebuild`"
+            )
+        return name
+
+    def require(self) -> str:
+        """The live generation.
+
+        Raises:
+            IndexNotFoundError: there is none.
+        """
+        name = self.current()
+        if name is None:
+            raise IndexNotFoundError(self.root)
+        return name
+
+    def create(self) -> str:
+        """Create an empty index as the live generation (the directory too if needed)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            name = self.new_generation()
+            self.switch(name)
+        except OSError as exc:
+            raise FouilleError(
+                f"cannot create an index in {self.root}: {exc.strerror or exc}"
+            ) from exc
+        return name
+
+    def new_generation(self) -> str:
+        """Create the next generation, empty and not live yet; returns its name."""
+        numbers = [int(m.group(1)) for p in self.root.iterdir() if (m := GEN_RE.match(p.name))]
+        name = f"gen-{max(numbers, default=0) + 1:06d}"
+        path = self.root / name
+        path.mkdir()
+        whoosh_index.create_in(str(path), build_schema())
+        (path / FORMAT_FILE).write_text(f"{FORMAT}\n", encoding="ascii")
+        return name
+
+    def switch(self, name: str) -> None:
+        """Make `name` the live generation, atomically and durably."""
+        tmp = self.root / f".{CURRENT}.{os.getpid()}"
+        with open(tmp, "w", encoding="ascii") as fh:
+            fh.write(name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / CURRENT)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def discard(self, name: str) -> None:
+        """Delete a generation that is not live (a failed rebuild's)."""
+        self.forget(name)
+        shutil.rmtree(self.root / name, ignore_errors=True)
+
+    def remove_all_but(self, *keep: str) -> None:
+        """Delete every generation but these."""
+        for path in self.root.iterdir():
+            if GEN_RE.match(path.name) and path.name not in keep:
+                self.discard(path.name)
+
+    def open(self, name: str, *, any_format: bool = False) -> Any:
+        """The Whoosh index of a generation; it must be of today's layout unless
+        `any_format` (a rebuild reads an older one).
+
+        Raises:
+            IndexNotFoundError: the generation has no index.
+            IndexOutdatedError: the index was written by an older Fouille.
+        """
+        with self._lock:
+            ix = self._indexes.get(name)
+            if ix is None:
+                try:
+                    ix = whoosh_index.open_dir(str(self.root / name))
+                except (whoosh_index.EmptyIndexError, OSError) as exc:
+                    raise IndexNotFoundError(self.root) from exc
+                self._indexes[name] = ix
+        if not any_format and self.format_of(name) != FORMAT:
+            raise IndexOutdatedError(self.root)
+        return ix
+
+    def format_of(self, name: str) -> int:
+        """The layout a generation was written with (0 before layouts were numbered)."""
+        try:
+            return int((self.root / name / FORMAT_FILE).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            return 0
+
+    def forget(self, name: str) -> None:
+        """Close the open index of a generation, if any."""
+        with self._lock:
+            ix = self._indexes.pop(name, None)
+        if ix is not None:
+            ix.close()
+
+    def close(self) -> None:
+        """Close every open index."""
+        with self._lock:
+            indexes, self._indexes = self._indexes, {}
+        for ix in indexes.values():
+            ix.close()
