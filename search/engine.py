@@ -12,6 +12,7 @@ import math
 import os
 import threading
 import time
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
@@ -73,15 +75,30 @@ class State:
         return found
 
 
-@dataclass
 class _View:
     """One thread's Whoosh searcher on a state (stored fields, term tables)."""
 
-    state: State
-    searcher: Searcher
+    def __init__(self, state: State, searcher: Searcher) -> None:
+        self.state = state
+        self.searcher = searcher
+        # Each segment's stored-fields column, read directly: Whoosh's `stored_fields`
+        # also filters every field through the schema, a third of the cost of a hit.
+        self._columns: list[tuple[int, Any]] = []
+        reader = searcher.reader()
+        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+        for leaf, offset in leaves:
+            perdoc = getattr(leaf, "_perdoc", None)
+            column = perdoc._cached_reader("_stored", STORED_COLUMN) if perdoc else None
+            self._columns.append((offset, column))
+        self._starts = [offset for offset, _ in self._columns]
 
     def stored(self, docnum: int) -> dict[str, Any]:
-        return self.searcher.stored_fields(docnum)
+        """A document's stored fields."""
+        i = bisect_right(self._starts, docnum) - 1
+        offset, column = self._columns[i] if i >= 0 else (0, None)
+        if column is None:
+            return self.searcher.stored_fields(docnum)
+        return column[docnum - offset] or {}
 
     def expand(self, fieldname: str, prefix: str) -> list[str]:
         """Words of a field starting with `prefix`, the most frequent first."""
@@ -200,8 +217,13 @@ class Engine:
         sort: str = "relevance",
         page: int = 1,
         page_size: int | None = None,
+        correct: bool = True,
     ) -> SearchPage:
         """Search; query text never errors (garbage finds nothing).
+
+        When nothing matches the words as typed and their spelling correction matches,
+        the page is the correction's (`query` is the corrected text, `corrected_from` the
+        typed one) unless `correct` is false.
 
         Raises:
             InvalidFilterError: a filter (date, sort, page, page size) is invalid.
@@ -220,6 +242,17 @@ class Engine:
         matcher = view.matcher()
         allowed = view.state.allowed_docs(filters, matcher) if filters else None
         found = matcher.run(compiled.plan, allowed)
+        suggestion = corrected_from = None
+        if len(found) < FEW_HITS and compiled.simple and compiled.plain_words:
+            better = view.speller().suggestion(compiled.plain_words)
+            if better is not None:
+                alternative = compile_query(parse(better))
+                better_found = matcher.run(alternative.plan, allowed)
+                if not len(found) and len(better_found) and correct:
+                    # Nothing for the words as typed, something for the correction: show it.
+                    compiled, found, corrected_from, text = alternative, better_found, text, better
+                elif len(better_found) > len(found):
+                    suggestion = better
         fallback = False
         if not len(found) and compiled.simple and len(compiled.plain_words) > 1:
             found = matcher.run(any_words(compiled), allowed)
@@ -229,11 +262,6 @@ class Engine:
         pattern = highlighter(frozenset(compiled.stems), frozenset(compiled.words))
         hits = tuple(self._hit(view, docnum, score, pattern) for docnum, score in window)
         total = len(found)
-        suggestion = None
-        if total < FEW_HITS and compiled.simple and compiled.plain_words:
-            suggestion = view.speller().suggestion(
-                compiled.plain_words, total, lambda q: self._count(matcher, q, allowed)
-            )
         return SearchPage(
             query=text,
             total=total,
@@ -242,15 +270,12 @@ class Engine:
             hits=hits,
             facets=facets.count(view.state.arrays, found.docs),
             suggestion=suggestion,
+            corrected_from=corrected_from,
             fallback=fallback,
             page_size=page_size,
             sort=sort,
             took_ms=(time.perf_counter() - started) * 1000,
         )
-
-    @staticmethod
-    def _count(matcher: Matcher, text: str, allowed: np.ndarray | None) -> int:
-        return len(matcher.run(compile_query(parse(text)).plan, allowed))
 
     def _check_paging(self, sort: str, page: int, page_size: int | None) -> int:
         if sort not in SORTS:

@@ -18,7 +18,7 @@ import numpy as np
 from .analysis import RUN_RE, _analyze_run, normalize
 
 #: Remembered runs past this many are forgotten: a memory bound for very long imports.
-MAX_RUNS = 1_000_000
+MAX_RUNS = 200_000
 
 # (exact ids, their offsets within the run, stem ids, width in positions, number of exact ids)
 RunInfo = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], int, int]
@@ -83,15 +83,18 @@ class ExactStream:
 
     def positions(self) -> np.ndarray:
         """The position of every term within its document, as the tokenizer numbers them."""
-        widths = np.frombuffer(self.widths, dtype=np.int32).astype(np.int64)
-        starts = np.cumsum(widths) - widths
+        widths = np.frombuffer(self.widths, dtype=np.int32)
+        starts = np.cumsum(widths, dtype=np.int32)
+        starts -= widths
         doc_runs = np.frombuffer(self.doc_runs, dtype=np.int64)
         first = np.concatenate(([0], doc_runs[:-1]))
         runs_per_doc = doc_runs - first
-        starts -= np.repeat(starts[first[runs_per_doc > 0]], runs_per_doc[runs_per_doc > 0])
+        some = runs_per_doc > 0
+        starts -= np.repeat(starts[first[some]], runs_per_doc[some])
         counts = np.frombuffer(self.counts, dtype=np.int32)
-        offsets = np.frombuffer(self.offsets, dtype=np.int32)
-        return (np.repeat(starts, counts) + offsets).astype(np.int32)
+        positions = np.repeat(starts, counts)
+        positions += np.frombuffer(self.offsets, dtype=np.int32)
+        return positions
 
 
 class Inverter:
@@ -103,8 +106,9 @@ class Inverter:
         self._runs: dict[str, RunInfo] = {}
 
     def _learn(self, run: str) -> RunInfo:
-        exact = _analyze_run(run, False)
-        stemmed = _analyze_run(run, True)
+        # Not through `_analyze_run`'s own cache: this one holds the same in less memory.
+        exact = _analyze_run.__wrapped__(run, False)
+        stemmed = _analyze_run.__wrapped__(run, True)
         width = max((offset for offset, _, _, _ in exact), default=0) + 1
         eid = self.exact.id
         sid = self.stems.id

@@ -96,6 +96,8 @@ class SearchPage:
     hits: tuple[Hit, ...]
     facets: Facets = field(default_factory=Facets)
     suggestion: str | None = None
+    #: The text as typed, when the page shows the results of its spelling correction.
+    corrected_from: str | None = None
     fallback: bool = False
     page_size: int = 10
     sort: str = "relevance"
@@ -114,8 +116,11 @@ class SearchPage:
             "facets": {
                 "tags": [[name, count] for name, count in self.facets.tags],
                 "months": [[name, count] for name, count in self.facets.months],
+                "feeds": [[name, count] for name, count in self.facets.feeds],
+                "authors": [[name, count] for name, count in self.facets.authors],
             },
             "suggestion": self.suggestion,
+            "corrected_from": self.corrected_from,
             "fallback": self.fallback,
             "took_ms": round(self.took_ms, 2),
         }

@@ -39,6 +39,8 @@ from .inverter import ExactStream, Inverter, StemStream
 BLOCK = 128  # postings per block, as Whoosh's W3 codec writes them
 #: Documents in one segment at most: their numbers within it fit the arrays' 16 bits.
 MAX_DOCS = 1 << 16
+#: Postings turned into Python objects at a time while a field is written.
+CHUNK = 1 << 16
 #: Occurrences of a word in one field that the arrays count (and keep positions of).
 MAX_TF = 255
 COMPRESSION = 1  # zlib level: Whoosh uses 3; 1 is twice as fast for a few % more bytes
@@ -109,8 +111,9 @@ class _Postings:
     ) -> None:
         self.terms = terms
         self.starts = np.asarray(starts, dtype=np.int64)
-        self.docs = np.asarray(docs, dtype=np.int64)
-        self.freqs = np.asarray(freqs, dtype=np.float64)
+        self.docs = np.asarray(docs, dtype=np.int32)
+        #: Whole frequencies as int32 (the big fields); weights as float64 otherwise.
+        self.freqs = freqs if freqs.dtype == np.int32 else np.asarray(freqs, dtype=np.float64)
         self.values = values
         self.positions: np.ndarray | None = None
         self.position_starts: np.ndarray | None = None
@@ -137,7 +140,7 @@ class SegmentBuilder:
         self._stems = {name: StemStream() for name in STEM_FIELDS}
         self._exact = {name: ExactStream() for name in EXACT_FIELDS}
         # Small fields (ids, tags, authors, dates) go through Whoosh's own field analysis.
-        self._other: list[tuple[str, bytes, int, float, bytes]] = []
+        self._other: dict[str, _SmallField] = {}
         self._lengths: dict[str, array[int]] = {}
         self._published = array("q")
         self._feeds = array("i")
@@ -194,18 +197,20 @@ class SegmentBuilder:
         perdoc = self._perdoc
         perdoc.start_doc(docnum)
         schema = self.schema
-        for name in sorted(fields):
-            value = fields[name]
+        for name in sorted({*fields, *lengths}):
+            value = fields.get(name, "")
             if value is None:
                 continue
             field = schema[name]
             length = lengths.get(name, 0)
             if field.indexed and name not in lengths:
-                other = self._other
+                small = self._other.get(name)
+                if small is None:
+                    small = self._other[name] = _SmallField()
                 for tbytes, freq, weight, vbytes in field.index(value):
                     if field.scorable:
                         length += freq
-                    other.append((name, tbytes, docnum, weight, vbytes))
+                    small.add(tbytes, docnum, weight, vbytes)
             perdoc.add_field(name, field, value if field.stored else None, length)
             if length:
                 column = self._lengths.get(name)
@@ -312,73 +317,111 @@ class SegmentBuilder:
             return None
         return length_bytes(np.frombuffer(column, dtype=np.int64))
 
-    def _term_order(self, ids: np.ndarray, stems: bool) -> tuple[list[bytes], np.ndarray]:
-        """The terms used, in byte order, and each vocabulary id's rank among them."""
+    def _grouped(
+        self, ids: np.ndarray, ends: np.ndarray, stems: bool
+    ) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Tokens (vocabulary ids, documents ending at `ends`) grouped into postings.
+
+        Returns the terms in byte order, the token order that sorts by term then document
+        (tokens were added document by document, so a stable sort by term is enough and
+        keeps each document's tokens in order), each posting's first sorted token, its
+        document, and where each term's postings start. Arrays are int32 where they can be:
+        this is the peak of a build's memory.
+        """
         vocab = self.inverter.stems if stems else self.inverter.exact
         used = np.unique(ids)
         encoded = [vocab.terms[i].encode("utf-8") for i in used.tolist()]
-        order = sorted(range(len(used)), key=encoded.__getitem__)
-        rank = np.zeros(len(vocab), dtype=np.int64)
-        rank[used[order]] = np.arange(len(used))
-        return [encoded[i] for i in order], rank
+        by_bytes = sorted(range(len(used)), key=encoded.__getitem__)
+        rank = np.zeros(len(vocab), dtype=np.int32)
+        rank[used[by_bytes]] = np.arange(len(used), dtype=np.int32)
+        del used
+        ranked = rank[ids]
+        del rank
+        order = np.argsort(ranked, kind="stable")
+        ranked = ranked[order]
+        per_doc = np.diff(ends, prepend=0)
+        docs = np.repeat(np.arange(len(ends), dtype=np.int32), per_doc)[order]
+        change = np.empty(len(ranked), dtype=bool)
+        change[:1] = True
+        np.not_equal(ranked[1:], ranked[:-1], out=change[1:])
+        change[1:] |= docs[1:] != docs[:-1]
+        first = np.flatnonzero(change).astype(np.int32)
+        del change
+        first_docs = docs[first]
+        del docs
+        term_starts = np.searchsorted(ranked[first], np.arange(len(encoded) + 1))
+        return [encoded[i] for i in by_bytes], order, first, first_docs, term_starts
 
     def _stem_postings(self, name: str) -> _Postings:
         stream = self._stems[name]
         ids = np.frombuffer(stream.ids, dtype=np.int32)
         ends = np.frombuffer(stream.ends, dtype=np.int64)
-        docs = np.repeat(np.arange(len(ends), dtype=np.int64), np.diff(ends, prepend=0))
-        terms, rank = self._term_order(ids, stems=True)
-        pairs, freqs = np.unique((rank[ids] << 32) | docs, return_counts=True)
-        starts = np.searchsorted(pairs >> 32, np.arange(len(terms) + 1))
-        return _Postings(terms, starts, pairs & 0xFFFFFFFF, freqs, None)
+        terms, order, first, docs, starts = self._grouped(ids, ends, stems=True)
+        del order
+        freqs = np.diff(first, append=np.int32(len(ids)))
+        return _Postings(terms, starts, docs, freqs, None)
 
     def _exact_postings(self, name: str) -> _Postings:
         stream = self._exact[name]
         ids = np.frombuffer(stream.ids, dtype=np.int32)
         ends = np.frombuffer(stream.ends, dtype=np.int64)
-        docs = np.repeat(np.arange(len(ends), dtype=np.int64), np.diff(ends, prepend=0))
-        terms, rank = self._term_order(ids, stems=False)
-        keys = (rank[ids] << 32) | docs
-        # A stable sort keeps each document's positions in order within its posting.
-        sort = np.argsort(keys, kind="stable")
-        keys = keys[sort]
-        positions = stream.positions()[sort]
-        first = np.flatnonzero(np.diff(keys, prepend=-1))
-        pairs = keys[first]
-        freqs = np.diff(first, append=len(keys))
-        starts = np.searchsorted(pairs >> 32, np.arange(len(terms) + 1))
-        postings = _Postings(terms, starts, pairs & 0xFFFFFFFF, freqs, None)
+        terms, order, first, docs, starts = self._grouped(ids, ends, stems=False)
+        freqs = np.diff(first, append=np.int32(len(ids)))
+        postings = _Postings(terms, starts, docs, freqs, None)
         # Positions go to the arrays only (Whoosh's Positions format pickles every posting's
         # list: the largest part of an index, and the slowest to write and to read), at most
         # MAX_TF of them per posting, as many as its stored frequency says.
-        rank = np.arange(len(keys)) - np.repeat(first, freqs)
-        kept = rank < MAX_TF
+        positions = stream.positions()[order]
+        del order
+        within = np.arange(len(positions), dtype=np.int32)
+        within -= np.repeat(first, freqs)
+        kept = within < MAX_TF
+        del within
         postings.positions = positions[kept]
-        postings.position_starts = np.searchsorted((keys >> 32)[kept], np.arange(len(terms) + 1))
+        del positions, kept
+        per_term = np.add.reduceat(np.minimum(freqs, MAX_TF), starts[:-1]) if len(first) else freqs
+        postings.position_starts = np.concatenate(([0], np.cumsum(per_term)))
         return postings
 
     def _other_by_field(self) -> dict[str, _Postings]:
-        by_field: dict[str, list[tuple[bytes, int, float, bytes]]] = {}
-        for name, tbytes, docnum, weight, vbytes in self._other:
-            by_field.setdefault(name, []).append((tbytes, docnum, weight, vbytes))
-        out = {}
-        for name, postings in by_field.items():
-            postings.sort(key=lambda p: (p[0], p[1]))
-            terms: list[bytes] = []
-            starts: list[int] = []
-            for n, (tbytes, _, _, _) in enumerate(postings):
-                if not terms or tbytes != terms[-1]:
-                    terms.append(tbytes)
-                    starts.append(n)
-            starts.append(len(postings))
-            out[name] = _Postings(
-                terms,
-                np.array(starts),
-                np.array([p[1] for p in postings]),
-                np.array([p[2] for p in postings]),
-                [p[3] for p in postings],
-            )
-        return out
+        return {name: small.postings() for name, small in self._other.items()}
+
+
+class _SmallField:
+    """The postings of a small field, as codes: its terms and values repeat a lot."""
+
+    def __init__(self) -> None:
+        self.terms: dict[bytes, int] = {}
+        self.values: dict[bytes, int] = {}
+        self.term_codes = array("i")
+        self.docs = array("i")
+        self.weights = array("d")
+        self.value_codes = array("i")
+
+    def add(self, tbytes: bytes, docnum: int, weight: float, vbytes: bytes) -> None:
+        self.term_codes.append(self.terms.setdefault(tbytes, len(self.terms)))
+        self.docs.append(docnum)
+        self.weights.append(weight)
+        self.value_codes.append(self.values.setdefault(vbytes, len(self.values)))
+
+    def postings(self) -> _Postings:
+        terms = sorted(self.terms)
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[[self.terms[t] for t in terms]] = np.arange(len(terms))
+        ranked = rank[np.frombuffer(self.term_codes, dtype=np.int32)]
+        docs = np.frombuffer(self.docs, dtype=np.int32)
+        order = np.lexsort((docs, ranked))
+        values = list(self.values)
+        return _Postings(
+            terms,
+            np.searchsorted(ranked[order], np.arange(len(terms) + 1)),
+            docs[order],
+            np.frombuffer(self.weights, dtype=np.float64)[order],
+            [
+                values[code]
+                for code in np.frombuffer(self.value_codes, dtype=np.int32)[order].tolist()
+            ],
+        )
 
 
 def _by_code(codes: dict[str, int]) -> list[str]:
@@ -396,90 +439,108 @@ def _write_field(
     fixed: int | None,
     lenbytes: np.ndarray | None,
 ) -> None:
-    """Write every term of one field: its W3 blocks to `postfile`, its info to `table`."""
+    """Write every term of one field: its W3 blocks to `postfile`, its info to `table`.
+
+    Block statistics are computed for the whole field with numpy; the Python lists the
+    pickles are made of are built a chunk of terms at a time, to bound memory.
+    """
     docs = postings.docs
     starts = postings.starts
-    # Blocks of at most BLOCK postings, never across terms.
-    counts = np.diff(starts)
-    nblocks = (counts + BLOCK - 1) // BLOCK
-    block_term = np.repeat(np.arange(len(counts)), nblocks)
-    block_rank = np.arange(len(block_term)) - np.repeat(np.cumsum(nblocks) - nblocks, nblocks)
-    bstart = starts[:-1][block_term] + block_rank * BLOCK
-    bend = np.minimum(bstart + BLOCK, starts[1:][block_term])
-    deltas = np.diff(docs, prepend=0)
-    deltas[bstart] = docs[bstart]
     freqs = postings.freqs
-    wmax = np.maximum.reduceat(freqs, bstart)
-    wmin = np.minimum.reduceat(freqs, bstart)
-    wsum = np.add.reduceat(freqs, bstart)
+    # Blocks of at most BLOCK postings, never across terms.
+    nblocks = (np.diff(starts) + BLOCK - 1) // BLOCK
+    block_end = np.cumsum(nblocks)
+    block_term = np.repeat(np.arange(len(nblocks)), nblocks)
+    bstart = (
+        starts[:-1][block_term]
+        + (np.arange(len(block_term)) - (block_end - nblocks)[block_term]) * BLOCK
+    )
+    bend = np.minimum(bstart + BLOCK, starts[1:][block_term])
+    del block_term
+    deltas = np.diff(docs, prepend=np.int32(0))
+    deltas[bstart] = docs[bstart]
+    wmax = np.maximum.reduceat(freqs, bstart).astype(np.float64).tolist()
+    wmin = np.minimum.reduceat(freqs, bstart).astype(np.float64).tolist()
+    wsum = np.add.reduceat(freqs, bstart).astype(np.float64).tolist()
     if lenbytes is not None:
         doc_lengths = lenbytes[docs]
         lmin = np.minimum.reduceat(doc_lengths, bstart).tolist()
         lmax = np.maximum.reduceat(doc_lengths, bstart).tolist()
+        del doc_lengths
     else:
         lmin = lmax = [0] * len(bstart)
-    delta_list = deltas.tolist()
-    doc_list = docs.tolist()
-    freq_list = freqs.tolist()
-    values = postings.values
     # Whole frequencies are pickled as ints (2 bytes each where Whoosh's floats take 9).
-    weight_list = freqs.astype(np.int64).tolist() if _whole(freqs) else freq_list
-    out = bytearray()
-    base = postfile.tell()
-    b = 0
+    weights = freqs if freqs.dtype == np.int32 or not _whole(freqs) else freqs.astype(np.int32)
+    values = postings.values
     bstart_l, bend_l = bstart.tolist(), bend.tolist()
-    wmax_l, wmin_l, wsum_l = wmax.tolist(), wmin.tolist(), wsum.tolist()
-    for t, tbytes in enumerate(postings.terms):
-        first = len(out)
-        out += HEADER_MAGIC
-        weight = 0.0
-        maxweight = 0.0
-        minlen = 255
-        maxlen = 0
-        last = b + int(nblocks[t]) - 1
-        while b <= last:
-            a, e = bstart_l[b], bend_l[b]
-            hi, lo = wmax_l[b], wmin_l[b]
-            if lo == hi == 1.0:
-                mini: Any = None
-            elif lo == hi:
-                mini = hi
-            else:
-                mini = tuple(weight_list[a:e])
-            if fixed is None or fixed < 0:
-                vs: Any = tuple(values[a:e]) if values is not None else ()
-            elif fixed == 0:
-                vs = None
-            else:
-                assert values is not None
-                vs = b"".join(values[a:e])
-            data = dumps((tuple(delta_list[a:e]), mini, vs), 2)
-            comp = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
-            if comp:
-                data = zlib.compress(data, comp)
-            info = dumps((e - a, doc_list[e - 1], hi, comp, lmin[b], lmax[b]), 2)
-            size = len(info) + len(data)
-            out += _BLOCKLEN.pack(-size if b == last else size)
-            out += info
-            out += data
-            weight += wsum_l[b]
-            maxweight = max(maxweight, hi)
-            minlen = min(minlen, lmin[b])
-            maxlen = max(maxlen, lmax[b])
-            b += 1
-        a, e = int(starts[t]), int(starts[t + 1])
-        head = _TERMINFO.pack(
-            0,
-            weight,
-            e - a,
-            minlen if lenbytes is not None else 0,
-            maxlen,
-            maxweight,
-            doc_list[a],
-            doc_list[e - 1],
-        )
-        table.add(prefix + tbytes, head + pack_long(base + first) + pack_int(len(out) - first))
-    postfile.write(bytes(out))
+    nblocks_l, starts_l = nblocks.tolist(), starts.tolist()
+    terms = postings.terms
+    written = postfile.tell()
+    t = 0
+    b = 0
+    while t < len(terms):
+        # The next chunk of terms: about CHUNK postings (at least one term).
+        t_end = max(int(np.searchsorted(starts, starts_l[t] + CHUNK, side="right")) - 1, t + 1)
+        t_end = min(t_end, len(terms))
+        a0, a1 = starts_l[t], starts_l[t_end]
+        delta_list = deltas[a0:a1].tolist()
+        doc_list = docs[a0:a1].tolist()
+        weight_list = weights[a0:a1].tolist()
+        out = bytearray()
+        for term in range(t, t_end):
+            first = len(out)
+            out += HEADER_MAGIC
+            weight = 0.0
+            maxweight = 0.0
+            minlen = 255
+            maxlen = 0
+            last = b + nblocks_l[term] - 1
+            while b <= last:
+                a, e = bstart_l[b] - a0, bend_l[b] - a0
+                hi, lo = wmax[b], wmin[b]
+                if lo == hi == 1.0:
+                    mini: Any = None
+                elif lo == hi:
+                    mini = hi
+                else:
+                    mini = tuple(weight_list[a:e])
+                if fixed is None or fixed < 0:
+                    vs: Any = tuple(values[a0 + a : a0 + e]) if values is not None else ()
+                elif fixed == 0:
+                    vs = None
+                else:
+                    assert values is not None
+                    vs = b"".join(values[a0 + a : a0 + e])
+                data = dumps((tuple(delta_list[a:e]), mini, vs), 2)
+                comp = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
+                if comp:
+                    data = zlib.compress(data, comp)
+                info = dumps((e - a, doc_list[e - 1], hi, comp, lmin[b], lmax[b]), 2)
+                size = len(info) + len(data)
+                out += _BLOCKLEN.pack(-size if b == last else size)
+                out += info
+                out += data
+                weight += wsum[b]
+                maxweight = max(maxweight, hi)
+                minlen = min(minlen, lmin[b])
+                maxlen = max(maxlen, lmax[b])
+                b += 1
+            a, e = starts_l[term] - a0, starts_l[term + 1] - a0
+            head = _TERMINFO.pack(
+                0,
+                weight,
+                e - a,
+                minlen if lenbytes is not None else 0,
+                maxlen,
+                maxweight,
+                doc_list[a],
+                doc_list[e - 1],
+            )
+            extent = pack_long(written + first) + pack_int(len(out) - first)
+            table.add(prefix + terms[term], head + extent)
+        postfile.write(bytes(out))
+        written += len(out)
+        t = t_end
 
 
 def _whole(values: np.ndarray) -> bool:

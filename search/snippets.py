@@ -21,6 +21,7 @@ MAX_FRAGMENTS = 2
 SCAN_LIMIT = 200_000
 MAX_MATCHES = 400
 MAX_FORMS = 200
+MAX_VERDICTS = 10_000
 
 
 def _fold_classes() -> dict[str, str]:
@@ -84,15 +85,23 @@ class Highlighter:
         heads |= {w for w in self.words if w}
         heads |= set(self.prefixes)
         self.regex = _candidate_regex(frozenset(heads))
+        # Verdicts on the words seen so far: the same words come back in every hit.
+        self._verdicts: dict[str, bool] = {}
 
     def spans(self, text: str, limit: int = MAX_MATCHES) -> list[tuple[int, int, str]]:
         """(start, end, folded word) of each matched word in `text`, in order."""
         if self.regex is None or not text:
             return []
         out: list[tuple[int, int, str]] = []
+        verdicts = self._verdicts
         for m in self.regex.finditer(flatten(text[:SCAN_LIMIT])):
             word = text[m.start() : m.end()]
-            if self._accepts(word):
+            accepted = verdicts.get(word)
+            if accepted is None:
+                if len(verdicts) >= MAX_VERDICTS:
+                    verdicts.clear()
+                accepted = verdicts[word] = self._accepts(word)
+            if accepted:
                 out.append((m.start(), m.end(), fold(word)))
                 if len(out) >= limit:
                     break

@@ -1,34 +1,40 @@
 """Spelling: "did you mean" for queries, and completions for what a user is typing.
 
-Both read the archive's own vocabulary (the exact fields' terms) through Whoosh's term
-tables: a suggestion is a word the archive knows, spelled as its articles spell it.
+Both read the archive's own vocabulary. A word is only ever corrected when the archive
+does not know it: a word with hits, an acronym or a word in capitals is left alone, and a
+suggestion that the analyzer would read as the query itself (accents, case, ligatures) is
+never made. A correction is spelled as the articles spell it, capitals of proper nouns kept.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from .analysis import STOP_WORDS, fold
+from .analysis import STOP_WORDS, compound_terms, fold, normalize, terms
 from .postings import IndexArrays
 from .schema import SPELLING_FIELDS
-from .snippets import compile_forms
+from .snippets import _flat_pattern, flatten
 
 #: Stored articles read to learn how a word is spelled.
 SURFACE_DOCS = 8
 COMPLETION_SCAN = 2000
+_WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
 
 class Speller:
     """Suggestions and completions over one committed state of the index.
 
     Args:
-        reader: the Whoosh reader of that state (term tables).
+        reader: the Whoosh reader of that state (term tables, for words within an edit
+            distance and completions).
         stored: a document's stored fields.
-        arrays: the state's arrays (tags).
+        arrays: the state's arrays.
     """
 
     def __init__(
@@ -40,67 +46,84 @@ class Speller:
 
     def frequency(self, term: str) -> int:
         """Documents holding the folded word `term` (title or body)."""
-        return sum(self.reader.doc_frequency(f, term) for f in SPELLING_FIELDS)
+        return max(self.arrays.doc_frequency(f, term) for f in SPELLING_FIELDS)
 
-    def suggestion(self, words: list[str], total: int, count: Callable[[str], int]) -> str | None:
-        """ "Vouliez-vous dire": accents restored and unknown words replaced by the closest
-        frequent word of the archive; offered only when it finds more than the query did
-        (`count` gives the hits of a query text)."""
+    def known(self, word: str) -> bool:
+        """True when the word finds something as typed (as a word or through its stem)."""
+        folded = fold(word)
+        if self.frequency(folded):
+            return True
+        for run in _WORD_RE.findall(normalize(word)):
+            joined, parts = compound_terms(run)
+            if any(self.arrays.doc_frequency("text", t) for t in joined):
+                return True
+            if parts and all(any(self.arrays.doc_frequency("text", t) for t in p) for p in parts):
+                return True
+        return False
+
+    def suggestion(self, words: list[str]) -> str | None:
+        """The query with its unknown words replaced by the closest words of the archive,
+        or None when no word needs it (or none can be found)."""
         better = [self.better_word(word) for word in words]
         if better == words:
             return None
-        suggestion = " ".join(better)
-        if [fold(w) for w in better] != [fold(w) for w in words] and count(suggestion) <= total:
+        if terms(" ".join(better), stemming=False) == terms(" ".join(words), stemming=False):
             return None
-        return suggestion
+        return " ".join(better)
 
     def better_word(self, word: str) -> str:
-        """The word as the archive spells it: accents restored, or a typo fixed (only for
-        a word the archive does not know)."""
+        """The closest frequent word of the archive, for a word the archive does not know;
+        otherwise the word itself."""
         folded = fold(word)
-        if not folded.isalpha() or len(folded) < 3:
+        if not folded.isalpha() or len(folded) < 3 or _is_acronym(word) or self.known(word):
             return word
-        best = folded
-        if self.frequency(folded) == 0:
-            best_key = (0, 0)
-            for maxdist in (1, 2) if len(folded) >= 6 else (1,):
-                for field in SPELLING_FIELDS:
-                    for candidate in self.reader.terms_within(field, folded, maxdist, prefix=1):
-                        if candidate in STOP_WORDS or not candidate.isalpha():
-                            continue
-                        # Closest first, then most frequent; ties go to the longer word
-                        # (`windos` → `windows`, not `window`).
-                        key = (self.frequency(candidate), len(candidate))
-                        if key > best_key:
-                            best, best_key = candidate, key
-                if best != folded:
-                    break
-            if best == folded:
-                return word
-        elif not word.isascii() or word.isupper():
-            return word  # typed with its accents, or an acronym: nothing to restore
-        surface = self.surface(best)
-        return surface if surface is not None else word
+        best, best_key = folded, (0, 0)
+        for maxdist in (1, 2) if len(folded) >= 6 else (1,):
+            for field in SPELLING_FIELDS:
+                for candidate in self.reader.terms_within(field, folded, maxdist, prefix=1):
+                    if candidate in STOP_WORDS or not candidate.isalpha():
+                        continue
+                    # Closest first, then most frequent; ties go to the longer word
+                    # (`windos` → `windows`, not `window`).
+                    key = (self.frequency(candidate), len(candidate))
+                    if key > best_key:
+                        best, best_key = candidate, key
+            if best != folded:
+                break
+        if best == folded:
+            return word
+        return self.surface(best) or best
 
     def surface(self, folded: str) -> str | None:
-        """The most common spelling, accents included, of a folded vocabulary word."""
-        pattern = compile_forms(frozenset({folded}))
-        assert pattern is not None
+        """How the articles spell a folded vocabulary word: accents restored, and capitals
+        kept when they always write it so (a proper noun)."""
+        pattern = _surface_pattern(folded)
         seen: Counter[str] = Counter()
         docnums: set[int] = set()
         for field in SPELLING_FIELDS:
-            docs = self.arrays.postings(field, folded).docs
-            docnums.update(docs[:5].tolist())
+            docnums.update(self.arrays.postings(field, folded).docs[:5].tolist())
         for docnum in sorted(docnums)[:SURFACE_DOCS]:
             stored = self.stored(docnum)
             for value in (
                 stored.get("title") or "",
                 stored.get("body") or stored.get("summary") or "",
             ):
-                for m in pattern.finditer(value[:50_000]):
-                    if "-" not in m.group():
-                        seen[m.group().lower()] += 1
-        return seen.most_common(1)[0][0] if seen else None
+                value = value[:50_000]
+                for m in pattern.finditer(flatten(value)):
+                    form = value[m.start() : m.end()]
+                    if "-" in form or "'" in form or "’" in form:
+                        continue
+                    # A capital at the start of a sentence says nothing of the word.
+                    seen[form.lower() if _sentence_start(value, m.start()) else form] += 1
+        if not seen:
+            return None
+        lower: Counter[str] = Counter()
+        for form, n in seen.items():
+            lower[form.lower()] += n
+        form, _ = lower.most_common(1)[0]
+        if form in seen:
+            return form  # written in lower case somewhere: a common word
+        return max((f for f in seen if f.lower() == form), key=lambda f: seen[f])
 
     def completions(self, prefix: str, *, limit: int) -> list[str]:
         """Completions of the last word of `prefix`, from tags and the titles' vocabulary."""
@@ -122,7 +145,7 @@ class Speller:
             candidates.append((self.reader.doc_frequency("title_exact", word), word))
         candidates.sort(reverse=True)
         for freq, word in candidates[:limit]:
-            found.append((freq, self._title_spelling(word) or word))
+            found.append((freq, self.surface(word) or word))
         found.sort(key=lambda pair: -pair[0])
         out: list[str] = []
         for _, completion in found:
@@ -133,11 +156,22 @@ class Speller:
                 break
         return out
 
-    def _title_spelling(self, folded: str) -> str | None:
-        pattern = compile_forms(frozenset({folded}))
-        assert pattern is not None
-        docs = self.arrays.postings("title_exact", folded).docs
-        if not len(docs):
-            return None
-        m = pattern.search(self.stored(int(docs[0])).get("title") or "")
-        return m.group().lower() if m else None
+
+def _sentence_start(text: str, at: int) -> bool:
+    before = text[max(0, at - 4) : at].rstrip(' \t\u00a0«"“(')
+    return not before or before[-1] in ".!?:…\n"
+
+
+def _is_acronym(word: str) -> bool:
+    """RGPD, ANSSI, 5G, x86: capitals or digits say the word is written on purpose."""
+    letters = [ch for ch in word if ch.isalpha()]
+    return (len(letters) >= 2 and all(ch.isupper() for ch in letters)) or any(
+        ch.isdigit() for ch in word
+    )
+
+
+@lru_cache(maxsize=1024)
+def _surface_pattern(folded: str) -> re.Pattern[bytes]:
+    """A folded word as a whole word of flattened text (`search.snippets.flatten`)."""
+    word = rb"[a-z0-9\x01\x02]"
+    return re.compile(rb"(?<!" + word + rb")" + _flat_pattern(folded) + rb"(?!" + word + rb")")

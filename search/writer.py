@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 UpsertStatus = Literal["new", "updated", "unchanged"]
 MERGE_FACTOR = 8
-#: Tokens held in memory before a segment is written (about 12 bytes each at the peak).
-TOKEN_BUDGET = 24_000_000
+#: Tokens held in memory before a segment is written (a bound on the writer's memory).
+TOKEN_BUDGET = 10_000_000
 
 
 @dataclass

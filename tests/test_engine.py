@@ -223,18 +223,22 @@ def test_falls_back_to_partial_matches_and_says_so(full: Engine) -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "suggested"),
-    [
-        ("evenemnt", "événement"),
-        ("evenement", "événement"),
-        ("rancongiciel", "rançongiciel"),
-        ("passeprots", "passeports"),
-        ("hopitaus", "hôpitaux"),
-        ("ministere sante", "ministère santé"),
-    ],
+    ("typed", "corrected"),
+    [("evenemnt", "événement"), ("passeprots", "passeports"), ("hopitaus", "hôpitaux")],
 )
-def test_did_you_mean(full: Engine, typed: str, suggested: str) -> None:
-    assert full.search(typed).suggestion == suggested
+def test_a_typo_shows_the_corrected_results(full: Engine, typed: str, corrected: str) -> None:
+    page = full.search(typed)
+    assert (page.query, page.corrected_from, page.suggestion) == (corrected, typed, None)
+    assert page.total > 0 and page.total == full.search(corrected).total
+    literal = full.search(typed, correct=False)
+    assert (literal.total, literal.suggestion, literal.corrected_from) == (0, corrected, None)
+
+
+@pytest.mark.parametrize("typed", ["evenement", "rancongiciel", "ministere sante", "HOPITAUX"])
+def test_no_suggestion_that_the_analyzer_reads_as_the_query(full: Engine, typed: str) -> None:
+    page = full.search(typed)
+    assert page.total > 0
+    assert (page.suggestion, page.corrected_from) == (None, None)
 
 
 def test_no_suggestion_when_hits_are_plenty(full: Engine) -> None:
