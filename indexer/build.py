@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -27,7 +27,7 @@ from search.locking import reindex_lock
 
 from .feeds import ParsedFeed, parse_feed
 from .fetch import FeedSkipped, FeedState, FeedStateStore, fetch, make_client
-from .sources import Source
+from .sources import Source, resolve_sources
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +35,6 @@ DEFAULT_MAX_PAGES = 50
 #: Commit at a feed boundary at least this often during a long run (seconds).
 COMMIT_INTERVAL = 30.0
 STATUSES = ("new", "updated", "unchanged")
-
-
-class Upserter(Protocol):
-    """What `search.Engine.writer()` yields."""
-
-    def upsert(self, article: Article) -> str: ...
-
-    def commit(self) -> None: ...
 
 
 @dataclass
@@ -203,6 +195,22 @@ def reindex(
             engine.close()
     report.seconds = time.monotonic() - started
     return report
+
+
+def index_sample(settings: Settings) -> int:
+    """Index the sample feed bundled with the indexer, as `fouille reindex --sample` does.
+
+    Returns:
+        The number of articles read from it (new, updated and unchanged).
+
+    Raises:
+        FouilleError: the index is locked, or the sample feed could not be read.
+    """
+    report = reindex(settings, resolve_sources(settings, sample=True))
+    if report.failed:
+        raise FeedError(report.failed[0].url, report.failed[0].reason)
+    totals = report.totals()
+    return totals["new"] + totals["updated"] + totals["unchanged"]
 
 
 class _Run:

@@ -28,7 +28,7 @@ def fouille(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "search", *args],
+        [sys.executable, "-m", "fouille", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -54,7 +54,7 @@ def test_hits_print_numbered_with_french_dates(index_dir: Path) -> None:
 def test_highlights_are_bold_on_a_terminal(index_dir: Path) -> None:
     main, child = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "search", "search", "élection", "--index", str(index_dir)],
+        [sys.executable, "-m", "fouille", "search", "élection", "--index", str(index_dir)],
         stdout=child,
         stderr=child,
         close_fds=True,

@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 from feedserver import FeedServer, Reply, Request, item, rss
 
+from fouille.cli import main
+from fouille.reindex_cmd import parse_interval
 from indexer.build import index_articles
-from indexer.cli import parse_interval
 from indexer.fetch import STATE_FILE_NAME
 from search import Article, Engine, Settings
-from search.cli import main
 from search.locking import reindex_lock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -232,7 +232,7 @@ def test_rfc5005_archive_links_are_followed(server, index_dir):
 
 
 def _fouille(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from search.cli import main; main()", *args]
+    return [sys.executable, "-m", "fouille", *args]
 
 
 def _env() -> dict[str, str]:
@@ -385,7 +385,7 @@ def test_every_runs_again_until_interrupted(server, index_dir, monkeypatch):
         if len(naps) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr("indexer.cli.time.sleep", sleep)
+    monkeypatch.setattr("fouille.reindex_cmd.time.sleep", sleep)
     result = reindex(index_dir, "--feed", server.url("/feed"), "--every", "30m")
     assert result.exit_code == 0
     assert len(server.hits("/feed")) == 2

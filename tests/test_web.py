@@ -578,8 +578,8 @@ def test_templates_have_no_inline_scripts_or_styles() -> None:
 def test_demo_indexes_the_sample_then_serves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from search.cli import main
-    from web import cli
+    from fouille import serve_cmd as cli
+    from fouille.cli import main
 
     served: list[Settings] = []
     monkeypatch.setattr(cli, "run_server", served.append)
@@ -610,7 +610,7 @@ def test_demo_indexes_the_sample_then_serves(
 def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
     import socket
 
-    from web import cli
+    from fouille import serve_cmd as cli
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -631,7 +631,7 @@ def test_fouille_serve_runs_waitress_until_interrupted(web_settings: Settings) -
     import sys
     import urllib.request
 
-    command = [sys.executable, "-c", "from search.cli import main; main()", "serve",
+    command = [sys.executable, "-m", "fouille", "serve",
                "--index", str(web_settings.index_dir), "--port", "0"]  # fmt: skip
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env()
@@ -660,7 +660,7 @@ def _env() -> dict[str, str]:
 
 
 def test_fouille_serve_help_lists_the_options() -> None:
-    from search.cli import main
+    from fouille.cli import main
 
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0

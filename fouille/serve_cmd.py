@@ -1,48 +1,43 @@
-"""`fouille serve` and `fouille demo`: the web app behind waitress, a real WSGI server."""
+"""`fouille serve` and `fouille demo`: the web app behind waitress, a real WSGI server.
+
+`demo` sits here, not in `web/`, because it drives both siblings: the indexer builds the
+sample index, the web app serves it.
+"""
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
-from search import Engine, FeedError, FouilleError, IndexNotFoundError, Settings
-from search.cli import fail, load_settings
+from indexer import index_sample
+from search import Engine, FouilleError, IndexNotFoundError, Settings
+from web import create_app
 
-from . import create_app
+from .cli import config_option, fail, index_option, load_settings
 
-log = logging.getLogger(__name__)
-
+#: waitress worker threads: searches run in parallel up to this many.
 THREADS = 8
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def _server_options(command: click.Command) -> click.Command:
-    options = (
-        click.option("--host", default=None, help="Interface to listen on.  [default: 127.0.0.1]"),
-        click.option("--port", type=int, default=None, help="Port to listen on.  [default: 8000]"),
-        click.option(
-            "--index",
-            "index_dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=None,
-            help="Index directory.  [default: ./index, or FOUILLE_INDEX]",
-        ),
-        click.option(
-            "--config",
-            type=click.Path(dir_okay=False),
-            default=None,
-            help="Config file (TOML).  [default: ./fouille.toml, or FOUILLE_CONFIG]",
-        ),
-    )
-    for option in reversed(options):
-        command = option(command)
-    return command
+
+def _server_options(command: F) -> F:
+    """--host, --port, then the shared --index and --config."""
+    command = config_option(command)
+    command = index_option(command)
+    command = click.option(
+        "--port", type=int, default=None, help="Port to listen on.  [default: 8000]"
+    )(command)
+    return click.option(
+        "--host", default=None, help="Interface to listen on.  [default: 127.0.0.1]"
+    )(command)
 
 
 @click.command()
 @_server_options
-def serve(host: str | None, port: int | None, index_dir: Path | None, config: str | None) -> None:
+def serve(host: str | None, port: int | None, index_dir: str | None, config: str | None) -> None:
     """Serve the search page, the JSON API and OpenSearch with waitress."""
     settings = load_settings(config, host=host, port=port, index_dir=index_dir)
     if not _has_index(settings):
@@ -56,7 +51,7 @@ def serve(host: str | None, port: int | None, index_dir: Path | None, config: st
 
 @click.command()
 @_server_options
-def demo(host: str | None, port: int | None, index_dir: Path | None, config: str | None) -> None:
+def demo(host: str | None, port: int | None, index_dir: str | None, config: str | None) -> None:
     """Index the bundled sample feed (when there is no index yet) and serve it."""
     settings = load_settings(config, host=host, port=port, index_dir=index_dir)
     if _has_index(settings):
@@ -77,26 +72,11 @@ def demo(host: str | None, port: int | None, index_dir: Path | None, config: str
     run_server(settings)
 
 
-def index_sample(settings: Settings) -> int:
-    """Index the sample feed bundled with the indexer; returns the number of articles read.
-
-    Raises:
-        FouilleError: the index is locked, or the sample feed could not be read.
-    """
-    # The indexer owns the sample feed and how it is read: the same path as
-    # `fouille reindex --sample`.
-    from indexer import build
-    from indexer.sources import resolve_sources
-
-    report = build.reindex(settings, resolve_sources(settings, sample=True))
-    if report.failed:
-        raise FeedError(report.failed[0].url, report.failed[0].reason)
-    totals = report.totals()
-    return totals["new"] + totals["updated"] + totals["unchanged"]
-
-
 def run_server(settings: Settings) -> None:
-    """Start waitress on settings.host:settings.port and serve until interrupted."""
+    """Serve the app with waitress on settings.host:settings.port until interrupted.
+
+    Prints the URL once the port is listening (tests and scripts wait for that line).
+    """
     from waitress import create_server
 
     app = create_app(settings)
@@ -105,8 +85,8 @@ def run_server(settings: Settings) -> None:
     except OSError as exc:
         fail(f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}): try --port")
     url = f"http://{_url_host(settings.host)}:{server.effective_port}/"
-    click.echo(f"Fouille is serving {settings.index_dir} at {url}  (Ctrl+C to stop)")
     try:
+        click.echo(f"Fouille is serving {settings.index_dir} at {url}  (Ctrl+C to stop)")
         server.run()
     except KeyboardInterrupt:
         pass

@@ -1,4 +1,5 @@
-"""`fouille reindex`: fetch the feeds, grow the archive, print what was done."""
+"""`fouille reindex`: fetch the feeds, grow the archive, print what was done (once, or
+again and again with `--every`)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from pathlib import Path
 
 import click
 
+from indexer import build
+from indexer.build import DEFAULT_MAX_PAGES, FeedReport, Report
+from indexer.sources import Source, resolve_sources
 from search import FouilleError, Settings
-from search.cli import echo_json, fail, load_settings
 
-from . import build
-from .build import DEFAULT_MAX_PAGES, FeedReport, Report
-from .sources import Source, resolve_sources
+from .cli import config_option, echo_json, fail, index_option, json_option, load_settings
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -54,14 +55,8 @@ class _Interval(click.ParamType):
 
 
 @click.command("reindex")
-@click.option(
-    "--config",
-    "config",
-    metavar="FILE",
-    envvar="FOUILLE_CONFIG",
-    help="Config file (default: ./fouille.toml).",
-)
-@click.option("--index", "index_dir", metavar="DIR", help="Index directory (default: ./index).")
+@config_option
+@index_option
 @click.option(
     "--feed",
     "feeds",
@@ -101,7 +96,7 @@ class _Interval(click.ParamType):
     help="Run again and again at this interval (30m, 1h…) until interrupted.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but failures.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option
 def reindex(
     config: str | None,
     index_dir: str | None,
@@ -122,7 +117,11 @@ def reindex(
     """
     settings = load_settings(config, index_dir=index_dir)
     try:
-        sources = [] if rebuild and not (feeds or sample) else _sources(settings, feeds, sample)
+        sources = (
+            []
+            if rebuild and not (feeds or sample)
+            else resolve_sources(settings, feeds, sample=sample)
+        )
     except FouilleError as exc:
         fail(str(exc))
     options = {
@@ -134,10 +133,6 @@ def reindex(
     if every is None:
         sys.exit(_run_once(settings, sources, options, quiet=quiet, as_json=as_json))
     _run_forever(settings, sources, options, every, quiet=quiet, as_json=as_json)
-
-
-def _sources(settings: Settings, feeds: tuple[str, ...], sample: bool) -> list[Source]:
-    return resolve_sources(settings, feeds, sample=sample)
 
 
 def _run_once(
