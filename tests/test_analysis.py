@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from articles import build_index
 
-from search import Article, Engine, Settings
+from search import Article, Engine
 from search.analysis import STOP_WORDS, fold, snowball_stem, terms
 
 MEETS = [
@@ -100,12 +101,12 @@ def found(engine: Engine, query: str) -> set[str]:
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
     """One real index holding every text of the tables above as the title of an article."""
-    texts = {text for _, text in MEETS + DIFFERENT}
-    settings = Settings(index_dir=tmp_path_factory.mktemp("analysis") / "index")
-    with Engine.open(settings, create=True) as engine:
-        with engine.writer() as writer:
-            for n, text in enumerate(sorted(texts)):
-                writer.upsert(Article(id=str(n), url="", title=text, published=NOW))
+    texts = sorted({text for _, text in MEETS + DIFFERENT})
+    articles = [
+        Article(id=str(n), url="", title=text, published=NOW) for n, text in enumerate(texts)
+    ]
+    settings = build_index(tmp_path_factory.mktemp("analysis") / "index", articles)
+    with Engine.open(settings) as engine:
         yield engine
 
 

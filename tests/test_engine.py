@@ -6,6 +6,7 @@ import threading
 from dataclasses import replace
 
 import pytest
+from articles import ARTICLES, when
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -18,7 +19,6 @@ from search import (
     InvalidFilterError,
     Settings,
 )
-from tests.articles import ARTICLES, when
 
 
 @pytest.fixture
@@ -127,12 +127,9 @@ def test_fuzzed_query_text_never_raises(full_module: Engine, text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def full_module(tmp_path_factory: pytest.TempPathFactory):
-    settings = Settings(index_dir=tmp_path_factory.mktemp("fuzz") / "index")
-    with Engine.open(settings, create=True) as engine:
-        with engine.writer() as writer:
-            for article in ARTICLES:
-                writer.upsert(article)
+def full_module(articles_index: Settings):
+    """An engine on the shared index of ARTICLES (for tests that only read)."""
+    with Engine.open(articles_index) as engine:
         yield engine
 
 

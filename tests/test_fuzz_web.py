@@ -21,7 +21,7 @@ import lxml.html
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
-from webserver import build_index, sample_articles, serve
+from webserver import serve
 
 from search import Engine, InvalidFilterError, Settings
 from search.query import compile_query, parse
@@ -82,19 +82,16 @@ big_int = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def fuzz_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return build_index(tmp_path_factory.mktemp("fuzz") / "index", sample_articles())
-
-
-@pytest.fixture(scope="module")
-def engine(fuzz_settings: Settings) -> Iterator[Engine]:
-    with Engine.open(fuzz_settings) as opened:
+def sample_engine(web_settings: Settings) -> Iterator[Engine]:
+    """An engine on the shared sample index (conftest's `web_settings`)."""
+    with Engine.open(web_settings) as opened:
         yield opened
 
 
 @pytest.fixture(scope="module")
-def site(fuzz_settings: Settings) -> Iterator[str]:
-    app = create_app(fuzz_settings)
+def site(web_settings: Settings) -> Iterator[str]:
+    """The app on the shared sample index, behind waitress, without TESTING: a 500 stays a 500."""
+    app = create_app(web_settings)
     with serve(app) as base:
         yield base
     app.extensions["fouille"].close()
@@ -107,7 +104,7 @@ def report(name: str) -> None:
 # --- the query language and the engine ------------------------------------------------------
 
 
-def test_query_text_never_errors(engine: Engine) -> None:
+def test_query_text_never_errors(sample_engine: Engine) -> None:
     @FUZZ
     @given(
         text=query_text,
@@ -117,7 +114,7 @@ def test_query_text_never_errors(engine: Engine) -> None:
     def run(text: str, sort: str, page: int) -> None:
         CASES["query text"] += 1
         compile_query(parse(text))
-        result = engine.search(text, sort=sort, page=page)
+        result = sample_engine.search(text, sort=sort, page=page)
         assert result.total >= len(result.hits)
         assert len(result.hits) <= result.page_size
         for hit in result.hits:
@@ -127,7 +124,7 @@ def test_query_text_never_errors(engine: Engine) -> None:
     report("query text")
 
 
-def test_filters_are_valid_or_a_clear_error(engine: Engine) -> None:
+def test_filters_are_valid_or_a_clear_error(sample_engine: Engine) -> None:
     @FUZZ
     @given(
         text=query_text,
@@ -146,7 +143,7 @@ def test_filters_are_valid_or_a_clear_error(engine: Engine) -> None:
     def run(text, tags, since, until, author, feed, sort, page, page_size) -> None:  # type: ignore[no-untyped-def]
         CASES["engine filters"] += 1
         try:
-            result = engine.search(
+            result = sample_engine.search(
                 text, tags=tags, since=since, until=until, author=author, feed=feed,
                 sort=sort, page=page, page_size=page_size,
             )  # fmt: skip
@@ -160,14 +157,14 @@ def test_filters_are_valid_or_a_clear_error(engine: Engine) -> None:
     report("engine filters")
 
 
-def test_suggest_get_and_more_like_take_anything(engine: Engine) -> None:
+def test_suggest_get_and_more_like_take_anything(sample_engine: Engine) -> None:
     @FUZZ
     @given(text=query_text)
     def run(text: str) -> None:
         CASES["suggest/get/more_like"] += 1
-        assert isinstance(engine.suggest(text), list)
-        assert engine.get(text) is None or engine.get(text).id == text  # type: ignore[union-attr]
-        assert isinstance(engine.more_like(text), list)
+        assert isinstance(sample_engine.suggest(text), list)
+        assert sample_engine.get(text) is None or sample_engine.get(text).id == text  # type: ignore[union-attr]
+        assert isinstance(sample_engine.more_like(text), list)
 
     run()
     report("suggest/get/more_like")
