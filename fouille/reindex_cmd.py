@@ -8,8 +8,10 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -45,7 +47,9 @@ def parse_interval(text: str) -> timedelta:
 class _Interval(click.ParamType):
     name = "interval"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]  # click's signature
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta:
         if isinstance(value, timedelta):
             return value
         try:
@@ -124,21 +128,26 @@ def reindex(
         )
     except FouilleError as exc:
         fail(str(exc))
-    options = {
-        "backfill": backfill,
-        "max_pages": max_pages,
-        "force": force,
-        "rebuild": rebuild,
-    }
+    options = _Options(backfill=backfill, max_pages=max_pages, force=force, rebuild=rebuild)
     if every is None:
         sys.exit(_run_once(settings, sources, options, quiet=quiet, as_json=as_json))
     _run_forever(settings, sources, options, every, quiet=quiet, as_json=as_json)
 
 
+@dataclass(frozen=True)
+class _Options:
+    """How each run reads the feeds (the options of `build.reindex`)."""
+
+    backfill: bool
+    max_pages: int
+    force: bool
+    rebuild: bool
+
+
 def _run_once(
     settings: Settings,
     sources: list[Source],
-    options: dict[str, object],
+    options: _Options,
     *,
     quiet: bool,
     as_json: bool,
@@ -147,7 +156,15 @@ def _run_once(
     show_progress = not quiet and not as_json and sys.stderr.isatty() and len(sources) > 1
     try:
         with _progress(len(sources), show_progress) as on_feed:
-            report = build.reindex(settings, sources, on_feed=on_feed, **options)  # type: ignore[arg-type]
+            report = build.reindex(
+                settings,
+                sources,
+                backfill=options.backfill,
+                max_pages=options.max_pages,
+                force=options.force,
+                rebuild=options.rebuild,
+                on_feed=on_feed,
+            )
     except FouilleError as exc:
         return _cannot(str(exc), locked_is_fatal)
     except Exception as exc:
@@ -190,7 +207,7 @@ def _os_error(exc: BaseException | None) -> OSError | None:
 def _run_forever(
     settings: Settings,
     sources: list[Source],
-    options: dict[str, object],
+    options: _Options,
     every: timedelta,
     *,
     quiet: bool,
@@ -204,7 +221,7 @@ def _run_forever(
                 settings, sources, options, quiet=quiet, as_json=as_json, locked_is_fatal=False
             )
             # A rebuild is a one-off; the loop then only fetches.
-            options = {**options, "rebuild": False}
+            options = replace(options, rebuild=False)
             delay = max(0.0, period - (time.monotonic() - started))
             if not quiet and not as_json:
                 click.echo(f"next run in {_duration(delay)} (Ctrl-C to stop)", err=True)

@@ -290,6 +290,7 @@ class _Run:
         report = FeedReport(source.url, source.label if source.label != source.url else "")
         started = time.monotonic()
         try:
+            parsed: ParsedFeed | None
             if source.is_local:
                 parsed = self.read_local(source)
             else:

@@ -411,7 +411,7 @@ class _Decoder:
             raise FeedError(url, f"unsupported Content-Encoding: {encoding}")
         self.url = url
         self.coding = codings[0] if codings else ""
-        self._z: Any = None
+        self._z: zlib._Decompress | None = None
         if self.coding in ("gzip", "x-gzip"):
             self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif self.coding == "deflate":

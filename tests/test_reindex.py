@@ -425,6 +425,7 @@ def _check_corpus_report(data: dict, files: list[Path]) -> None:
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_every_corpus_feed_is_indexed_or_reported(corpus, index_dir):
     feeds = corpus / "feeds"
     files = [p for p in feeds.rglob("*.xml")]
@@ -444,6 +445,7 @@ def test_every_corpus_feed_is_indexed_or_reported(corpus, index_dir):
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_every_feedparser_test_feed_is_indexed_or_reported(corpus, tmp_path, index_dir):
     target = tmp_path / "feedparser"
     with tarfile.open(corpus / "feedparser-tests" / "tests-feeds.tar.gz") as tar:
