@@ -234,6 +234,8 @@ def test_templates_have_no_inline_scripts_or_styles() -> None:
 
 
 # --- small pure helpers --------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
@@ -245,9 +247,29 @@ def test_templates_have_no_inline_scripts_or_styles() -> None:
     ],
 )
 def test_french_dates(moment: datetime | None, expected: str) -> None:
-    from web.filters import french_date
+    from search.formatting import french_date
 
     assert french_date(moment) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("2024-03", "mars 2024"),
+        ("2023-12", "décembre 2023"),
+        ("2024-01", "janvier 2024"),
+        ("2024-00", "2024-00"),
+        ("2024-13", "2024-13"),
+        ("2024-3", "2024-3"),
+        ("2024-03-01", "2024-03-01"),
+        ("mars", "mars"),
+    ],
+)
+def test_french_months(key: str, expected: str) -> None:
+    """Facet months and date filters in words; what is not a YYYY-MM month stays as typed."""
+    from search.formatting import french_month
+
+    assert french_month(key) == expected
 
 
 @pytest.mark.parametrize(

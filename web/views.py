@@ -10,9 +10,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from werkzeug.wrappers import Response
 
 from search import Engine, SearchPage, Settings
+from search.formatting import french_date, french_month
 
 from . import EXTENSION, EngineHolder
-from .filters import french_date, french_month, is_iso_day
+from .filters import is_iso_day
 from .params import SORTS, SearchParams
 
 bp = Blueprint("views", __name__)
