@@ -6,10 +6,10 @@ import json
 import os
 import pty
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from faults import REPO, fouille_argv, fouille_env, run_fouille
 
 from search import Settings
 
@@ -20,17 +20,9 @@ def index_dir(articles_index: Settings) -> Path:
     return articles_index.index_dir
 
 
-def fouille(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fouille", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-    )
+def fouille(*args: str, cwd: Path = REPO, **settings: object) -> subprocess.CompletedProcess[str]:
+    """`fouille ARGS` in a subprocess, with FOUILLE_* settings from keywords only."""
+    return run_fouille(*args, cwd=cwd, **settings)
 
 
 def test_hits_print_numbered_with_french_dates(index_dir: Path) -> None:
@@ -50,7 +42,8 @@ def test_hits_print_numbered_with_french_dates(index_dir: Path) -> None:
 def test_highlights_are_bold_on_a_terminal(index_dir: Path) -> None:
     main, child = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fouille", "search", "élection", "--index", str(index_dir)],
+        fouille_argv("search", "élection", "--index", str(index_dir)),
+        env=fouille_env(),
         stdout=child,
         stderr=child,
         close_fds=True,
@@ -103,7 +96,7 @@ def test_no_hits_exits_1_with_a_suggestion(index_dir: Path) -> None:
 
 
 def test_index_from_the_environment(index_dir: Path, tmp_path: Path) -> None:
-    done = fouille("search", "hôpitaux", env={"FOUILLE_INDEX": str(index_dir)}, cwd=tmp_path)
+    done = fouille("search", "hôpitaux", cwd=tmp_path, index=index_dir)
     assert done.returncode == 0
     assert "Cyberattaque contre deux hôpitaux" in done.stdout
 

@@ -6,7 +6,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import tarfile
 import threading
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from faults import fouille_argv, fouille_env
 from feedserver import FeedServer, Reply, Request, item, rss
 
 from fouille.cli import main
@@ -231,14 +231,6 @@ def test_rfc5005_archive_links_are_followed(server, index_dir):
     assert data["feeds"][0]["new"] == 6
 
 
-def _fouille(*args: str) -> list[str]:
-    return [sys.executable, "-m", "fouille", *args]
-
-
-def _env() -> dict[str, str]:
-    return {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
-
-
 def test_killed_backfill_keeps_the_pages_it_read(server, index_dir):
     reached = threading.Event()
 
@@ -250,11 +242,11 @@ def test_killed_backfill_keeps_the_pages_it_read(server, index_dir):
     server.route("/feed/?paged=2", body=rss([item(3), item(4)]))
     server.route("/feed/?paged=3", handler=stuck)
     proc = subprocess.Popen(
-        _fouille(
+        fouille_argv(
             "reindex", "--index", str(index_dir), "--backfill", "--feed", server.url("/feed/")
         ),
         cwd=REPO,
-        env=_env(),
+        env=fouille_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -398,12 +390,12 @@ def test_console_script_runs_in_a_subprocess(tmp_path):
     feed = tmp_path / "f.xml"
     feed.write_bytes(rss([item(1)]))
     proc = subprocess.run(
-        _fouille("reindex", "--index", str(tmp_path / "ix"), "--feed", str(feed)),
+        fouille_argv("reindex", "--index", str(tmp_path / "ix"), "--feed", str(feed)),
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,
-        env=_env(),
+        env=fouille_env(),
     )
     assert proc.returncode == 0, proc.stderr
     assert "1 new" in proc.stdout

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
 import shlex
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from faults import fouille_argv, fouille_env
 
 from search import Engine, Settings
 
@@ -71,12 +70,11 @@ def test_fouille_serve_runs_waitress_until_interrupted(web_settings: Settings) -
     """The real command: prints its URL once listening, answers there, and on Ctrl+C stops
     cleanly (status 0) and frees the port. Every step waits for the server's own signal."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "fouille", "serve", "--index", str(web_settings.index_dir),
-         "--port", "0"],
+        fouille_argv("serve", "--index", str(web_settings.index_dir), "--port", "0"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=_env(),
+        env=fouille_env(),
     )  # fmt: skip
     lines: queue.Queue[str | None] = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(process, lines), daemon=True)
@@ -132,14 +130,6 @@ def _drain(lines: queue.Queue[str | None]) -> list[str]:
         if line is not None:
             out.append(line)
     return out
-
-
-def _env() -> dict[str, str]:
-    repo = str(Path(__file__).resolve().parents[1])
-    return {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")])),
-    }
 
 
 def test_fouille_serve_help_lists_the_options() -> None:
