@@ -6,21 +6,15 @@ sample index, the web app serves it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import click
 
-from indexer import index_sample
 from search import Engine, FouilleError, IndexNotFoundError, Settings
 from web import create_app
 
-from .cli import config_option, fail, index_option, load_settings
+from .cli import F, config_option, fail, index_option, load_settings
 
 #: waitress worker threads: searches run in parallel up to this many.
 THREADS = 8
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _server_options(command: F) -> F:
@@ -58,6 +52,8 @@ def demo(host: str | None, port: int | None, index_dir: str | None, config: str 
         click.echo(f"Index already present in {settings.index_dir}: serving it as is.")
     else:
         click.echo(f"Indexing the bundled sample feed into {settings.index_dir}…")
+        from indexer import index_sample  # here: `fouille serve` need not load the indexer
+
         try:
             count = index_sample(settings)
         except FouilleError as exc:
