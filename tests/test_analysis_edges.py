@@ -308,5 +308,14 @@ def test_the_tokenizer_is_the_same_analysis() -> None:
             for t in FrenchTokenizer(stemming)(text, positions=True, chars=True)
         ]
         assert tokens == list(analyze(text, stemming=stemming))
+    # A second value of a multi-valued field continues after the first.
+    shifted = FrenchTokenizer(True)(
+        "le Wi-Fi", positions=True, chars=True, start_pos=5, start_char=100
+    )
+    assert [(t.pos, t.text, t.startchar, t.endchar) for t in shifted] == [
+        (6, "wi", 103, 105),
+        (7, "fi", 106, 108),
+        (7, "wif", 103, 108),
+    ]
     assert FrenchTokenizer(True) == FrenchTokenizer(True) != FrenchTokenizer(False)
     assert hash(FrenchTokenizer(False)) == hash(FrenchTokenizer(False))

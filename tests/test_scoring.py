@@ -222,6 +222,7 @@ def test_an_article_with_every_word_means_no_fallback(partial: Engine) -> None:
         "titre:radar licorne",  # a field
         '"radar licorne"',  # a phrase
         "radar* licorne",  # a prefix
+        "radar balise licorne*",
         "radar OU licorne",
     ],
 )
