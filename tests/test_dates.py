@@ -216,3 +216,18 @@ def test_since_equal_to_until_is_not_an_error(edges: Engine) -> None:
 
 def test_an_empty_filter_is_no_filter(edges: Engine) -> None:
     assert found(edges, since="", until="") == {e.id for e in EDGES}
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a relative period reaching before year 1 raises OverflowError (web: 500)"
+)
+@pytest.mark.parametrize("value", ["3000y", "99999m", "9999a"])
+def test_a_relative_period_too_far_back_is_an_error_or_the_oldest_date(
+    edges: Engine, value: str
+) -> None:
+    try:
+        got = found(edges, since=value)
+    except InvalidFilterError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert got == {e.id for e in EDGES}
