@@ -150,10 +150,35 @@ def test_fold_keeps_display_text_untouched() -> None:
     assert fold("plain") == "plain"
 
 
-def test_garbage_never_breaks_the_analyzer() -> None:
-    for text in ["", "\x00\x01", "’’’", "-" * 1000, "a" * 10_000, "🙂 日本語 ﷺ", "\ud800"]:
-        terms(text)
-        terms(text, stemming=False)
+@pytest.mark.parametrize(
+    ("text", "stemmed", "exact"),
+    [
+        ("", [], []),
+        ("\x00\x01", [], []),
+        ("x\x00y", ["x"], ["x", "y"]),  # `y` is a stop word
+        ("’’’", [], []),
+        ("l’’école", ["ecol"], ["l", "ecole"]),
+        ("-" * 1000, [], []),
+        ("--wi--fi--", ["wi", "fi"], ["wi", "fi"]),
+        ("a" * 10_000, [], []),  # over the 64-character cap
+        ("🙂 日本語 ﷺ", ["ribenyu"], ["ribenyu"]),  # transliterated, symbols dropped
+        ("\ud800", [], []),
+        ("\u200bmot", ["mot"], ["mot"]),
+        ("ß", ["ss"], ["ss"]),
+    ],
+)
+def test_garbage_never_breaks_the_analyzer(text: str, stemmed: list, exact: list) -> None:
+    from search.analysis import MAX_TOKEN_LENGTH, analyze, normalize
+
+    assert terms(text) == stemmed
+    assert terms(text, stemming=False) == exact
+    for stemming in (True, False):
+        last = 0
+        for pos, term, start, end in analyze(text, stemming=stemming):
+            assert 0 < len(term) <= MAX_TOKEN_LENGTH
+            assert 0 <= start < end <= len(normalize(text))
+            assert pos >= last
+            last = pos
 
 
 @pytest.mark.corpus
