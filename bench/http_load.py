@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import httpx
 
 REPO = Path(__file__).resolve().parent.parent
-SERVE = "import sys; from search.cli import main; sys.exit(main())"
+SERVE = "import sys; from fouille.cli import main; sys.exit(main())"
 
 
 def free_port() -> int:

@@ -2,10 +2,19 @@
 entries into `search.Article`s and upsert them through `search.Engine`.
 
 Modules: `sources` (where feeds come from), `fetch` (HTTP), `feeds` (feedparser → Article),
-`html` (HTML → text), `build` (the reindex and its report), `cli` (`fouille reindex`).
+`html` (HTML → text), `build` (the reindex and its report). The `fouille reindex` command
+is in the `fouille` package, above this one.
 """
 
-from .build import FeedReport, Report, index_articles, reindex
+from .build import FeedReport, Report, index_articles, index_sample, reindex
 from .sources import Source, resolve_sources
 
-__all__ = ["FeedReport", "Report", "Source", "index_articles", "reindex", "resolve_sources"]
+__all__ = [
+    "FeedReport",
+    "Report",
+    "Source",
+    "index_articles",
+    "index_sample",
+    "reindex",
+    "resolve_sources",
+]

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -25,7 +26,7 @@ from search import Article, Engine, FeedError, FouilleError, Settings
 
 from .feeds import ParsedFeed, parse_feed
 from .fetch import FeedSkipped, FeedState, FeedStateStore, fetch, make_client
-from .sources import Source
+from .sources import Source, resolve_sources
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +34,6 @@ DEFAULT_MAX_PAGES = 50
 #: Commit at a feed boundary at least this often during a long run (seconds).
 COMMIT_INTERVAL = 30.0
 STATUSES = ("new", "updated", "unchanged")
-
-
-class Upserter(Protocol):
-    """What `search.Engine.writer()` yields."""
-
-    def upsert(self, article: Article) -> str: ...
-
-    def commit(self) -> None: ...
 
 
 @dataclass
@@ -203,6 +196,22 @@ def reindex(
     return report
 
 
+def index_sample(settings: Settings) -> int:
+    """Index the sample feed bundled with the indexer, as `fouille reindex --sample` does.
+
+    Returns:
+        The number of articles read from it (new, updated and unchanged).
+
+    Raises:
+        FouilleError: the index is locked, or the sample feed could not be read.
+    """
+    report = reindex(settings, resolve_sources(settings, sample=True))
+    if report.failed:
+        raise FeedError(report.failed[0].url, report.failed[0].reason)
+    totals = report.totals()
+    return totals["new"] + totals["updated"] + totals["unchanged"]
+
+
 class _Run:
     """One pass over the sources with one writer."""
 
@@ -280,6 +289,7 @@ class _Run:
         report = FeedReport(source.url, source.label if source.label != source.url else "")
         started = time.monotonic()
         try:
+            parsed: ParsedFeed | None
             if source.is_local:
                 parsed = self.read_local(source)
             else:

@@ -198,9 +198,11 @@ def entry_to_article(
     published = (
         _date(dict.get(entry, "published_parsed"))
         or _date(entry.get("created_parsed"))
-        or parse_date(dict.get(entry, "published", ""))
+        or parse_feed_date(dict.get(entry, "published", ""))
     )
-    updated = _date(dict.get(entry, "updated_parsed")) or parse_date(dict.get(entry, "updated", ""))
+    updated = _date(dict.get(entry, "updated_parsed")) or parse_feed_date(
+        dict.get(entry, "updated", "")
+    )
     raw_date = str(dict.get(entry, "published") or dict.get(entry, "updated") or "")
     article_id = str(entry.get("id", "") or "").strip() or link
     if not article_id:
@@ -256,7 +258,7 @@ def _date(value: Any) -> datetime | None:
         return None
 
 
-def parse_date(text: Any) -> datetime | None:
+def parse_feed_date(text: Any) -> datetime | None:
     """A date feedparser could not read: RFC 822 without a zone, ISO 8601, or the French
     `dim, 05/03/2020 - 11:30` some CMSs write. A time without a zone is taken as Paris time.
     """

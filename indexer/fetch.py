@@ -322,13 +322,13 @@ def _stream(
     except httpx.TimeoutException as exc:
         raise FeedError(url, "timed out waiting for the server") from exc
     except httpx.ConnectError as exc:
-        raise FeedError(url, f"cannot connect to {_host(url)}: {_short(exc)}") from exc
+        raise FeedError(url, f"cannot connect to {_host(url)}: {_first_line(exc)}") from exc
     except httpx.InvalidURL as exc:
-        raise FeedError(url, f"invalid URL: {_short(exc)}") from exc
+        raise FeedError(url, f"invalid URL: {_first_line(exc)}") from exc
     except httpx.UnsupportedProtocol as exc:
-        raise FeedError(url, f"unsupported URL scheme: {_short(exc)}") from exc
+        raise FeedError(url, f"unsupported URL scheme: {_first_line(exc)}") from exc
     except httpx.HTTPError as exc:
-        raise FeedError(url, f"HTTP error: {_short(exc)}") from exc
+        raise FeedError(url, f"HTTP error: {_first_line(exc)}") from exc
 
 
 def _finish(
@@ -395,7 +395,7 @@ def read_body(
     except httpx.TimeoutException as exc:
         raise FeedError(url, "timed out reading the response") from exc
     except httpx.HTTPError as exc:
-        raise FeedError(url, f"HTTP error while reading: {_short(exc)}") from exc
+        raise FeedError(url, f"HTTP error while reading: {_first_line(exc)}") from exc
     if len(out) > max_bytes:
         raise FeedError(url, f"feed too large: over {max_bytes} bytes once decompressed")
     return bytes(out)
@@ -411,7 +411,7 @@ class _Decoder:
             raise FeedError(url, f"unsupported Content-Encoding: {encoding}")
         self.url = url
         self.coding = codings[0] if codings else ""
-        self._z: Any = None
+        self._z: zlib._Decompress | None = None
         if self.coding in ("gzip", "x-gzip"):
             self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif self.coding == "deflate":
@@ -505,6 +505,7 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-def _short(exc: BaseException) -> str:
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (at most 200 characters), for a report."""
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__

@@ -1,7 +1,7 @@
 """Fouille's search core: French analysis, the index schema, queries, ranking, snippets.
 
 `Engine` is the one object the CLI, the web app, the indexer and the benchmarks call.
-Nothing here imports `indexer` or `web`.
+Nothing here imports `indexer`, `web` or `fouille` (tests/test_layering.py holds this).
 """
 
 from .config import VERSION, FeedConfig, Settings

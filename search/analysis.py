@@ -57,7 +57,8 @@ def fold(text: str) -> str:
 
 def snowball_stem(word: str) -> str:
     """The Snowball French stem as the algorithm defines it (accents kept, nothing folded)."""
-    return _stemmer.stemWord(word)
+    stemmed: str = _stemmer.stemWord(word)
+    return stemmed
 
 
 @lru_cache(maxsize=200_000)
@@ -164,7 +165,7 @@ def terms(text: str, *, stemming: bool = True) -> list[str]:
     return [term for _, term, _, _ in analyze(text, stemming=stemming)]
 
 
-class FrenchTokenizer(Tokenizer):
+class FrenchTokenizer(Tokenizer):  # type: ignore[misc]  # Whoosh is untyped
     """A Whoosh tokenizer running the whole French chain (see the module docstring)."""
 
     def __init__(self, stemming: bool = True) -> None:

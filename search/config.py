@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,6 @@ class Settings:
     user_agent: str = f"Fouille/{VERSION} (+https://github.com/fouille; feed search)"
     host: str = "127.0.0.1"
     port: int = 8000
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Settings(index_dir="…") from code must behave like the loaded settings.
@@ -115,7 +114,7 @@ def _read_environ(env: Mapping[str, str]) -> dict[str, Any]:
         values["index_dir"] = env["FOUILLE_INDEX"]
     for f in fields(Settings):
         name = "FOUILLE_" + f.name.upper()
-        if f.name not in ("feeds", "extra", "config_file") and env.get(name):
+        if f.name not in ("feeds", "config_file") and env.get(name):
             values[f.name] = env[name]
     if env.get("FOUILLE_FEEDS"):
         values["feeds"] = [u for u in env["FOUILLE_FEEDS"].split() if u]

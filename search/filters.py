@@ -13,7 +13,7 @@ RELATIVE_RE = re.compile(r"^(\d{1,5})\s*([hdjwsmya])$", re.IGNORECASE)
 RELATIVE_UNITS = {"h": 1 / 24, "d": 1, "j": 1, "w": 7, "s": 7, "m": 30, "y": 365, "a": 365}
 
 
-def parse_bound(
+def parse_date(
     value: str | date | datetime | None, *, end: bool, now: datetime | None = None
 ) -> datetime | None:
     """A filter bound: ISO `2024`, `2024-03`, `2024-03-15` (or a full timestamp), or a
@@ -87,8 +87,8 @@ class Filters:
         """
         if isinstance(tags, str):
             tags = (tags,)
-        start = parse_bound(since, end=False, now=now)
-        stop = parse_bound(until, end=True, now=now)
+        start = parse_date(since, end=False, now=now)
+        stop = parse_date(until, end=True, now=now)
         if start and stop and start > stop:
             raise InvalidFilterError("the start date is after the end date")
         return cls(

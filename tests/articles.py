@@ -1,10 +1,13 @@
-"""A small set of French articles written for the tests, each with a purpose."""
+"""A small set of French articles written for the tests, each with a purpose, and the one
+way the suite builds an index from articles (`build_index`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from search import Article
+from search import Article, Engine, Settings
 
 FEED = "https://next.example/feed/"
 
@@ -122,3 +125,21 @@ ARTICLES = [
         body="La 5G arrive dans les villages ; le réseau mobile y était faible.",
     ),
 ]
+
+
+def build_index(index_dir: Path, articles: Iterable[Article], **settings: object) -> Settings:
+    """Create an index in `index_dir` holding `articles`, through the engine's writer.
+
+    Args:
+        index_dir: where the index goes (created).
+        articles: what it holds.
+        settings: other `Settings` fields (`page_size=3`…).
+
+    Returns:
+        Settings pointing at the new index.
+    """
+    config = Settings(index_dir=index_dir)._with(settings)
+    with Engine.open(config, create=True) as engine, engine.writer() as writer:
+        for article in articles:
+            writer.upsert(article)
+    return config

@@ -1,15 +1,30 @@
-"""Fixtures shared by the whole suite: settings on a temporary index, the shared corpus."""
+"""Fixtures shared by the whole suite.
+
+Indexes: `engine` (empty, this test's own), `make_index` (this test's own, holding given
+articles), and two built once per session for tests that only read — `articles_index`
+(tests/articles.py) and `web_settings` (the web sample, tests/webserver.py). A test that
+writes to an index, or removes it, uses its own: `make_index`, `own_web_settings`,
+`own_client`, `own_live_server`. A session index that changed by the end of the run fails it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from articles import ARTICLES, build_index
+from flask import Flask
+from flask.testing import FlaskClient
+from webserver import PAGE_SIZE, sample_articles, serve
 
-from search import Engine, Settings
+from search import Article, Engine, Settings
+from web import create_app
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+
+MakeIndex = Callable[..., Settings]
 
 
 @pytest.fixture
@@ -27,7 +42,109 @@ def corpus() -> Path:
 
 
 @pytest.fixture
-def engine(settings: Settings):
+def engine(settings: Settings) -> Iterator[Engine]:
     """A real, empty index on disk."""
     with Engine.open(settings, create=True) as opened:
         yield opened
+
+
+@pytest.fixture
+def make_index(tmp_path: Path) -> MakeIndex:
+    """Build an index of this test's own: `make_index(articles, name="index", **settings)`
+    returns settings pointing at it (`name` is its directory in tmp_path)."""
+
+    def make(articles: Iterable[Article] = (), name: str = "index", **fields: object) -> Settings:
+        return build_index(tmp_path / name, articles, **fields)
+
+    return make
+
+
+def _snapshot(index_dir: Path) -> dict[str, tuple[int, int]]:
+    """Every file of an index with its size and modification time."""
+    return {
+        str(path.relative_to(index_dir)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(index_dir.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _read_only(settings: Settings) -> Iterator[Settings]:
+    before = _snapshot(settings.index_dir)
+    yield settings
+    assert _snapshot(settings.index_dir) == before, (
+        f"a test wrote to the shared read-only index {settings.index_dir}: give it its own"
+    )
+
+
+@pytest.fixture(scope="session")
+def articles_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """tests/articles.py's ARTICLES, indexed once for the session: only for tests that read."""
+    yield from _read_only(build_index(tmp_path_factory.mktemp("articles") / "index", ARTICLES))
+
+
+# --- the web app on the sample archive ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def web_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The web sample (`sample_articles()`, 3 hits a page) indexed once for the session: only
+    for tests that read."""
+    index_dir = tmp_path_factory.mktemp("web") / "index"
+    yield from _read_only(build_index(index_dir, sample_articles(), page_size=PAGE_SIZE))
+
+
+def _app(settings: Settings) -> Iterator[Flask]:
+    application = create_app(settings, config={"TESTING": True})
+    yield application
+    application.extensions["fouille"].close()
+
+
+@pytest.fixture(scope="session")
+def app(web_settings: Settings) -> Iterator[Flask]:
+    """The app on the shared sample index."""
+    yield from _app(web_settings)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A Flask test client on the shared sample index."""
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The base URL of the app on the shared sample index, behind waitress."""
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_client(tmp_path: Path) -> Iterator[FlaskClient]:
+    """A test client on an app started while there is no index yet (in tmp_path/index)."""
+    for application in _app(Settings(index_dir=tmp_path / "index", page_size=PAGE_SIZE)):
+        yield application.test_client()
+
+
+@pytest.fixture
+def own_web_settings(make_index: MakeIndex) -> Settings:
+    """The web sample in an index of this test's own, free to change or remove."""
+    return make_index(sample_articles(), page_size=PAGE_SIZE)
+
+
+@pytest.fixture
+def own_app(own_web_settings: Settings) -> Iterator[Flask]:
+    """The app on this test's own copy of the sample index."""
+    yield from _app(own_web_settings)
+
+
+@pytest.fixture
+def own_client(own_app: Flask) -> FlaskClient:
+    """A Flask test client on this test's own copy of the sample index."""
+    return own_app.test_client()
+
+
+@pytest.fixture
+def own_live_server(own_app: Flask) -> Iterator[str]:
+    """This test's own copy of the sample index, served by waitress."""
+    with serve(own_app) as url:
+        yield url

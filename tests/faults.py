@@ -34,7 +34,7 @@ def fouille_env(**settings: object) -> dict[str, str]:
 
 def fouille_argv(*args: str) -> list[str]:
     """The command line of the real console script, run by this interpreter."""
-    return [sys.executable, "-m", "search", *args]
+    return [sys.executable, "-m", "fouille", *args]
 
 
 def run_fouille(

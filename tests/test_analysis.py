@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from articles import build_index
 
-from search import Article, Engine, Settings
+from search import Article, Engine
 from search.analysis import STOP_WORDS, fold, snowball_stem, terms
 
 MEETS = [
@@ -100,12 +101,12 @@ def found(engine: Engine, query: str) -> set[str]:
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
     """One real index holding every text of the tables above as the title of an article."""
-    texts = {text for _, text in MEETS + DIFFERENT}
-    settings = Settings(index_dir=tmp_path_factory.mktemp("analysis") / "index")
-    with Engine.open(settings, create=True) as engine:
-        with engine.writer() as writer:
-            for n, text in enumerate(sorted(texts)):
-                writer.upsert(Article(id=str(n), url="", title=text, published=NOW))
+    texts = sorted({text for _, text in MEETS + DIFFERENT})
+    articles = [
+        Article(id=str(n), url="", title=text, published=NOW) for n, text in enumerate(texts)
+    ]
+    settings = build_index(tmp_path_factory.mktemp("analysis") / "index", articles)
+    with Engine.open(settings) as engine:
         yield engine
 
 
@@ -149,10 +150,35 @@ def test_fold_keeps_display_text_untouched() -> None:
     assert fold("plain") == "plain"
 
 
-def test_garbage_never_breaks_the_analyzer() -> None:
-    for text in ["", "\x00\x01", "’’’", "-" * 1000, "a" * 10_000, "🙂 日本語 ﷺ", "\ud800"]:
-        terms(text)
-        terms(text, stemming=False)
+@pytest.mark.parametrize(
+    ("text", "stemmed", "exact"),
+    [
+        ("", [], []),
+        ("\x00\x01", [], []),
+        ("x\x00y", ["x"], ["x", "y"]),  # `y` is a stop word
+        ("’’’", [], []),
+        ("l’’école", ["ecol"], ["l", "ecole"]),
+        ("-" * 1000, [], []),
+        ("--wi--fi--", ["wi", "fi"], ["wi", "fi"]),
+        ("a" * 10_000, [], []),  # over the 64-character cap
+        ("🙂 日本語 ﷺ", ["ribenyu"], ["ribenyu"]),  # transliterated, symbols dropped
+        ("\ud800", [], []),
+        ("\u200bmot", ["mot"], ["mot"]),
+        ("ß", ["ss"], ["ss"]),
+    ],
+)
+def test_garbage_never_breaks_the_analyzer(text: str, stemmed: list, exact: list) -> None:
+    from search.analysis import MAX_TOKEN_LENGTH, analyze, normalize
+
+    assert terms(text) == stemmed
+    assert terms(text, stemming=False) == exact
+    for stemming in (True, False):
+        last = 0
+        for pos, term, start, end in analyze(text, stemming=stemming):
+            assert 0 < len(term) <= MAX_TOKEN_LENGTH
+            assert 0 <= start < end <= len(normalize(text))
+            assert pos >= last
+            last = pos
 
 
 @pytest.mark.corpus

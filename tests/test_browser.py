@@ -14,7 +14,6 @@ import pytest
 from chromium import CHROMIUM, headless_chromium
 from webserver import HOSTILE_TITLE
 
-pytest_plugins = ["webserver"]
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = Path("/tmp/fouille-results.png")

@@ -6,35 +6,23 @@ import json
 import os
 import pty
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from faults import REPO, fouille_argv, fouille_env, run_fouille
 
-from search import Engine, Settings
-from tests.articles import ARTICLES
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli") / "index"
-    with Engine.open(Settings(index_dir=path), create=True) as engine, engine.writer() as writer:
-        for article in ARTICLES:
-            writer.upsert(article)
-    return path
+from search import Settings
 
 
-def fouille(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "search", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-    )
+@pytest.fixture
+def index_dir(articles_index: Settings) -> Path:
+    """The shared index of tests/articles.py (the commands here only read it)."""
+    return articles_index.index_dir
+
+
+def fouille(*args: str, cwd: Path = REPO, **settings: object) -> subprocess.CompletedProcess[str]:
+    """`fouille ARGS` in a subprocess, with FOUILLE_* settings from keywords only."""
+    return run_fouille(*args, cwd=cwd, **settings)
 
 
 def test_hits_print_numbered_with_french_dates(index_dir: Path) -> None:
@@ -54,7 +42,8 @@ def test_hits_print_numbered_with_french_dates(index_dir: Path) -> None:
 def test_highlights_are_bold_on_a_terminal(index_dir: Path) -> None:
     main, child = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "search", "search", "élection", "--index", str(index_dir)],
+        fouille_argv("search", "élection", "--index", str(index_dir)),
+        env=fouille_env(),
         stdout=child,
         stderr=child,
         close_fds=True,
@@ -107,7 +96,7 @@ def test_no_hits_exits_1_with_a_suggestion(index_dir: Path) -> None:
 
 
 def test_index_from_the_environment(index_dir: Path, tmp_path: Path) -> None:
-    done = fouille("search", "hôpitaux", env={"FOUILLE_INDEX": str(index_dir)}, cwd=tmp_path)
+    done = fouille("search", "hôpitaux", cwd=tmp_path, index=index_dir)
     assert done.returncode == 0
     assert "Cyberattaque contre deux hôpitaux" in done.stdout
 
@@ -133,8 +122,24 @@ def test_errors_are_one_line_and_exit_2(
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("query", ['"unbalanced', "x" * 10_000, "((( OR", "-", "\x1b[31m"])
-def test_malformed_queries_still_answer(index_dir: Path, query: str) -> None:
-    done = fouille("search", query, "--index", str(index_dir))
-    assert done.returncode in (0, 1)
-    assert "Traceback" not in done.stderr
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ('"unbalanced', []),  # an unclosed quote: a phrase up to the end
+        ('"élections professionnelles', ["elections-vote"]),
+        ("x" * 10_000, []),
+        ("((( OR", []),
+        ("(((élection OR", ["elections-vote"]),
+        ("-", []),
+        ("hôpitaux -", ["hopitaux"]),
+        ("\x1b[31m", []),
+    ],
+)
+def test_malformed_queries_still_answer(index_dir: Path, query: str, found: list[str]) -> None:
+    """Query text never errors: it is read leniently, and what it can mean is searched."""
+    done = fouille("search", query, "--json", "--index", str(index_dir))
+    assert done.stderr == ""
+    assert done.returncode == (0 if found else 1)
+    data = json.loads(done.stdout)
+    assert data["query"] == query
+    assert [hit["id"] for hit in data["hits"]] == found

@@ -50,3 +50,195 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, message: str) ->
 
 def test_paths_given_as_strings_become_paths() -> None:
     assert Settings(index_dir="somewhere").index_dir == Path("somewhere")
+
+
+# --- precedence, one setting at a time --------------------------------------------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "default", "in_file", "in_env", "override"),
+    [
+        ("page_size", 10, "20", "30", 40),
+        ("max_page_size", 100, "200", "300", 400),
+        ("port", 8000, "8001", "8002", 8003),
+        ("host", "127.0.0.1", '"0.0.0.0"', "::1", "localhost"),
+        ("fresh_half_life_days", 30.0, "7.5", "14", 2.0),
+        ("read_timeout", 30.0, "5", "6.5", 7.0),
+        ("user_agent", None, '"from-file"', "from-env", "from-option"),
+    ],
+)
+def test_each_layer_wins_over_the_one_before(
+    tmp_path: Path, name: str, default: object, in_file: str, in_env: str, override: object
+) -> None:
+    config = write(tmp_path / "fouille.toml", f"{name} = {in_file}\n")
+    env = {f"FOUILLE_{name.upper()}": in_env}
+    defaults = Settings()
+    if default is not None:
+        assert getattr(defaults, name) == default
+    from_file = getattr(Settings.load(config, environ={}), name)
+    from_env = getattr(Settings.load(config, environ=env), name)
+    from_option = getattr(Settings.load(config, environ=env, **{name: override}), name)
+    assert from_file == type(getattr(defaults, name))(in_file.strip('"'))
+    assert from_env == type(getattr(defaults, name))(in_env)
+    assert from_option == override
+    # None means "option not given": the layers below show through.
+    assert getattr(Settings.load(config, environ=env, **{name: None}), name) == from_env
+
+
+def test_the_fouille_section_is_read_like_the_top_level(tmp_path: Path) -> None:
+    config = write(tmp_path / "fouille.toml", "[fouille]\npage_size = 7\nport = 9000\n")
+    settings = Settings.load(config, environ={})
+    assert (settings.page_size, settings.port) == (7, 9000)
+    assert settings.config_file == config
+
+
+def test_the_config_file_comes_from_the_argument_then_the_environment_then_the_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = write(tmp_path / "given.toml", "page_size = 11\n")
+    from_env = write(tmp_path / "env.toml", "page_size = 12\n")
+    (tmp_path / "cwd").mkdir()
+    write(tmp_path / "cwd" / "fouille.toml", "page_size = 13\n")
+    monkeypatch.chdir(tmp_path / "cwd")
+    env = {"FOUILLE_CONFIG": str(from_env)}
+    assert Settings.load(given, environ=env).page_size == 11
+    assert Settings.load(environ=env).page_size == 12
+    assert Settings.load(environ={}).page_size == 13
+    assert Settings.load(environ={}).config_file == Path("fouille.toml")
+    monkeypatch.chdir(tmp_path)
+    assert Settings.load(environ={}).config_file is None
+
+
+@pytest.mark.parametrize("where", ["argument", "environment"])
+def test_a_missing_config_file_is_a_clear_error(tmp_path: Path, where: str) -> None:
+    missing = tmp_path / "nowhere.toml"
+    with pytest.raises(ConfigError, match=r"nowhere\.toml not found") as info:
+        if where == "argument":
+            Settings.load(missing, environ={})
+        else:
+            Settings.load(environ={"FOUILLE_CONFIG": str(missing)})
+    assert "\n" not in str(info.value)
+
+
+def test_a_relative_index_dir_is_relative_to_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "etc").mkdir()
+    config = write(tmp_path / "etc" / "fouille.toml", 'index_dir = "../var/index"\n')
+    monkeypatch.chdir(tmp_path / "etc")
+    assert Settings.load(config, environ={}).index_dir == tmp_path / "etc" / ".." / "var" / "index"
+    write(config, f'index_dir = "{tmp_path / "abs"}"\n')
+    assert Settings.load(config, environ={}).index_dir == tmp_path / "abs"
+    # From the environment or an option, a relative path is relative to where one runs.
+    assert Settings.load(config, environ={"FOUILLE_INDEX": "rel"}).index_dir == Path("rel")
+    assert Settings.load(config, environ={}, index_dir="opt").index_dir == Path("opt")
+
+
+def test_index_dir_from_the_environment_has_two_names(tmp_path: Path) -> None:
+    assert Settings.load(environ={"FOUILLE_INDEX": "a"}).index_dir == Path("a")
+    assert Settings.load(environ={"FOUILLE_INDEX_DIR": "b"}).index_dir == Path("b")
+
+
+def test_feeds_from_the_environment_are_urls_separated_by_spaces() -> None:
+    feeds = " https://a.example/f  https://b.example/g "
+    settings = Settings.load(environ={"FOUILLE_FEEDS": feeds})
+    assert settings.feeds == (FeedConfig("https://a.example/f"), FeedConfig("https://b.example/g"))
+
+
+def test_feeds_in_the_file_take_strings_tables_and_a_single_tag(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "fouille.toml",
+        'feeds = ["https://a.example/f", {url = "https://b.example/g", name = "B", tags = "T"}]\n',
+    )
+    assert Settings.load(config, environ={}).feeds == (
+        FeedConfig("https://a.example/f"),
+        FeedConfig("https://b.example/g", "B", ("T",)),
+    )
+
+
+def test_empty_and_unknown_environment_variables_are_ignored() -> None:
+    settings = Settings.load(environ={"FOUILLE_PAGE_SIZE": "", "FOUILLE_COLOUR": "blue"})
+    assert settings.page_size == 10
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"FOUILLE_PAGE_SIZE": "many"}, "invalid value for page_size: 'many'"),
+        ({"FOUILLE_PORT": "http"}, "invalid value for port"),
+        ({"FOUILLE_READ_TIMEOUT": "soon"}, "invalid value for read_timeout"),
+        ({"FOUILLE_MAX_FEED_BYTES": "1e3"}, "invalid value for max_feed_bytes"),
+    ],
+)
+def test_bad_environment_values_are_one_line_errors(env: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        Settings.load(environ=env)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"colour": "blue"}, "unknown setting 'colour'"),
+        ({"page_size": "x"}, "invalid value for page_size"),
+        ({"feeds": [{"name": "no url"}]}, "a feed needs a url"),
+    ],
+)
+def test_bad_overrides_are_one_line_errors(overrides: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        Settings.load(environ={}, **overrides)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "page_size = 'many'",
+        "colour = 'blue'",
+        "[[feeds]]\nname = 'no url'",
+        "not toml at all [",
+        "feeds = 5",
+        "feeds = [5]",
+        'page_size = ""',
+        "[fouille]\nwhat = 1",
+    ],
+)
+def test_every_config_error_is_one_line(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.load(write(tmp_path / "fouille.toml", text), environ={})
+    assert str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.xfail(strict=True, reason="a non-string index_dir in the file raises TypeError")
+def test_a_non_string_index_dir_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        Settings.load(write(tmp_path / "fouille.toml", "index_dir = 5\n"), environ={})
+
+
+@pytest.mark.xfail(strict=True, reason="feeds = 'url' is read as one feed per character")
+def test_a_single_feed_string_is_one_feed_or_an_error(tmp_path: Path) -> None:
+    config = write(tmp_path / "fouille.toml", 'feeds = "https://a.example/feed"\n')
+    try:
+        feeds = Settings.load(config, environ={}).feeds
+    except ConfigError:
+        return
+    assert feeds == (FeedConfig("https://a.example/feed"),)
+
+
+@pytest.mark.xfail(strict=True, reason="numbers are not range-checked: the error comes later")
+@pytest.mark.parametrize(
+    "text",
+    ["page_size = 0", "page_size = -5", "max_page_size = 0", "port = 99999", "port = 80.5",
+     "page_size = true", "read_timeout = 'nan'"],
+)  # fmt: skip
+def test_an_out_of_range_number_is_a_config_error(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError):
+        Settings.load(write(tmp_path / "fouille.toml", text + "\n"), environ={})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.feeds import parse_date, parse_feed
+from indexer.feeds import parse_feed, parse_feed_date
 from search import FeedError
 
 CASES = Path(__file__).parent / "data" / "feeds"
@@ -127,7 +127,7 @@ def test_html_served_as_html_is_reported_even_without_doctype():
     ],
 )
 def test_dates_feedparser_cannot_read(raw, expected):
-    moment = parse_date(raw)
+    moment = parse_feed_date(raw)
     assert (moment.isoformat() if moment else None) == expected
 
 

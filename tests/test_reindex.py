@@ -6,7 +6,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import tarfile
 import threading
 from datetime import UTC, datetime, timedelta
@@ -14,13 +13,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from faults import fouille_argv, fouille_env
 from feedserver import FeedServer, Reply, Request, item, rss
 
+from fouille.cli import main
+from fouille.reindex_cmd import parse_interval
 from indexer.build import index_articles
-from indexer.cli import parse_interval
 from indexer.fetch import STATE_FILE_NAME
 from search import Article, Engine, Settings
-from search.cli import main
 from search.locking import reindex_lock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -231,14 +231,6 @@ def test_rfc5005_archive_links_are_followed(server, index_dir):
     assert data["feeds"][0]["new"] == 6
 
 
-def _fouille(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from search.cli import main; main()", *args]
-
-
-def _env() -> dict[str, str]:
-    return {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
-
-
 def test_killed_backfill_keeps_the_pages_it_read(server, index_dir):
     reached = threading.Event()
 
@@ -250,11 +242,11 @@ def test_killed_backfill_keeps_the_pages_it_read(server, index_dir):
     server.route("/feed/?paged=2", body=rss([item(3), item(4)]))
     server.route("/feed/?paged=3", handler=stuck)
     proc = subprocess.Popen(
-        _fouille(
+        fouille_argv(
             "reindex", "--index", str(index_dir), "--backfill", "--feed", server.url("/feed/")
         ),
         cwd=REPO,
-        env=_env(),
+        env=fouille_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -385,7 +377,7 @@ def test_every_runs_again_until_interrupted(server, index_dir, monkeypatch):
         if len(naps) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr("indexer.cli.time.sleep", sleep)
+    monkeypatch.setattr("fouille.reindex_cmd.time.sleep", sleep)
     result = reindex(index_dir, "--feed", server.url("/feed"), "--every", "30m")
     assert result.exit_code == 0
     assert len(server.hits("/feed")) == 2
@@ -398,12 +390,12 @@ def test_console_script_runs_in_a_subprocess(tmp_path):
     feed = tmp_path / "f.xml"
     feed.write_bytes(rss([item(1)]))
     proc = subprocess.run(
-        _fouille("reindex", "--index", str(tmp_path / "ix"), "--feed", str(feed)),
+        fouille_argv("reindex", "--index", str(tmp_path / "ix"), "--feed", str(feed)),
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,
-        env=_env(),
+        env=fouille_env(),
     )
     assert proc.returncode == 0, proc.stderr
     assert "1 new" in proc.stdout
@@ -425,6 +417,7 @@ def _check_corpus_report(data: dict, files: list[Path]) -> None:
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_every_corpus_feed_is_indexed_or_reported(corpus, index_dir):
     feeds = corpus / "feeds"
     files = [p for p in feeds.rglob("*.xml")]
@@ -444,6 +437,7 @@ def test_every_corpus_feed_is_indexed_or_reported(corpus, index_dir):
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_every_feedparser_test_feed_is_indexed_or_reported(corpus, tmp_path, index_dir):
     target = tmp_path / "feedparser"
     with tarfile.open(corpus / "feedparser-tests" / "tests-feeds.tar.gz") as tar:

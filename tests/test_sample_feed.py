@@ -34,8 +34,18 @@ def feed(raw):
     return feedparser.parse(raw)
 
 
-def test_xml_is_well_formed(raw):
-    xml.dom.minidom.parseString(raw)
+def test_xml_is_well_formed(raw, feed):
+    """A strict XML parser reads the file as RSS 2.0 and finds every item feedparser finds."""
+    doc = xml.dom.minidom.parseString(raw)
+    rss = doc.documentElement
+    assert (rss.tagName, rss.getAttribute("version")) == ("rss", "2.0")
+    assert rss.getAttribute("xmlns:content") == "http://purl.org/rss/1.0/modules/content/"
+    (channel,) = rss.getElementsByTagName("channel")
+    items = channel.getElementsByTagName("item")
+    assert len(items) == len(feed.entries)
+    for item in items:
+        for name in ("title", "link", "guid", "pubDate", "description", "content:encoded"):
+            assert item.getElementsByTagName(name), (name, item.toxml()[:200])
 
 
 def test_feedparser_reads_it_cleanly(feed):

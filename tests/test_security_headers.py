@@ -21,8 +21,6 @@ from webserver import serve
 from search import Settings
 from web import create_app
 
-pytest_plugins = ["webserver"]
-
 MAX_RESPONSE = 1024 * 1024
 REPO = Path(__file__).resolve().parents[1]
 # Bits of files that must never come out of the server.
@@ -67,7 +65,8 @@ def request(base: str, method: str, path: str, headers: dict[str, str] | None = 
 def assert_security_headers(headers: dict[str, str], where: str) -> None:
     csp = headers.get("content-security-policy", "")
     directives = {d.strip().split()[0]: d.strip() for d in csp.split(";") if d.strip()}
-    assert "default-src" in directives, where
+    assert directives.get("default-src") == "default-src 'self'", where
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp, where  # styles too
     script = directives.get("script-src", directives["default-src"])
     assert "'unsafe-inline'" not in script and "'unsafe-eval'" not in script, where
     assert "*" not in script.split(), where

@@ -1,23 +1,21 @@
-"""Shared fixtures for the web tests: a real index in tmp_path, the app, and waitress on 127.0.0.1.
-
-Test modules load these with `pytest_plugins = ["webserver"]` (and may import its helpers:
-PYTEST_DONT_REWRITE, so that doing both does not warn).
+"""Helpers for the web tests: the sample archive they search, waitress on 127.0.0.1, and
+reading result pages. The fixtures built on them (`web_settings`, `client`, `live_server`…)
+are in conftest.py.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
-import pytest
+import lxml.html
 from flask import Flask
 from flask.testing import FlaskClient
 
-from search import Article, Engine, Settings
-from web import create_app
+from search import Article
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 FEED = "Le Veilleur numérique"
@@ -162,39 +160,6 @@ def sample_articles() -> list[Article]:
     ]
 
 
-def build_index(index_dir: Path, articles: Iterable[Article], **settings: object) -> Settings:
-    """Create an index in `index_dir` holding `articles`; returns settings pointing at it."""
-    config = Settings(index_dir=index_dir, page_size=PAGE_SIZE)._with(settings)
-    engine = Engine.open(config, create=True)
-    try:
-        with engine.writer() as writer:
-            for article in articles:
-                writer.upsert(article)
-    finally:
-        engine.close()
-    return config
-
-
-@pytest.fixture
-def web_settings(tmp_path: Path) -> Settings:
-    """Settings for an index in tmp_path holding `sample_articles()` (3 hits a page)."""
-    return build_index(tmp_path / "index", sample_articles())
-
-
-@pytest.fixture
-def app(web_settings: Settings) -> Iterator[Flask]:
-    """The app on the sample index."""
-    application = create_app(web_settings, config={"TESTING": True})
-    yield application
-    application.extensions["fouille"].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A Flask test client on the sample index."""
-    return app.test_client()
-
-
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """Serve `app` with waitress on 127.0.0.1 (a free port) in a thread; yields the base URL."""
@@ -212,8 +177,22 @@ def serve(app: Flask) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The base URL of the app on the sample index, behind waitress."""
-    with serve(app) as url:
-        yield url
+# --- reading pages ----------------------------------------------------------------------------
+
+
+def page_of(client: FlaskClient, url: str, status: int = 200) -> lxml.html.HtmlElement:
+    """GET `url`, check its status and that it is HTML, and parse it."""
+    response = client.get(url)
+    assert response.status_code == status, response.data[:500]
+    assert response.mimetype == "text/html"
+    return lxml.html.fromstring(response.data)
+
+
+def hit_ids(doc: lxml.html.HtmlElement) -> list[str]:
+    """The article ids of a result page's hits, in order."""
+    return list(doc.xpath("//article[@class='hit']/@data-id"))
+
+
+def query_of(href: str) -> dict[str, list[str]]:
+    """The query parameters of a link."""
+    return parse_qs(urlsplit(href).query)

@@ -11,7 +11,8 @@ import threading
 from typing import Any
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from search import Engine, FouilleError, IndexNotFoundError, InvalidFilterError, Settings
 
@@ -71,6 +72,13 @@ class EngineHolder:
                 self._engine = None
 
 
+class JSONProvider(DefaultJSONProvider):
+    """The API's JSON: French text stays readable (not \\u-escaped), keys keep their order."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+
 def create_app(settings: Settings | None = None, *, config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask application.
 
@@ -82,8 +90,7 @@ def create_app(settings: Settings | None = None, *, config: dict[str, Any] | Non
         The WSGI application, with the HTML and JSON blueprints registered.
     """
     app = Flask(__name__)
-    app.json.ensure_ascii = False  # French text stays readable in the JSON API
-    app.json.sort_keys = False
+    app.json = JSONProvider(app)
     if config:
         app.config.update(config)
     settings = settings if settings is not None else Settings.load()
@@ -139,7 +146,7 @@ def _register_error_handlers(app: Flask) -> None:
         if code in DEFAULT_MESSAGES and message == type(exc).description:
             message = DEFAULT_MESSAGES[code]
         response = render_error(code, message)
-        if exc.code == 405 and exc.valid_methods:  # keep the Allow header werkzeug computed
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # werkzeug's Allow header
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 

@@ -1,35 +1,15 @@
-"""Jinja filters: French dates, safe links."""
+"""Jinja filters: French dates (from `search.formatting`), safe links, French numbers."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask
 
+from search.formatting import french_date, french_month
+
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
-
-
-def french_date(value: datetime | None) -> str:
-    """`12 mars 2024` (and `1er mars 2024`), independent of the process locale."""
-    if value is None:
-        return ""
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def french_month(value: str) -> str:
-    """`2024-03` → `mars 2024`; anything else unchanged."""
-    try:
-        year, month = value.split("-")
-        return f"{MONTHS[int(month) - 1]} {int(year)}"
-    except (ValueError, IndexError):
-        return value
 
 
 def safe_url(value: str | None) -> str | None:

@@ -16,7 +16,7 @@ SORTS = {
     "date": "Plus récents",
     "fresh": "Pertinence + fraîcheur",
 }
-MAX_TAGS = 20
+MAX_TAG_FILTERS = 20
 MAX_FILTER_LENGTH = 200
 
 
@@ -52,17 +52,17 @@ class SearchParams:
         for raw in args.getlist("tag"):
             tag = raw.strip()
             if tag and tag not in tags:
-                tags.append(_short("tag", tag))
-        if len(tags) > MAX_TAGS:
-            raise ParamError(f"Au plus {MAX_TAGS} filtres tag")
+                tags.append(_capped("tag", tag))
+        if len(tags) > MAX_TAG_FILTERS:
+            raise ParamError(f"Au plus {MAX_TAG_FILTERS} filtres tag")
         return cls(
             q=q,
             tags=tuple(tags),
-            since=_short("since", args.get("since", "").strip()),
-            until=_short("until", args.get("until", "").strip()),
-            author=_short("author", args.get("author", "").strip()),
-            feed=_short("feed", args.get("feed", "").strip()),
-            sort=_short("sort", args.get("sort", "").strip()) or "relevance",
+            since=_capped("since", args.get("since", "").strip()),
+            until=_capped("until", args.get("until", "").strip()),
+            author=_capped("author", args.get("author", "").strip()),
+            feed=_capped("feed", args.get("feed", "").strip()),
+            sort=_capped("sort", args.get("sort", "").strip()) or "relevance",
             page=_default(_integer(args, "page"), 1),
             page_size=_integer(args, "page_size"),
         )
@@ -112,7 +112,8 @@ class SearchParams:
         return out
 
 
-def _short(name: str, value: str) -> str:
+def _capped(name: str, value: str) -> str:
+    """`value` when it fits MAX_FILTER_LENGTH, else a 400 naming the parameter."""
     if len(value) > MAX_FILTER_LENGTH:
         raise ParamError(f"Le paramètre {name} dépasse {MAX_FILTER_LENGTH} caractères")
     return value

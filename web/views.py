@@ -10,8 +10,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from werkzeug.wrappers import Response
 
 from search import Engine, SearchPage, Settings
+from search.formatting import french_date, french_month
 
-from .filters import french_date, french_month, is_iso_day
+from . import EXTENSION, EngineHolder
+from .filters import is_iso_day
 from .params import SORTS, SearchParams
 
 bp = Blueprint("views", __name__)
@@ -36,12 +38,17 @@ SYNTAX_EXAMPLES = (
 
 def engine() -> Engine:
     """The app's engine; raises `IndexNotFoundError` (a 503) while there is no index."""
-    return current_app.extensions["fouille"].get()
+    return _holder().get()
 
 
 def settings() -> Settings:
     """The app's Fouille settings."""
-    return current_app.extensions["fouille"].settings
+    return _holder().settings
+
+
+def _holder() -> EngineHolder:
+    holder: EngineHolder = current_app.extensions[EXTENSION]
+    return holder
 
 
 def search_url(params: SearchParams, endpoint: str = "views.search", **kw: Any) -> str:

@@ -1,68 +1,21 @@
-"""`fouille`: the console script. `search` lives here; `reindex`, `serve` and `demo` are
-attached lazily by import string so that search/ never imports indexer/ or web/."""
+"""`fouille search`: the archive from the terminal, numbered hits or one JSON object."""
 
 from __future__ import annotations
 
-import importlib
-import json
 import sys
-from typing import Any
 
 import click
 
-from .config import VERSION, Settings
-from .errors import FouilleError
+from search import Engine, FouilleError, SearchPage, Snippet
+from search.formatting import french_date
 
-LAZY_COMMANDS = {
-    "reindex": "indexer.cli:reindex",
-    "serve": "web.cli:serve",
-    "demo": "web.cli:demo",
-}
+from .cli import config_option, echo_json, fail, index_option, json_option, load_settings
 
 
-class LazyGroup(click.Group):
-    """A click group whose other subcommands are imported only when used."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY_COMMANDS and name not in self.commands:
-            module, _, attr = LAZY_COMMANDS[name].partition(":")
-            return getattr(importlib.import_module(module), attr)
-        return super().get_command(ctx, name)
-
-
-@click.group(cls=LazyGroup)
-@click.version_option(VERSION, prog_name="fouille")
-def main() -> None:
-    """Fouille: French-aware full-text search for RSS/Atom news archives."""
-
-
-def load_settings(config: str | None = None, **overrides: Any) -> Settings:
-    """Settings for a CLI command; a bad config becomes a one-line error (exit 2)."""
-    try:
-        return Settings.load(config, **overrides)
-    except FouilleError as exc:
-        fail(str(exc))
-
-
-def fail(message: str) -> None:
-    """Print one line on stderr and exit with status 2."""
-    click.echo(f"fouille: error: {message}", err=True)
-    sys.exit(2)
-
-
-def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-@main.command()
+@click.command("search")
 @click.argument("query", nargs=-1)
-@click.option(
-    "--index", "index_dir", metavar="DIR", help="Index directory [env FOUILLE_INDEX; ./index]."
-)
-@click.option("--config", metavar="FILE", help="Config file [env FOUILLE_CONFIG; ./fouille.toml].")
+@index_option
+@config_option
 @click.option(
     "--tag",
     "tags",
@@ -84,7 +37,7 @@ def echo_json(data: Any) -> None:
 )
 @click.option("--limit", type=int, default=None, metavar="N", help="Hits per page [10].")
 @click.option("--page", type=int, default=1, show_default=True, metavar="P")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option
 def search(
     query: tuple[str, ...],
     index_dir: str | None,
@@ -103,8 +56,6 @@ def search(
 
     Exit status: 0 with hits, 1 without, 2 on error.
     """
-    from .engine import Engine
-
     settings = load_settings(config, index_dir=index_dir)
     try:
         with Engine.open(settings) as engine:
@@ -128,11 +79,10 @@ def search(
     sys.exit(0 if result.hits else 1)
 
 
-def print_page(result: Any, *, color: bool) -> None:
+def print_page(result: SearchPage, *, color: bool) -> None:
     """Numbered hits with French dates; highlights in bold on a terminal."""
-    from .formatting import french_date
 
-    def marked(snippet: Any) -> str:
+    def marked(snippet: Snippet) -> str:
         return "".join(
             click.style(piece, bold=True) if hit and color else piece
             for piece, hit in snippet.parts()

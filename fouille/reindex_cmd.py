@@ -1,4 +1,5 @@
-"""`fouille reindex`: fetch the feeds, grow the archive, print what was done."""
+"""`fouille reindex`: fetch the feeds, grow the archive, print what was done (once, or
+again and again with `--every`)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,19 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
+from indexer import build
+from indexer.build import DEFAULT_MAX_PAGES, FeedReport, Report
+from indexer.sources import Source, resolve_sources
 from search import FouilleError, Settings
-from search.cli import echo_json, fail, load_settings
 
-from . import build
-from .build import DEFAULT_MAX_PAGES, FeedReport, Report
-from .sources import Source, resolve_sources
+from .cli import config_option, echo_json, fail, index_option, json_option, load_settings
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -44,7 +47,9 @@ def parse_interval(text: str) -> timedelta:
 class _Interval(click.ParamType):
     name = "interval"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]  # click's signature
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta:
         if isinstance(value, timedelta):
             return value
         try:
@@ -54,14 +59,8 @@ class _Interval(click.ParamType):
 
 
 @click.command("reindex")
-@click.option(
-    "--config",
-    "config",
-    metavar="FILE",
-    envvar="FOUILLE_CONFIG",
-    help="Config file (default: ./fouille.toml).",
-)
-@click.option("--index", "index_dir", metavar="DIR", help="Index directory (default: ./index).")
+@config_option
+@index_option
 @click.option(
     "--feed",
     "feeds",
@@ -101,7 +100,7 @@ class _Interval(click.ParamType):
     help="Run again and again at this interval (30m, 1h…) until interrupted.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but failures.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option
 def reindex(
     config: str | None,
     index_dir: str | None,
@@ -122,28 +121,33 @@ def reindex(
     """
     settings = load_settings(config, index_dir=index_dir)
     try:
-        sources = [] if rebuild and not (feeds or sample) else _sources(settings, feeds, sample)
+        sources = (
+            []
+            if rebuild and not (feeds or sample)
+            else resolve_sources(settings, feeds, sample=sample)
+        )
     except FouilleError as exc:
         fail(str(exc))
-    options = {
-        "backfill": backfill,
-        "max_pages": max_pages,
-        "force": force,
-        "rebuild": rebuild,
-    }
+    options = _Options(backfill=backfill, max_pages=max_pages, force=force, rebuild=rebuild)
     if every is None:
         sys.exit(_run_once(settings, sources, options, quiet=quiet, as_json=as_json))
     _run_forever(settings, sources, options, every, quiet=quiet, as_json=as_json)
 
 
-def _sources(settings: Settings, feeds: tuple[str, ...], sample: bool) -> list[Source]:
-    return resolve_sources(settings, feeds, sample=sample)
+@dataclass(frozen=True)
+class _Options:
+    """How each run reads the feeds (the options of `build.reindex`)."""
+
+    backfill: bool
+    max_pages: int
+    force: bool
+    rebuild: bool
 
 
 def _run_once(
     settings: Settings,
     sources: list[Source],
-    options: dict[str, object],
+    options: _Options,
     *,
     quiet: bool,
     as_json: bool,
@@ -152,7 +156,15 @@ def _run_once(
     show_progress = not quiet and not as_json and sys.stderr.isatty() and len(sources) > 1
     try:
         with _progress(len(sources), show_progress) as on_feed:
-            report = build.reindex(settings, sources, on_feed=on_feed, **options)  # type: ignore[arg-type]
+            report = build.reindex(
+                settings,
+                sources,
+                backfill=options.backfill,
+                max_pages=options.max_pages,
+                force=options.force,
+                rebuild=options.rebuild,
+                on_feed=on_feed,
+            )
     except FouilleError as exc:
         return _cannot(str(exc), locked_is_fatal)
     except Exception as exc:
@@ -195,7 +207,7 @@ def _os_error(exc: BaseException | None) -> OSError | None:
 def _run_forever(
     settings: Settings,
     sources: list[Source],
-    options: dict[str, object],
+    options: _Options,
     every: timedelta,
     *,
     quiet: bool,
@@ -209,7 +221,7 @@ def _run_forever(
                 settings, sources, options, quiet=quiet, as_json=as_json, locked_is_fatal=False
             )
             # A rebuild is a one-off; the loop then only fetches.
-            options = {**options, "rebuild": False}
+            options = replace(options, rebuild=False)
             delay = max(0.0, period - (time.monotonic() - started))
             if not quiet and not as_json:
                 click.echo(f"next run in {_duration(delay)} (Ctrl-C to stop)", err=True)

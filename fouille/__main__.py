@@ -1,0 +1,5 @@
+"""`python -m fouille` runs the `fouille` command."""
+
+from .cli import main
+
+main(prog_name="fouille")

@@ -1,0 +1,101 @@
+"""The `fouille` click group, and what its commands share: `--index`, `--config`, `--json`,
+settings loading, one-line errors and JSON output.
+
+Each command is imported only when it runs (or when `--help` lists it), so that
+`fouille search` does not pay for loading Flask or the feed parser.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from search import VERSION, FouilleError, Settings
+
+#: Command name → "module:attribute" of its click command.
+COMMANDS = {
+    "demo": "fouille.serve_cmd:demo",
+    "reindex": "fouille.reindex_cmd:reindex",
+    "search": "fouille.search_cmd:search",
+    "serve": "fouille.serve_cmd:serve",
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when the subcommand is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            module, _, attr = COMMANDS[name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(VERSION, prog_name="fouille")
+def main() -> None:
+    """Fouille: French-aware full-text search for RSS/Atom news archives."""
+
+
+# --- options every command that reads settings shares ------------------------------------------
+
+
+def index_option(command: F) -> F:
+    """`--index DIR` (the `index_dir` parameter); None when not given."""
+    return click.option(
+        "--index",
+        "index_dir",
+        metavar="DIR",
+        help="Index directory [env FOUILLE_INDEX; ./index].",
+    )(command)
+
+
+def config_option(command: F) -> F:
+    """`--config FILE` (the `config` parameter); None when not given."""
+    return click.option(
+        "--config",
+        "config",
+        metavar="FILE",
+        help="Config file (TOML) [env FOUILLE_CONFIG; ./fouille.toml].",
+    )(command)
+
+
+def json_option(command: F) -> F:
+    """`--json` (the `as_json` parameter)."""
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(command)
+
+
+def load_settings(config: str | None = None, **overrides: Any) -> Settings:
+    """Settings for a command (options override the config file and the environment).
+
+    A bad configuration, or an index directory that is a file, is a one-line error (exit 2).
+    """
+    try:
+        settings = Settings.load(config, **overrides)
+    except FouilleError as exc:
+        fail(str(exc))
+    if settings.index_dir.exists() and not settings.index_dir.is_dir():
+        fail(f"{settings.index_dir} is not a directory: check --index or FOUILLE_INDEX")
+    return settings
+
+
+def fail(message: str) -> NoReturn:
+    """Print one line on stderr and exit with status 2."""
+    click.echo(f"fouille: error: {message}", err=True)
+    sys.exit(2)
+
+
+def echo_json(data: Any) -> None:
+    """Print `data` as indented JSON, French text kept readable."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -1,5 +1,0 @@
-"""`python -m search` runs the `fouille` command."""
-
-from .cli import main
-
-main(prog_name="fouille")

@@ -1,0 +1,140 @@
+"""Facets (tag and month counts beside the results), and totals after articles change: counts
+over every match, whatever the page, in a fixed order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from search import Engine
+from tests.corpora import article, ids, open_index
+
+ARTICLES = [
+    article(
+        "a",
+        "Fibre un",
+        "La fibre.",
+        tags=("Vie privée", "RGPD"),
+        published=datetime(2024, 3, 31, 23, 0, tzinfo=UTC),
+    ),
+    # Another spelling of the same tag; 01:30 in Paris on 1 April is 31 March in UTC.
+    article(
+        "b",
+        "Fibre deux",
+        "La fibre.",
+        tags=("vie privee", "Télécoms"),
+        published=datetime(2024, 4, 1, 1, 30, tzinfo=timezone(timedelta(hours=2))),
+    ),
+    article(
+        "c",
+        "Fibre trois",
+        "La fibre.",
+        tags=("Télécoms", "Zèbre", "éthique"),
+        published=datetime(2024, 5, 2, tzinfo=UTC),
+    ),
+    article(
+        "d",
+        "Cuivre",
+        "Le cuivre.",
+        tags=("Cuivre", "Télécoms"),
+        published=datetime(2023, 5, 2, tzinfo=UTC),
+    ),
+]
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    with open_index(tmp_path, ARTICLES) as opened:
+        yield opened
+
+
+def test_facets_count_every_match_in_a_fixed_order(engine: Engine) -> None:
+    facets = engine.search("fibre", page_size=1).facets
+    # Most frequent first, then alphabetical without accents or case; tags as feeds spell them.
+    assert facets.tags == (
+        ("Télécoms", 2),
+        ("Vie privée", 2),
+        ("éthique", 1),
+        ("RGPD", 1),
+        ("Zèbre", 1),
+    )
+    # Chronological, by the UTC month.
+    assert facets.months == (("2024-03", 2), ("2024-05", 1))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"page": 2, "page_size": 1},
+        {"page": 3, "page_size": 1},
+        {"page_size": 50},
+        {"sort": "date"},
+        {"sort": "fresh", "page_size": 2},
+    ],
+)
+def test_facets_do_not_depend_on_the_page_or_the_sort(engine: Engine, options: dict) -> None:
+    assert engine.search("fibre", **options).facets == engine.search("fibre").facets
+
+
+def test_facets_follow_the_query_and_the_filters(engine: Engine) -> None:
+    assert engine.search("fibre -télécoms").facets.tags == (("RGPD", 1), ("Vie privée", 1))
+    assert engine.search("", tags=["Télécoms"]).facets.months == (
+        ("2023-05", 1),
+        ("2024-03", 1),
+        ("2024-05", 1),
+    )
+    assert engine.search("", since="2024-04").facets.tags == (
+        ("éthique", 1),
+        ("Télécoms", 1),
+        ("Zèbre", 1),
+    )
+    nothing = engine.search("licorne")
+    assert nothing.facets.tags == () and nothing.facets.months == ()
+
+
+def test_facets_of_a_fallback_count_the_partial_matches(engine: Engine) -> None:
+    page = engine.search("fibre cuivre licorne")
+    assert page.fallback and page.total == 4
+    assert page.facets.tags[0] == ("Télécoms", 3)
+    assert page.facets.months == (("2023-05", 1), ("2024-03", 2), ("2024-05", 1))
+
+
+def test_at_most_fifty_tags(tmp_path: Path) -> None:
+    many = article("many", "Fibre", "La fibre.", tags=tuple(f"T{n:02d}" for n in range(60)))
+    with open_index(tmp_path, [many, *ARTICLES]) as engine:
+        tags = engine.search("fibre").facets.tags
+        assert len(tags) == 50
+        assert tags[:4] == (("Télécoms", 2), ("Vie privée", 2), ("éthique", 1), ("RGPD", 1))
+        assert tags[-1] == ("T45", 1)
+
+
+def test_an_updated_article_counts_once_with_what_it_says_now(engine: Engine) -> None:
+    with engine.writer() as writer:
+        changed = replace(
+            ARTICLES[2], title="Satellite", body="Le satellite.", tags=("Espace",), content_hash=""
+        )
+        assert writer.upsert(changed) == "updated"
+    page = engine.search("fibre")
+    assert (page.total, set(ids(page))) == (2, {"a", "b"})
+    assert page.facets.tags == (("Vie privée", 2), ("RGPD", 1), ("Télécoms", 1))
+    assert page.facets.months == (("2024-03", 2),)
+    assert ids(engine.search("satellite")) == ["c"]
+    assert engine.search("").total == 4
+    assert dict(engine.search("").facets.tags)["Télécoms"] == 2
+    assert "Zèbre" not in dict(engine.search("").facets.tags)
+    for query in ("tag:Zèbre", "trois", '"fibre trois"', "titre:trois", "zèb*"):
+        assert engine.search(query).total == 0, query
+    assert engine.search("", tags=["Zèbre"]).total == 0
+
+
+def test_a_replaced_article_is_ranked_once_by_its_new_text(engine: Engine) -> None:
+    with engine.writer() as writer:
+        changed = replace(ARTICLES[0], body="La fibre, encore la fibre.", content_hash="")
+        assert writer.upsert(changed) == "updated"
+    after = engine.search("fibre")
+    assert after.total == 3
+    assert sorted(ids(after)) == ["a", "b", "c"]
+    assert ids(after)[0] == "a"  # now the article with the most occurrences

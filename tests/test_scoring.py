@@ -1,0 +1,255 @@
+"""Ranking order on small literal corpora: what a user sees first, pinned before the rewrite.
+
+Orders and ratio bounds, not exact scores: any BM25-like model that keeps these properties
+keeps the user's view of the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from search import Article, Engine
+from tests.corpora import DAY, article, filler, ids, open_index, scores
+
+# Ten words that no other article of the corpus uses, to pad texts to equal lengths.
+PAD = "alpha bravo charlie delta echo foxtrot golf hotel india juliet".split()
+
+
+def padded(words: list[str], length: int) -> str:
+    return " ".join(words + PAD[: length - len(words)])
+
+
+RANKING = [
+    # Title weight: the word once in the title, against three times in the body. The two
+    # articles have titles and bodies of the same lengths.
+    article("title-once", "Fibre kilo lima", "Mike november oscar papa quebec romeo."),
+    article("body-thrice", "Kilo lima mike", "Fibre november fibre papa fibre romeo."),
+    # BM25 saturation: ten occurrences against one, in bodies of equal length.
+    article("ten-times", "Note", " ".join(["antenne"] * 10)),
+    article("one-time", "Note", padded(["antenne"], 10)),
+    # Length normalisation: one occurrence in a short body, one in a long one.
+    article("short", "Note", "Le pylône rouge."),
+    article("long", "Note", "Le pylône " + " ".join(PAD * 4)),
+    # Spellings of one word. `sécurité` indexes two stems (secur, securit), and Wi-Fi three
+    # terms (wi, fi, wif): a query matching several of them must not count the article twice.
+    article("accented", "Note", "La sécurité du réseau."),
+    article("compound", "Note", "Le Wi-Fi du salon."),
+    # Two different words, for OR.
+    article("both-words", "Note", "Orange et satellite."),
+    article("orange-only", "Note", "Orange seulement ici."),
+    article("satellite-only", "Note", "Satellite seulement ici."),
+    *filler(),
+]
+
+
+@pytest.fixture(scope="module")
+def ranked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with open_index(tmp_path_factory.mktemp("ranking"), RANKING) as engine:
+        yield engine
+
+
+def test_a_word_in_the_title_outranks_it_three_times_in_the_body(ranked: Engine) -> None:
+    assert ids(ranked.search("fibre")) == ["title-once", "body-thrice"]
+    found = scores(ranked, "fibre")
+    # The title counts for much more than its repetition in the text: well over twice.
+    assert found["title-once"] > 2 * found["body-thrice"]
+
+
+def test_title_field_alone_ranks_the_same_way(ranked: Engine) -> None:
+    assert ids(ranked.search("titre:fibre")) == ["title-once"]
+
+
+def test_ten_occurrences_do_not_score_ten_times_one(ranked: Engine) -> None:
+    found = scores(ranked, "antenne")
+    assert ids(ranked.search("antenne")) == ["ten-times", "one-time"]
+    ratio = found["ten-times"] / found["one-time"]
+    # BM25 saturates: the ratio stays under k1 + 1 (2.2), far from 10.
+    assert 1.5 < ratio < 2.5
+
+
+def test_the_same_occurrence_weighs_more_in_a_short_text(ranked: Engine) -> None:
+    assert ids(ranked.search("pylône")) == ["short", "long"]
+    found = scores(ranked, "pylone")
+    assert found["short"] > 2 * found["long"]
+
+
+def test_spellings_of_one_word_count_once(ranked: Engine) -> None:
+    """`sécurité` searches both its stems; the article scores for the best one, not both."""
+    both = scores(ranked, "sécurité")["accented"]
+    first = scores(ranked, "secur")["accented"]
+    second = scores(ranked, "securite")["accented"]
+    assert both == pytest.approx(max(first, second), rel=0.05)
+    assert both < 0.75 * (first + second)
+
+
+def test_a_compound_scores_its_best_spelling_not_the_sum(ranked: Engine) -> None:
+    """`wi-fi` matches as `wifi` or as `wi` + `fi`: the best of the two, not their sum."""
+    compound = scores(ranked, "wi-fi")["compound"]
+    joined = scores(ranked, "wifi")["compound"]
+    parts = scores(ranked, "wi fi")["compound"]
+    assert compound == pytest.approx(max(joined, parts), rel=0.05)
+    assert compound < 0.85 * (joined + parts)
+
+
+@pytest.mark.parametrize("operator", ["OU", "OR", "|"])
+def test_or_sums_the_words_an_article_has(ranked: Engine, operator: str) -> None:
+    found = scores(ranked, f"orange {operator} satellite")
+    assert set(found) == {"both-words", "orange-only", "satellite-only"}
+    assert ids(ranked.search(f"orange {operator} satellite"))[0] == "both-words"
+    alone = scores(ranked, "orange")["both-words"] + scores(ranked, "satellite")["both-words"]
+    assert found["both-words"] == pytest.approx(alone, rel=0.05)
+
+
+def test_and_sums_the_words_too(ranked: Engine) -> None:
+    together = scores(ranked, "orange satellite")
+    assert set(together) == {"both-words"}
+    alone = scores(ranked, "orange")["both-words"] + scores(ranked, "satellite")["both-words"]
+    assert together["both-words"] == pytest.approx(alone, rel=0.05)
+
+
+# --- sorts -----------------------------------------------------------------------------------
+
+NOW = datetime.now(UTC)
+SORTS = [
+    # Equally relevant twins: same title, same body, years apart.
+    article("twin-old", "Le télescope", "Le télescope observe.", published=DAY),
+    article(
+        "twin-new", "Le télescope", "Le télescope observe.", published=NOW - timedelta(hours=1)
+    ),
+    article(
+        "twin-month",
+        "Le télescope",
+        "Le télescope observe.",
+        published=NOW - timedelta(days=30),
+    ),
+    # For the date sort: the most relevant article is the oldest.
+    article("relevant-old", "Comète comète", "La comète, la comète.", published=DAY),
+    article(
+        "weak-new",
+        "Le ciel",
+        "Une comète " + " ".join(PAD * 3),
+        published=NOW - timedelta(days=3),
+    ),
+    article(
+        "weak-middle",
+        "Le ciel",
+        "Une comète " + " ".join(PAD * 3),
+        published=DAY + timedelta(days=100),
+    ),
+    *filler(),
+]
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with open_index(tmp_path_factory.mktemp("sorts"), SORTS) as engine:
+        yield engine
+
+
+def test_relevance_ties_equally_relevant_twins(dated: Engine) -> None:
+    found = scores(dated, "télescope")
+    assert found["twin-old"] == pytest.approx(found["twin-new"])
+
+
+def test_fresh_puts_the_recent_twin_first(dated: Engine) -> None:
+    assert ids(dated.search("télescope", sort="fresh")) == ["twin-new", "twin-month", "twin-old"]
+
+
+def test_fresh_multiplies_by_one_plus_two_to_the_minus_age_over_half_life(dated: Engine) -> None:
+    """README: relevance × (1 + 2^(−age/half-life)), half-life 30 days."""
+    fresh = scores(dated, "télescope", sort="fresh")
+    plain = scores(dated, "télescope")
+    assert fresh["twin-new"] / plain["twin-new"] == pytest.approx(2.0, abs=0.01)
+    assert fresh["twin-month"] / plain["twin-month"] == pytest.approx(1.5, abs=0.01)
+    assert fresh["twin-old"] / plain["twin-old"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_relevance_ignores_dates(dated: Engine) -> None:
+    assert ids(dated.search("comète"))[0] == "relevant-old"
+
+
+def test_date_sort_is_newest_first_whatever_the_relevance(dated: Engine) -> None:
+    assert ids(dated.search("comète", sort="date")) == ["weak-new", "weak-middle", "relevant-old"]
+
+
+def test_fresh_does_not_bury_a_far_more_relevant_old_article(dated: Engine) -> None:
+    """Freshness at most doubles a score: an article five times as relevant stays first."""
+    found = scores(dated, "comète")
+    assert found["relevant-old"] > 2 * found["weak-new"]
+    assert ids(dated.search("comète", sort="fresh"))[0] == "relevant-old"
+
+
+# --- fallback to partial matches -------------------------------------------------------------
+
+PARTIAL = [
+    article("two-of-three", "Le radar et la balise", "Un radar neuf et une balise."),
+    article("one-of-three", "Le radar", "Un radar seul."),
+    article("other-one", "La sirène", "Une sirène seule."),
+    article("tagged-one", "La balise", "Une balise.", tags=("Mer",)),
+    *filler(),
+]
+
+
+@pytest.fixture(scope="module")
+def partial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with open_index(tmp_path_factory.mktemp("fallback"), PARTIAL) as engine:
+        yield engine
+
+
+def test_no_article_with_every_word_falls_back_to_any_word(partial: Engine) -> None:
+    page = partial.search("radar balise sirène")
+    assert page.fallback
+    assert page.total == 4
+    assert ids(page)[0] == "two-of-three"
+    assert set(ids(page)) == {"two-of-three", "one-of-three", "other-one", "tagged-one"}
+
+
+def test_an_article_with_every_word_means_no_fallback(partial: Engine) -> None:
+    page = partial.search("radar balise")
+    assert not page.fallback
+    assert ids(page) == ["two-of-three"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "radar",  # one word: nothing to fall back to
+        "licorne",
+        "radar licorne -balise",  # an operator: the user asked for exactly this
+        "titre:radar licorne",  # a field
+        '"radar licorne"',  # a phrase
+        "radar* licorne",  # a prefix
+        "radar balise licorne*",
+        "radar OU licorne",
+    ],
+)
+def test_no_fallback_for_one_word_or_any_syntax(partial: Engine, query: str) -> None:
+    assert not partial.search(query).fallback
+
+
+def test_fallback_respects_the_filters(partial: Engine) -> None:
+    page = partial.search("radar balise sirène", tags=["Mer"])
+    assert page.fallback
+    assert ids(page) == ["tagged-one"]
+
+
+def test_fallback_with_no_word_anywhere_finds_nothing(partial: Engine) -> None:
+    page = partial.search("licorne dragon")
+    assert page.total == 0 and not page.fallback
+
+
+def test_date_sort_applies_to_the_fallback_too(tmp_path) -> None:
+    articles: list[Article] = [
+        article("a-old", "Le radar", "Un radar.", published=DAY),
+        article("b-new", "La balise", "Une balise.", published=DAY + timedelta(days=9)),
+        article("c-mid", "Radar et balise", "Radar, balise.", published=DAY + timedelta(days=3)),
+        *filler(),
+    ]
+    with open_index(tmp_path, articles) as engine:
+        page = engine.search("radar balise licorne", sort="date")
+        assert page.fallback
+        assert ids(page) == ["b-new", "c-mid", "a-old"]
+        assert ids(engine.search("radar balise licorne"))[0] == "c-mid"
