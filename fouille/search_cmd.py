@@ -37,6 +37,9 @@ from .cli import config_option, echo_json, fail, index_option, json_option, load
 )
 @click.option("--limit", type=int, default=None, metavar="N", help="Hits per page [10].")
 @click.option("--page", type=int, default=1, show_default=True, metavar="P")
+@click.option(
+    "--as-typed", is_flag=True, help="No spelling correction when nothing matches the words."
+)
 @json_option
 def search(
     query: tuple[str, ...],
@@ -50,6 +53,7 @@ def search(
     sort: str,
     limit: int | None,
     page: int,
+    as_typed: bool,
     as_json: bool,
 ) -> None:
     """Search the index: fouille search "vie privée" --tag RGPD --since 2024-01-01
@@ -69,6 +73,7 @@ def search(
                 sort=sort,
                 page=page,
                 page_size=limit,
+                correct=not as_typed,
             )
     except FouilleError as exc:
         fail(str(exc))
@@ -88,6 +93,11 @@ def print_page(result: SearchPage, *, color: bool) -> None:
             for piece, hit in snippet.parts()
         )
 
+    if result.corrected_from is not None:
+        click.echo(
+            f"Showing results for: {result.query} (nothing matched {result.corrected_from!r};"
+            " --as-typed searches it as typed)"
+        )
     if result.fallback:
         click.echo("No article has all the words; showing the closest matches.")
     start = (result.page - 1) * result.page_size

@@ -97,7 +97,8 @@ class _View:
         i = bisect_right(self._starts, docnum) - 1
         offset, column = self._columns[i] if i >= 0 else (0, None)
         if column is None:
-            return self.searcher.stored_fields(docnum)
+            fields: dict[str, Any] = self.searcher.stored_fields(docnum)
+            return fields
         return column[docnum - offset] or {}
 
     def expand(self, fieldname: str, prefix: str) -> list[str]:

@@ -291,7 +291,8 @@ def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a
     idx = np.searchsorted(b, a)
     idx[idx == len(b)] = 0
-    return a[b[idx] == a]
+    common: np.ndarray = a[b[idx] == a]
+    return common
 
 
 def _intersect(a: Matches, b: Matches) -> Matches:

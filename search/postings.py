@@ -231,9 +231,10 @@ class IndexArrays:
         self.author_of = _concat(author_parts, np.int32)
         self.tag_codes = _concat(tag_parts, np.int32)
         self.tag_ends = np.concatenate([[0], _concat(tag_end_parts, np.int64)]).astype(np.int64)
-        #: The most frequent spelling of each tag (case and accents as the feeds write them).
+        #: The most frequent spelling of each tag (case and accents as the feeds write them;
+        #: the first one seen on a tie).
         self.tag_labels = [
-            max(labels.items(), key=lambda item: (item[1], item[0]))[0] if labels else key
+            max(labels.items(), key=lambda item: item[1])[0] if labels else key
             for key, labels in zip(self.tag_keys, spellings, strict=True)
         ]
         self.tag_index = tags
@@ -248,7 +249,8 @@ class IndexArrays:
         """A mask of the documents of `docs` that are not deleted."""
         if self.live is None:
             return np.ones(len(docs), dtype=bool)
-        return self.live[docs]
+        mask: np.ndarray = self.live[docs]
+        return mask
 
     def tags_of(self, docs: np.ndarray) -> np.ndarray:
         """The tag codes of every document of `docs`, flat (for counting)."""

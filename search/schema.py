@@ -31,7 +31,7 @@ EXACT_FIELDS = ("title_exact", "body_exact")
 SPELLING_FIELDS = ("title_exact", "body_exact")
 
 
-class Counts(formats.Frequency):
+class Counts(formats.Frequency):  # type: ignore[misc]  # Whoosh is untyped
     """Whoosh's Frequency format without the per-posting value: the frequency is the
     posting's weight already, so storing it twice only made the index bigger."""
 

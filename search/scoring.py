@@ -49,7 +49,8 @@ def bm25(tf: np.ndarray, norms: np.ndarray, weight: float) -> np.ndarray:
     """BM25 of frequencies `tf` in documents whose length norms are `norms`, times `weight`
     (the idf and any field weight), as float32."""
     tf = tf.astype(np.float32, copy=False)
-    return (np.float32(weight * (K1 + 1)) * tf / (tf + norms)).astype(np.float32, copy=False)
+    scores: np.ndarray = np.float32(weight * (K1 + 1)) * tf / (tf + norms)
+    return scores.astype(np.float32, copy=False)
 
 
 def freshness(
@@ -58,4 +59,5 @@ def freshness(
     """Scores times 1 + 2^(−age / half-life): today's article counts double."""
     half_life = max(half_life_days, 0.01) * 86400e6
     age = np.maximum(now_us - published_us, 0).astype(np.float64)
-    return (scores * (1 + np.exp2(-age / half_life))).astype(np.float32)
+    fresh: np.ndarray = scores * (1 + np.exp2(-age / half_life))
+    return fresh.astype(np.float32)

@@ -62,7 +62,7 @@ _LENGTH_BYTES = np.array([length_to_byte(n) for n in range(1 << 16)], dtype=np.u
 def length_bytes(lengths: np.ndarray) -> np.ndarray:
     """Whoosh's one-byte encoding of field lengths (`length_to_byte`), vectorised."""
     lengths = np.asarray(lengths, dtype=np.int64)
-    out = _LENGTH_BYTES[np.minimum(lengths, len(_LENGTH_BYTES) - 1)]
+    out: np.ndarray = _LENGTH_BYTES[np.minimum(lengths, len(_LENGTH_BYTES) - 1)]
     big = lengths >= len(_LENGTH_BYTES)
     if big.any():
         out[big] = [length_to_byte(int(n)) for n in lengths[big]]
@@ -75,7 +75,7 @@ def term_hash(term: str) -> int:
     return int.from_bytes(digest, "little")
 
 
-class _TermTable(OrderedHashWriter):
+class _TermTable(OrderedHashWriter):  # type: ignore[misc]  # Whoosh is untyped
     """Whoosh's `.trm` table, with its records gathered in memory and written at once."""
 
     def __init__(self, dbfile: Any) -> None:
@@ -95,7 +95,7 @@ class _TermTable(OrderedHashWriter):
     def close(self) -> int:
         self.dbfile.write(bytes(self._records))
         self._records = bytearray()
-        return super().close()
+        return int(super().close())
 
 
 class _Postings:
@@ -561,7 +561,7 @@ def _field_arrays(name: str, postings: _Postings, lenbytes: np.ndarray | None) -
     }
     if lenbytes is not None:
         out[f"{name}.len"] = lenbytes
-    if postings.positions is not None:
+    if postings.positions is not None and postings.position_starts is not None:
         wide = postings.positions.size and postings.positions.max() >= 1 << 16
         out[f"{name}.pos"] = postings.positions.astype(np.uint32 if wide else np.uint16)
         out[f"{name}.pstart"] = postings.position_starts.astype(np.int32)

@@ -88,8 +88,21 @@ def test_json_output_shape(index_dir: Path) -> None:
     assert ["2023-07", 1] in data["facets"]["months"]
 
 
-def test_no_hits_exits_1_with_a_suggestion(index_dir: Path) -> None:
+def test_a_typo_shows_the_corrected_results(index_dir: Path) -> None:
     done = fouille("search", "evenemnt", "--index", str(index_dir))
+    assert done.returncode == 0
+    assert done.stdout.startswith("Showing results for: événement (nothing matched 'evenemnt';")
+    assert "1. " in done.stdout
+    data = json.loads(fouille("search", "evenemnt", "--json", "--index", str(index_dir)).stdout)
+    assert (data["query"], data["corrected_from"], data["suggestion"]) == (
+        "événement",
+        "evenemnt",
+        None,
+    )
+
+
+def test_as_typed_exits_1_with_a_suggestion(index_dir: Path) -> None:
+    done = fouille("search", "evenemnt", "--as-typed", "--index", str(index_dir))
     assert done.returncode == 1
     assert "0 results" in done.stdout
     assert "Did you mean: événement" in done.stdout

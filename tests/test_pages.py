@@ -137,11 +137,21 @@ def test_date_presets_and_custom_range(client: FlaskClient) -> None:
         assert year - 5 <= int(hit["published"][:4]) <= year - 1
 
 
-def test_did_you_mean_links_to_the_suggested_query(client: FlaskClient) -> None:
+def test_a_typo_shows_the_corrected_results_and_links_the_words_as_typed(
+    client: FlaskClient,
+) -> None:
     doc = page_of(client, "/search?q=fibbre&sort=date")
-    (link,) = doc.xpath("//p[@class='did-you-mean']/a")
-    assert link.text_content() == "fibre"
-    assert query_of(link.get("href")) == {"q": ["fibre"], "sort": ["date"]}
+    assert hit_ids(doc)
+    (note,) = doc.xpath("//p[@class='corrected']")
+    said = " ".join(note.text_content().split())
+    assert said == "Résultats pour fibre. Rechercher plutôt fibbre ?"
+    (link,) = note.xpath("a")
+    assert query_of(link.get("href")) == {"q": ["fibbre"], "sort": ["date"], "as_typed": ["1"]}
+    as_typed = page_of(client, link.get("href"))
+    assert not hit_ids(as_typed)
+    (suggested,) = as_typed.xpath("//p[@class='did-you-mean']/a")
+    assert suggested.text_content() == "fibre"
+    assert query_of(suggested.get("href")) == {"q": ["fibre"], "sort": ["date"]}
 
 
 def test_fallback_to_partial_matches_is_said(client: FlaskClient) -> None:

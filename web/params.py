@@ -23,7 +23,7 @@ MAX_FILTER_LENGTH = 200
 @dataclass(frozen=True)
 class SearchParams:
     """One search as the URL states it: `q`, `tag` (repeatable), `since`, `until`, `author`,
-    `feed`, `sort`, `page`, `page_size`."""
+    `feed`, `sort`, `page`, `page_size`, and `as_typed=1` (no spelling correction)."""
 
     q: str = ""
     tags: tuple[str, ...] = ()
@@ -34,6 +34,7 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     page_size: int | None = None
+    as_typed: bool = False
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str], settings: Settings) -> SearchParams:
@@ -65,6 +66,7 @@ class SearchParams:
             sort=_capped("sort", args.get("sort", "").strip()) or "relevance",
             page=_default(_integer(args, "page"), 1),
             page_size=_integer(args, "page_size"),
+            as_typed=args.get("as_typed", "").strip() in ("1", "true", "oui"),
         )
 
     @property
@@ -83,6 +85,7 @@ class SearchParams:
             "sort": self.sort,
             "page": self.page,
             "page_size": self.page_size,
+            "correct": not self.as_typed,
         }
 
     def with_(self, **changes: Any) -> SearchParams:
@@ -109,6 +112,8 @@ class SearchParams:
             out["page"] = self.page
         if self.page_size is not None:
             out["page_size"] = self.page_size
+        if self.as_typed:
+            out["as_typed"] = 1
         return out
 
 
