@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import FouilleError
+
 EXTENSION = ".fouille"
 MAGIC = b"FOUA"
 FORMAT = 1
@@ -24,7 +26,7 @@ ALIGN = 64
 _PREAMBLE = struct.Struct("<4sIQ")
 
 
-class ArrayFileError(Exception):
+class ArrayFileError(FouilleError):
     """A `.fouille` file is missing, truncated or of another format."""
 
 
@@ -59,18 +61,25 @@ class ArrayFile:
             with open(path, "rb") as fh:
                 self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as exc:
-            raise ArrayFileError(f"cannot read {path}: {exc}") from exc
+            raise ArrayFileError(
+                f"cannot read {path}: {exc}: run `fouille reindex --rebuild`"
+            ) from exc
         if len(self._map) < _PREAMBLE.size:
-            raise ArrayFileError(f"{path} is truncated")
+            raise ArrayFileError(f"{path} is truncated: run `fouille reindex --rebuild`")
         magic, version, size = _PREAMBLE.unpack_from(self._map, 0)
         if magic != MAGIC or version != FORMAT:
-            raise ArrayFileError(f"{path} is not a Fouille array file of format {FORMAT}")
+            raise ArrayFileError(
+                f"{path} is not a Fouille array file of format {FORMAT}: "
+                "run `fouille reindex --rebuild`"
+            )
         try:
             self.header: dict[str, Any] = json.loads(
                 self._map[_PREAMBLE.size : _PREAMBLE.size + size]
             )
         except ValueError as exc:
-            raise ArrayFileError(f"{path} has a damaged header") from exc
+            raise ArrayFileError(
+                f"{path} has a damaged header: run `fouille reindex --rebuild`"
+            ) from exc
         self._base = _aligned(_PREAMBLE.size + size)
         self._arrays: dict[str, np.ndarray] = {}
 

@@ -28,6 +28,7 @@ from whoosh.searching import Searcher
 
 from . import facets, scoring
 from .analysis import analyze
+from .arrays import ArrayFileError
 from .config import Settings
 from .documents import MIN_DATE, Article, aware, stored_article
 from .errors import FouilleError, InvalidFilterError
@@ -53,6 +54,8 @@ FEW_HITS = 3
 FILTER_CACHE = 64
 #: A reader re-checks the table of contents at least this often, whatever the mtimes say.
 RECHECK_SECONDS = 1.0
+#: Tries to read a committed state that a concurrent commit keeps replacing.
+READ_ATTEMPTS = 8
 
 
 @dataclass
@@ -166,21 +169,34 @@ class Engine:
         with self._lock:
             if stamp == self._seen and now - self._checked < RECHECK_SECONDS and self._states:
                 return next(reversed(self._states.values()))
-            name = self.storage.require()
-            ix = self.storage.open(name)
-            toc = ix._read_toc()
-            key = (name, toc.generation)
-            state = self._states.get(key)
-            if state is None:
-                arrays = IndexArrays(self.root / name, toc.segments)
-                state = State(name, toc.generation, toc.segments, arrays)
-                self._states[key] = state
-                while len(self._states) > 2:
-                    self._states.popitem(last=False)
-            else:
-                self._states.move_to_end(key)
+            for attempt in range(READ_ATTEMPTS):
+                try:
+                    state = self._load_state()
+                    break
+                except (FileNotFoundError, EOFError, ArrayFileError):
+                    # A commit replaced the table of contents or removed a merged segment
+                    # between our reading the directory and opening it: read again.
+                    if attempt == READ_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.01 * (attempt + 1))
             self._seen, self._checked = stamp, now
             return state
+
+    def _load_state(self) -> State:
+        name = self.storage.require()
+        ix = self.storage.open(name)
+        toc = ix._read_toc()
+        key = (name, toc.generation)
+        state = self._states.get(key)
+        if state is None:
+            arrays = IndexArrays(self.root / name, toc.segments)
+            state = State(name, toc.generation, toc.segments, arrays)
+            self._states[key] = state
+            while len(self._states) > 2:
+                self._states.popitem(last=False)
+        else:
+            self._states.move_to_end(key)
+        return state
 
     def _stamp(self) -> tuple[Any, ...]:
         """What changes when a commit or a switch happens (directory modification times)."""
@@ -200,11 +216,23 @@ class Engine:
             return view
         if view is not None:
             view.searcher.close()
-        ix = self.storage.open(state.generation)
-        reader = FileIndex._reader(ix.storage, ix.schema, state.segments, state.toc_generation)
-        view = _View(state, Searcher(reader))
-        self._local.view = view
-        return view
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                ix = self.storage.open(state.generation)
+                reader = FileIndex._reader(
+                    ix.storage, ix.schema, state.segments, state.toc_generation
+                )
+                view = _View(state, Searcher(reader))
+            except FileNotFoundError:
+                # The state's segments were merged away and deleted: read the newest one.
+                if attempt == READ_ATTEMPTS - 1:
+                    raise
+                self._seen = ()
+                state = self._state()
+            else:
+                self._local.view = view
+                return view
+        raise AssertionError("unreachable")
 
     def search(
         self,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from whoosh.util.numeric import byte_to_length
 
-from .arrays import EXTENSION, ArrayFile, ArrayFileError
+from .arrays import EXTENSION, ArrayFile
 from .errors import IndexOutdatedError
 from .segments import ARRAY_FIELDS, term_hash
 
@@ -56,10 +56,9 @@ class IndexArrays:
         offset = 0
         for segment in segments:
             path = folder / segment.make_filename(EXTENSION)
-            try:
-                file = ArrayFile(str(path))
-            except ArrayFileError as exc:
-                raise IndexOutdatedError(folder.parent) from exc
+            if not path.exists() and (folder / segment.make_filename(".trm")).exists():
+                raise IndexOutdatedError(folder.parent)  # a segment Fouille did not write
+            file = ArrayFile(str(path))
             count = segment.doc_count_all()
             deleted = frozenset(segment.deleted_docs()) if segment.has_deletions() else frozenset()
             self._segments.append(_Segment(file, offset, count, deleted))

@@ -128,8 +128,15 @@ class ArticleWriter:
             raise FouilleError(
                 f"cannot write the index in {self._ix.storage.folder}: {exc.strerror or exc}"
             ) from exc
+        # The files of the previous commit's segments stay until the next commit: a reader
+        # that has just read the previous table of contents may still open them.
         with contextlib.suppress(OSError):
-            clean_files(self._ix.storage, self._ix.indexname, self._generation, segments)
+            clean_files(
+                self._ix.storage,
+                self._ix.indexname,
+                self._generation,
+                [*segments, *self._segments],
+            )
         self._segments = [_copy_segment(s) for s in segments]
         self._new = []
         self._pending.clear()

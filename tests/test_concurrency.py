@@ -237,12 +237,6 @@ with Engine.open(Settings(index_dir=sys.argv[1])) as engine:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: opening the index while another process commits can fail: the TOC read "
-    "is not retried, and segment files a commit removes are opened lazily by readers made "
-    "before it (since e001905, separate segment files). Remove this mark with the fix.",
-)
 def test_searches_from_fresh_engines_never_fail_during_commits(tmp_path: Path) -> None:
     """`fouille search` while `fouille reindex` commits: each search opens the index afresh,
     as a new process does, and must answer."""
