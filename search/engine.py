@@ -202,6 +202,12 @@ class Engine:
             title_snippet=highlight(stored.get("title") or "", pattern),
         )
 
+    def version(self) -> str:
+        """Names the committed state searches see now: it changes with every commit and
+        every rebuild (HTTP caches key their validators on it)."""
+        state = self._snapshots.state()
+        return f"{state.generation}.{state.toc_generation}"
+
     def suggest(self, prefix: str, *, limit: int = 8) -> list[str]:
         """Completions for what a user is typing, from tags and the vocabulary."""
         prefix = (prefix or "")[: self.settings.max_query_length]
