@@ -140,7 +140,7 @@ def _gunicorn(
         if holder is not None:
             holder.close()
 
-    class Application(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
+    class Application(BaseApplication):
         def load_config(self) -> None:
             settings = {
                 "bind": bind,
