@@ -22,7 +22,6 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from .arrays import ArrayFileError
-from .errors import FouilleError
 from .filters import Filters
 from .matching import Matcher
 from .postings import IndexArrays
@@ -151,14 +150,19 @@ class Snapshots:
         return state
 
     def _stamp(self) -> tuple[Any, ...]:
-        """What changes when a commit or a switch happens (directory modification times)."""
-        try:
-            name = (self._storage.root / "CURRENT").stat()
-            root = self._storage.root.stat()
-            gen = os.stat(self._storage.root / self._storage.require())
-        except (OSError, FouilleError):
+        """What changes when a commit or a switch happens: the modification times of
+        `CURRENT` (a switch replaces it) and of the generation last read (a commit writes a
+        table of contents there). Two `stat` calls, cheap enough for every request."""
+        latest = next(reversed(self._states.values()), None) if self._states else None
+        if latest is None:
             return ()
-        return (name.st_mtime_ns, root.st_mtime_ns, gen.st_mtime_ns, gen.st_ino)
+        root = self._storage.root
+        try:
+            current = os.stat(root / "CURRENT")
+            gen = os.stat(root / latest.generation)
+        except OSError:
+            return ()
+        return (current.st_mtime_ns, current.st_ino, gen.st_mtime_ns, gen.st_ino)
 
     def view(self) -> View:
         """This thread's view of the current state."""
