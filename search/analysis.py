@@ -46,7 +46,7 @@ MAX_TOKEN_LENGTH = 64
 _stemmer = Stemmer.Stemmer("french")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def fold(text: str) -> str:
     """Lower-case, strip accents and expand ligatures: `Œuvre` → `oeuvre`, `ÉCOLE` → `ecole`."""
     if text.isascii():
@@ -61,7 +61,7 @@ def snowball_stem(word: str) -> str:
     return stemmed
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """Snowball French stem of a lower-case word, then folded; numbers and codes kept whole."""
     if word.isalpha():

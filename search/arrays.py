@@ -4,8 +4,10 @@ Written once when the segment is written, never changed (deletions live in Whoos
 of contents), and memory-mapped read-only by every searching process: the page cache holds
 one copy for all of them, and opening an index reads nothing but the headers.
 
-Layout: `FOUA`, a format number (uint32), the header length (uint64), the JSON header
-(`{"arrays": {name: [dtype, length, offset]}, …}`), then each array at a 64-byte boundary.
+Layout: `FOUA` and a format number (uint32), then each array at a 64-byte boundary, then the
+JSON header (`{"arrays": {name: [dtype, length, offset]}, …}`), and last its offset and
+length (two uint64) and `FOUZ`. Arrays are written as they are made and the header last, so
+that a writer never holds all of a segment's arrays at once.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from .errors import FouilleError
 
 EXTENSION = ".fouille"
 MAGIC = b"FOUA"
-FORMAT = 1
+END_MAGIC = b"FOUZ"
+FORMAT = 2
 ALIGN = 64
-_PREAMBLE = struct.Struct("<4sIQ")
+_PREAMBLE = struct.Struct("<4sI")
+_TRAILER = struct.Struct("<QQ4s")
 
 
 def term_hash(term: str) -> int:
@@ -37,27 +41,33 @@ class ArrayFileError(FouilleError):
     """A `.fouille` file is missing, truncated or of another format."""
 
 
-def write(storage: Any, name: str, header: dict[str, Any], data: dict[str, np.ndarray]) -> None:
-    """Write `data` and `header` as `name` in a Whoosh storage (flushed and fsynced)."""
-    descriptors: dict[str, list[Any]] = {}
-    offset = 0
-    for key, values in data.items():
-        values = np.ascontiguousarray(values)
-        data[key] = values
-        descriptors[key] = [values.dtype.str, int(values.size), offset]
-        offset += _aligned(values.nbytes)
-    head = json.dumps({**header, "arrays": descriptors}, ensure_ascii=False).encode("utf-8")
-    start = _aligned(_PREAMBLE.size + len(head))
-    f = storage.create_file(name)
-    f.write(_PREAMBLE.pack(MAGIC, FORMAT, len(head)))
-    f.write(head)
-    f.write(b"\0" * (start - _PREAMBLE.size - len(head)))
-    for values in data.values():
-        raw = values.tobytes()
-        f.write(raw)
-        f.write(b"\0" * (_aligned(len(raw)) - len(raw)))
-    f.flush()
-    f.close()
+class ArrayWriter:
+    """Writes a `.fouille` file in a Whoosh storage, one array at a time."""
+
+    def __init__(self, storage: Any, name: str) -> None:
+        self._file = storage.create_file(name)
+        self._file.write(_PREAMBLE.pack(MAGIC, FORMAT))
+        self._file.write(b"\0" * (ALIGN - _PREAMBLE.size))
+        self._offset = ALIGN
+        self._arrays: dict[str, list[Any]] = {}
+
+    def add(self, key: str, values: np.ndarray) -> None:
+        """Append one array (its bytes are written now)."""
+        raw = np.ascontiguousarray(values)
+        self._arrays[key] = [raw.dtype.str, int(raw.size), self._offset]
+        data = raw.tobytes()
+        self._file.write(data)
+        padding = _aligned(len(data)) - len(data)
+        self._file.write(b"\0" * padding)
+        self._offset += len(data) + padding
+
+    def close(self, header: dict[str, Any]) -> None:
+        """Write the header and the trailer, and close the file."""
+        head = json.dumps({**header, "arrays": self._arrays}, ensure_ascii=False).encode()
+        self._file.write(head)
+        self._file.write(_TRAILER.pack(self._offset, len(head), END_MAGIC))
+        self._file.flush()
+        self._file.close()
 
 
 class ArrayFile:
@@ -71,23 +81,22 @@ class ArrayFile:
             raise ArrayFileError(
                 f"cannot read {path}: {exc}: run `fouille reindex --rebuild`"
             ) from exc
-        if len(self._map) < _PREAMBLE.size:
+        if len(self._map) < ALIGN + _TRAILER.size:
             raise ArrayFileError(f"{path} is truncated: run `fouille reindex --rebuild`")
-        magic, version, size = _PREAMBLE.unpack_from(self._map, 0)
-        if magic != MAGIC or version != FORMAT:
+        magic, version = _PREAMBLE.unpack_from(self._map, 0)
+        at, size, end = _TRAILER.unpack_from(self._map, len(self._map) - _TRAILER.size)
+        if magic != MAGIC or version != FORMAT or end != END_MAGIC:
             raise ArrayFileError(
                 f"{path} is not a Fouille array file of format {FORMAT}: "
                 "run `fouille reindex --rebuild`"
             )
         try:
-            self.header: dict[str, Any] = json.loads(
-                self._map[_PREAMBLE.size : _PREAMBLE.size + size]
-            )
+            self.header: dict[str, Any] = json.loads(self._map[at : at + size])
         except ValueError as exc:
             raise ArrayFileError(
                 f"{path} has a damaged header: run `fouille reindex --rebuild`"
             ) from exc
-        self._base = _aligned(_PREAMBLE.size + size)
+        self._base = 0
         self._arrays: dict[str, np.ndarray] = {}
 
     def array(self, name: str) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 from .analysis import RUN_RE, _analyze_run, normalize
 
 #: Remembered runs past this many are forgotten: a memory bound for very long imports.
-MAX_RUNS = 200_000
+MAX_RUNS = 100_000
 
 # (exact ids, their offsets within the run, stem ids, width in positions, number of exact ids)
 RunInfo = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], int, int]

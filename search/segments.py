@@ -28,13 +28,14 @@ from whoosh.system import pack_ushort
 from . import arrays
 from .arrays import term_hash
 from .documents import microseconds
-from .inverter import ExactStream, Inverter, StemStream
+from .fieldbuffer import MAX_TF, FieldBuffer
+from .inverter import Inverter
 from .w3 import FieldPostings, TermTable, length_bytes, write_field
 
 #: Documents in one segment at most: their numbers within it fit the arrays' 16 bits.
 MAX_DOCS = 1 << 16
-#: Occurrences of a word in one field that the arrays count (and keep positions of).
-MAX_TF = 255
+#: Tokens held as streams before they are compacted into sorted runs (memory).
+COMPACT_TOKENS = 4_000_000
 #: Fields fed from the one analysis: stemmed (frequencies) and exact (with positions).
 STEM_FIELDS = ("text", "title")
 EXACT_FIELDS = ("body_exact", "title_exact")
@@ -60,8 +61,8 @@ class SegmentBuilder:
         #: Tokens held in memory (what a bulk writer bounds).
         self.tokens = 0
         self.deleted: set[int] = set()
-        self._stems = {name: StemStream() for name in STEM_FIELDS}
-        self._exact = {name: ExactStream() for name in EXACT_FIELDS}
+        self._buffers = {name: FieldBuffer(positions=False) for name in STEM_FIELDS}
+        self._buffers.update({name: FieldBuffer(positions=True) for name in EXACT_FIELDS})
         # Small fields (ids, tags, authors, dates) go through Whoosh's own field analysis.
         self._other: dict[str, _SmallField] = {}
         self._lengths: dict[str, array[int]] = {}
@@ -105,17 +106,21 @@ class SegmentBuilder:
         body_runs = inverter.runs(body)
         title_stems = inverter.stem_ids(title_runs)
         tag_stems = inverter.stem_ids(inverter.runs(" ; ".join(label for label, _ in tags)))
+        buffers = self._buffers
         lengths = {
-            "title": self._stems["title"].add(title_stems),
-            "text": self._stems["text"].add(
+            "title": buffers["title"].add_stems(title_stems),
+            "text": buffers["text"].add_stems(
                 *([title_stems] * repeat_title),
                 tag_stems,
                 inverter.stem_ids(body_runs),
             ),
-            "title_exact": self._exact["title_exact"].add(title_runs),
-            "body_exact": self._exact["body_exact"].add(body_runs),
+            "title_exact": buffers["title_exact"].add_exact(title_runs),
+            "body_exact": buffers["body_exact"].add_exact(body_runs),
         }
         self.tokens += lengths["text"] + lengths["body_exact"]
+        if buffers["text"].pending + buffers["body_exact"].pending >= COMPACT_TOKENS:
+            for buffer in buffers.values():
+                buffer.compact()
 
         perdoc = self._perdoc
         perdoc.start_doc(docnum)
@@ -184,14 +189,13 @@ class SegmentBuilder:
         fieldmap: dict[str, int] = {}
         table.extras["fieldmap"] = fieldmap
         postfile = segment.create_file(self.storage, W3Codec.POSTS_EXT)
-        out: dict[str, np.ndarray] = {}
+        out = arrays.ArrayWriter(self.storage, segment.make_filename(arrays.EXTENSION))
         header: dict[str, Any] = {"count": self.count, "fields": {}}
         other = self._other_by_field()
-        for name in sorted({*self._stems, *self._exact, *other}):
-            if name in self._stems:
-                postings = self._stem_postings(name)
-            elif name in self._exact:
-                postings = self._exact_postings(name)
+        for name in sorted({*self._buffers, *other}):
+            if name in self._buffers:
+                vocabulary = self.inverter.stems if name in STEM_FIELDS else self.inverter.exact
+                postings = self._buffers[name].postings(vocabulary)
             else:
                 postings = other[name]
             if not postings.terms:
@@ -207,23 +211,25 @@ class SegmentBuilder:
                 lenbytes,
             )
             if name in ARRAY_FIELDS:
-                out.update(_field_arrays(name, postings, lenbytes))
+                for key, values in _field_arrays(name, postings, lenbytes).items():
+                    out.add(key, values)
                 header["fields"][name] = {"terms": len(postings.terms)}
+            del postings
         table.close()
         postfile.close()
 
-        out["published"] = np.frombuffer(self._published, dtype=np.int64)
-        out["feed"] = np.frombuffer(self._feeds, dtype=np.int32)
-        out["author"] = np.frombuffer(self._authors, dtype=np.int32)
+        out.add("published", np.frombuffer(self._published, dtype=np.int64))
+        out.add("feed", np.frombuffer(self._feeds, dtype=np.int32))
+        out.add("author", np.frombuffer(self._authors, dtype=np.int32))
         header["feeds"] = [
             [url, self._feed_titles.get(url, "")] for url in _by_code(self._feed_codes)
         ]
         header["authors"] = _by_code(self._author_codes)
-        out["tags"] = np.frombuffer(self._doc_tags, dtype=np.int32)
-        out["tag_ends"] = np.frombuffer(self._doc_tag_ends, dtype=np.int64)
+        out.add("tags", np.frombuffer(self._doc_tags, dtype=np.int32))
+        out.add("tag_ends", np.frombuffer(self._doc_tag_ends, dtype=np.int64))
         header["tags"] = [[key, self._tag_labels[key]] for key in _by_code(self._tag_codes)]
         header["lengths"] = {name: int(sum(col)) for name, col in self._lengths.items()}
-        arrays.write(self.storage, segment.make_filename(arrays.EXTENSION), header, out)
+        out.close(header)
         return segment
 
     def cancel(self) -> None:
@@ -239,72 +245,6 @@ class SegmentBuilder:
         if column is None:
             return None
         return length_bytes(np.frombuffer(column, dtype=np.int64))
-
-    def _grouped(
-        self, ids: np.ndarray, ends: np.ndarray, stems: bool
-    ) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Tokens (vocabulary ids, documents ending at `ends`) grouped into postings.
-
-        Returns the terms in byte order, the token order that sorts by term then document
-        (tokens were added document by document, so a stable sort by term is enough and
-        keeps each document's tokens in order), each posting's first sorted token, its
-        document, and where each term's postings start. Arrays are int32 where they can be:
-        this is the peak of a build's memory.
-        """
-        vocab = self.inverter.stems if stems else self.inverter.exact
-        used = np.unique(ids)
-        encoded = [vocab.terms[i].encode("utf-8") for i in used.tolist()]
-        by_bytes = sorted(range(len(used)), key=encoded.__getitem__)
-        rank = np.zeros(len(vocab), dtype=np.int32)
-        rank[used[by_bytes]] = np.arange(len(used), dtype=np.int32)
-        del used
-        ranked = rank[ids]
-        del rank
-        order = np.argsort(ranked, kind="stable")
-        ranked = ranked[order]
-        per_doc = np.diff(ends, prepend=0)
-        docs = np.repeat(np.arange(len(ends), dtype=np.int32), per_doc)[order]
-        change = np.empty(len(ranked), dtype=bool)
-        change[:1] = True
-        np.not_equal(ranked[1:], ranked[:-1], out=change[1:])
-        change[1:] |= docs[1:] != docs[:-1]
-        first = np.flatnonzero(change).astype(np.int32)
-        del change
-        first_docs = docs[first]
-        del docs
-        term_starts = np.searchsorted(ranked[first], np.arange(len(encoded) + 1))
-        return [encoded[i] for i in by_bytes], order, first, first_docs, term_starts
-
-    def _stem_postings(self, name: str) -> FieldPostings:
-        stream = self._stems[name]
-        ids = np.frombuffer(stream.ids, dtype=np.int32)
-        ends = np.frombuffer(stream.ends, dtype=np.int64)
-        terms, order, first, docs, starts = self._grouped(ids, ends, stems=True)
-        del order
-        freqs = np.diff(first, append=np.int32(len(ids)))
-        return FieldPostings(terms, starts, docs, freqs, None)
-
-    def _exact_postings(self, name: str) -> FieldPostings:
-        stream = self._exact[name]
-        ids = np.frombuffer(stream.ids, dtype=np.int32)
-        ends = np.frombuffer(stream.ends, dtype=np.int64)
-        terms, order, first, docs, starts = self._grouped(ids, ends, stems=False)
-        freqs = np.diff(first, append=np.int32(len(ids)))
-        postings = FieldPostings(terms, starts, docs, freqs, None)
-        # Positions go to the arrays only (Whoosh's Positions format pickles every posting's
-        # list: the largest part of an index, and the slowest to write and to read), at most
-        # MAX_TF of them per posting, as many as its stored frequency says.
-        positions = stream.positions()[order]
-        del order
-        within = np.arange(len(positions), dtype=np.int32)
-        within -= np.repeat(first, freqs)
-        kept = within < MAX_TF
-        del within
-        postings.positions = positions[kept]
-        del positions, kept
-        per_term = np.add.reduceat(np.minimum(freqs, MAX_TF), starts[:-1]) if len(first) else freqs
-        postings.position_starts = np.concatenate(([0], np.cumsum(per_term)))
-        return postings
 
     def _other_by_field(self) -> dict[str, FieldPostings]:
         return {name: small.postings() for name, small in self._other.items()}

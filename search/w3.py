@@ -4,8 +4,11 @@ posting at a time).
 
 A block is what Whoosh's `W3PostingsWriter._write_block` writes: a length (negative for a
 term's last block), a pickled info tuple, and a pickled (ids delta-coded, weights, values)
-tuple, zlib-compressed from 80 bytes. Two differences, both read by Whoosh as it reads its
-own: whole frequencies are pickled as ints rather than floats, and zlib runs at level 1.
+tuple, zlib-compressed from 80 bytes. Whoosh reads everything written here as it reads its
+own; where we differ, it is to make the index smaller: whole frequencies are pickled as ints
+rather than floats, a term with one posting is inlined in the term table (Whoosh can read
+that, its writer just never does it by default), the term table's hash tables have 1.5 slots
+a key rather than 2, and zlib runs at level 1.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ HEADER_MAGIC = b"W3Bl"
 TERMINFO_STRUCT = struct.Struct("!BfIBBfII")
 RECORD_STRUCT = struct.Struct("!ii")
 BLOCKLEN_STRUCT = struct.Struct("!i")
+POINTER_STRUCT = struct.Struct("!Iq")  # a hash table slot: key hash, record position
 
 _LENGTH_BYTES = np.array([length_to_byte(n) for n in range(1 << 16)], dtype=np.uint8)
 
@@ -64,6 +68,22 @@ class TermTable(OrderedHashWriter):  # type: ignore[misc]  # Whoosh is untyped
         self.dbfile.write(bytes(self._records))
         self._records = bytearray()
         return int(super().close())
+
+    def _write_hashes(self) -> None:
+        # Whoosh's writer gives each of the 256 hash tables twice as many slots as keys;
+        # 1.5 times keeps lookups short (linear probing stops at an empty slot) for a
+        # quarter less of the table's bytes.
+        dbfile = self.dbfile
+        for entries in self.buckets:
+            numslots = len(entries) + (len(entries) + 1) // 2 if entries else 0
+            self.directory.append((dbfile.tell(), numslots))
+            table = [(0, 0)] * numslots
+            for hashval, position in entries:
+                slot = (hashval >> 8) % numslots
+                while table[slot][1]:
+                    slot = (slot + 1) % numslots
+                table[slot] = (hashval, position)
+            dbfile.write(b"".join(POINTER_STRUCT.pack(h, p) for h, p in table))
 
 
 class FieldPostings:
@@ -115,73 +135,100 @@ def write_field(
     del block_term
     deltas = np.diff(docs, prepend=np.int32(0))
     deltas[bstart] = docs[bstart]
-    wmax = np.maximum.reduceat(freqs, bstart).astype(np.float64).tolist()
-    wmin = np.minimum.reduceat(freqs, bstart).astype(np.float64).tolist()
-    wsum = np.add.reduceat(freqs, bstart).astype(np.float64).tolist()
+    wmax = np.maximum.reduceat(freqs, bstart).astype(np.float64)
+    wmin = np.minimum.reduceat(freqs, bstart).astype(np.float64)
+    wsum = np.add.reduceat(freqs, bstart).astype(np.float64)
     if lenbytes is not None:
         doc_lengths = lenbytes[docs]
-        lmin = np.minimum.reduceat(doc_lengths, bstart).tolist()
-        lmax = np.maximum.reduceat(doc_lengths, bstart).tolist()
+        lmin = np.minimum.reduceat(doc_lengths, bstart)
+        lmax = np.maximum.reduceat(doc_lengths, bstart)
         del doc_lengths
     else:
-        lmin = lmax = [0] * len(bstart)
+        lmin = lmax = np.zeros(len(bstart), dtype=np.uint8)
     # Whole frequencies are pickled as ints (2 bytes each where Whoosh's floats take 9).
     weights = freqs if freqs.dtype == np.int32 or not _whole(freqs) else freqs.astype(np.int32)
     values = postings.values
-    bstart_l, bend_l = bstart.tolist(), bend.tolist()
-    nblocks_l, starts_l = nblocks.tolist(), starts.tolist()
     terms = postings.terms
     written = postfile.tell()
     t = 0
-    b = 0
     while t < len(terms):
-        # The next chunk of terms: about CHUNK postings (at least one term).
-        t_end = max(int(np.searchsorted(starts, starts_l[t] + CHUNK, side="right")) - 1, t + 1)
+        # The next chunk of terms: about CHUNK postings (at least one term), turned into the
+        # Python lists the pickles are made of.
+        t_end = max(int(np.searchsorted(starts, starts[t] + CHUNK, side="right")) - 1, t + 1)
         t_end = min(t_end, len(terms))
-        a0, a1 = starts_l[t], starts_l[t_end]
+        a0, a1 = int(starts[t]), int(starts[t_end])
+        b0, b1 = int(block_end[t] - nblocks[t]), int(block_end[t_end - 1])
         delta_list = deltas[a0:a1].tolist()
         doc_list = docs[a0:a1].tolist()
         weight_list = weights[a0:a1].tolist()
+        starts_l = (starts[t : t_end + 1] - a0).tolist()
+        nblocks_l = nblocks[t:t_end].tolist()
+        bstart_l = (bstart[b0:b1] - a0).tolist()
+        bend_l = (bend[b0:b1] - a0).tolist()
+        wmax_l, wmin_l, wsum_l = wmax[b0:b1].tolist(), wmin[b0:b1].tolist(), wsum[b0:b1].tolist()
+        lmin_l, lmax_l = lmin[b0:b1].tolist(), lmax[b0:b1].tolist()
+        b = 0
         out = bytearray()
-        for term in range(t, t_end):
+        for k, term in enumerate(range(t, t_end)):
+            a, e = starts_l[k], starts_l[k + 1]
+            if e - a == 1:
+                # One posting: inlined in the term table (as Whoosh's `inlinelimit` does),
+                # where a block would cost three times the bytes.
+                inlined = (
+                    (doc_list[a],),
+                    (weight_list[a],),
+                    (values[a0 + a],) if values is not None and fixed != 0 else (),
+                )
+                head = TERMINFO_STRUCT.pack(
+                    1,
+                    wsum_l[b],
+                    1,
+                    lmin_l[b] if lenbytes is not None else 0,
+                    lmax_l[b],
+                    wmax_l[b],
+                    doc_list[a],
+                    doc_list[a],
+                )
+                table.add(prefix + terms[term], head + dumps(inlined, 2))
+                b += 1
+                continue
             first = len(out)
             out += HEADER_MAGIC
             weight = 0.0
             maxweight = 0.0
             minlen = 255
             maxlen = 0
-            last = b + nblocks_l[term] - 1
+            last = b + nblocks_l[k] - 1
             while b <= last:
-                a, e = bstart_l[b] - a0, bend_l[b] - a0
-                hi, lo = wmax[b], wmin[b]
+                ba, be = bstart_l[b], bend_l[b]
+                hi, lo = wmax_l[b], wmin_l[b]
                 if lo == hi == 1.0:
                     mini: Any = None
                 elif lo == hi:
                     mini = hi
                 else:
-                    mini = tuple(weight_list[a:e])
+                    mini = tuple(weight_list[ba:be])
                 if fixed is None or fixed < 0:
-                    vs: Any = tuple(values[a0 + a : a0 + e]) if values is not None else ()
+                    vs: Any = tuple(values[a0 + ba : a0 + be]) if values is not None else ()
                 elif fixed == 0:
                     vs = None
                 else:
                     assert values is not None
-                    vs = b"".join(values[a0 + a : a0 + e])
-                data = dumps((tuple(delta_list[a:e]), mini, vs), 2)
+                    vs = b"".join(values[a0 + ba : a0 + be])
+                data = dumps((tuple(delta_list[ba:be]), mini, vs), 2)
                 comp = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
                 if comp:
                     data = zlib.compress(data, comp)
-                info = dumps((e - a, doc_list[e - 1], hi, comp, lmin[b], lmax[b]), 2)
+                info = dumps((be - ba, doc_list[be - 1], hi, comp, lmin_l[b], lmax_l[b]), 2)
                 size = len(info) + len(data)
                 out += BLOCKLEN_STRUCT.pack(-size if b == last else size)
                 out += info
                 out += data
-                weight += wsum[b]
+                weight += wsum_l[b]
                 maxweight = max(maxweight, hi)
-                minlen = min(minlen, lmin[b])
-                maxlen = max(maxlen, lmax[b])
+                minlen = min(minlen, lmin_l[b])
+                maxlen = max(maxlen, lmax_l[b])
                 b += 1
-            a, e = starts_l[term] - a0, starts_l[term + 1] - a0
             head = TERMINFO_STRUCT.pack(
                 0,
                 weight,

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 UpsertStatus = Literal["new", "updated", "unchanged"]
 MERGE_FACTOR = 8
 #: Tokens held in memory before a segment is written (a bound on the writer's memory).
-TOKEN_BUDGET = 10_000_000
+TOKEN_BUDGET = 16000000
 
 
 @dataclass
