@@ -23,7 +23,7 @@ from . import facets, scoring
 from .analysis import analyze
 from .config import Settings
 from .documents import MIN_DATE, Article, aware, stored_article
-from .errors import InvalidFilterError
+from .errors import IndexNotFoundError, InvalidFilterError
 from .filters import Filters
 from .locking import reindex_lock
 from .matching import Matches, top
@@ -250,8 +250,16 @@ class Engine:
             yield stored_article(fields)
 
     def stats(self) -> IndexStats:
-        """What the archive holds."""
+        """What the archive holds.
+
+        Raises:
+            IndexNotFoundError: there is no index (any more).
+        """
         view = self._snapshots.view()
+        try:
+            committed = (self.root / view.state.generation).stat().st_mtime
+        except FileNotFoundError as exc:
+            raise IndexNotFoundError(self.root) from exc
         arrays = view.state.arrays
         live = arrays.live_docs()
         dates = arrays.published[live]
@@ -263,9 +271,7 @@ class Engine:
             newest=_from_us(int(dates.max())) if len(dates) else None,
             index_dir=str(self.root),
             generation=int(view.state.generation[4:]),
-            last_commit=datetime.fromtimestamp(
-                (self.root / view.state.generation).stat().st_mtime, UTC
-            ),
+            last_commit=datetime.fromtimestamp(committed, UTC),
         )
 
     # -- writing ---------------------------------------------------------------------------

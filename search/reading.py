@@ -109,7 +109,7 @@ class Snapshots:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._states: OrderedDict[tuple[str, int], State] = OrderedDict()
-        self._seen: tuple[Any, ...] = ()
+        self._seen: tuple[Any, ...] | None = None
         self._checked = 0.0
 
     def state(self) -> State:
@@ -117,7 +117,8 @@ class Snapshots:
         stamp = self._stamp()
         now = time.monotonic()
         with self._lock:
-            if stamp == self._seen and now - self._checked < RECHECK_SECONDS and self._states:
+            fresh = now - self._checked < RECHECK_SECONDS
+            if stamp is not None and stamp == self._seen and fresh and self._states:
                 return next(reversed(self._states.values()))
             for attempt in range(READ_ATTEMPTS):
                 try:
@@ -149,19 +150,19 @@ class Snapshots:
             self._states.move_to_end(key)
         return state
 
-    def _stamp(self) -> tuple[Any, ...]:
+    def _stamp(self) -> tuple[Any, ...] | None:
         """What changes when a commit or a switch happens: the modification times of
         `CURRENT` (a switch replaces it) and of the generation last read (a commit writes a
         table of contents there). Two `stat` calls, cheap enough for every request."""
         latest = next(reversed(self._states.values()), None) if self._states else None
         if latest is None:
-            return ()
+            return None  # nothing read yet: read it
         root = self._storage.root
         try:
             current = os.stat(root / "CURRENT")
             gen = os.stat(root / latest.generation)
         except OSError:
-            return ()
+            return None  # gone or unreadable: reading it again says which
         return (current.st_mtime_ns, current.st_ino, gen.st_mtime_ns, gen.st_ino)
 
     def view(self) -> View:
@@ -183,7 +184,7 @@ class Snapshots:
                 # The state's segments were merged away and deleted: read the newest one.
                 if attempt == READ_ATTEMPTS - 1:
                     raise
-                self._seen = ()
+                self._seen = None
                 state = self.state()
             else:
                 self._local.view = view
