@@ -6,10 +6,13 @@ sample index, the web app serves it.
 
 from __future__ import annotations
 
+import ipaddress
+
 import click
 
 from search import Engine, FouilleError, IndexNotFoundError, Settings
 from web import create_app
+from web.passwords import check_setting
 
 from .cli import F, config_option, fail, index_option, load_settings
 
@@ -31,9 +34,17 @@ def _server_options(command: F) -> F:
 
 @click.command()
 @_server_options
-def serve(host: str | None, port: int | None, index_dir: str | None, config: str | None) -> None:
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Serve beyond this machine without a password: the archive is meant to be open.",
+)
+def serve(
+    host: str | None, port: int | None, index_dir: str | None, config: str | None, public: bool
+) -> None:
     """Serve the search page, the JSON API and OpenSearch with waitress."""
     settings = load_settings(config, host=host, port=port, index_dir=index_dir)
+    check_exposure(settings, public=public)
     if not _has_index(settings):
         click.echo(
             f"fouille: no index in {settings.index_dir} yet; pages answer 503 until "
@@ -77,7 +88,15 @@ def run_server(settings: Settings) -> None:
 
     app = create_app(settings)
     try:
-        server = create_server(app, host=settings.host, port=settings.port, threads=THREADS)
+        server = create_server(
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=THREADS,
+            # waitress drops X-Forwarded-* unless told; with trusted_proxies the app's
+            # ProxyFix decides which of them count (web/proxy.py).
+            clear_untrusted_proxy_headers=settings.trusted_proxies == 0,
+        )
     except OSError as exc:
         fail(f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}): try --port")
     url = f"http://{_url_host(settings.host)}:{server.effective_port}/"
@@ -89,6 +108,33 @@ def run_server(settings: Settings) -> None:
     finally:
         server.close()
         app.extensions["fouille"].close()
+
+
+def check_exposure(settings: Settings, *, public: bool) -> None:
+    """Refuse to put the archive on the network without a password (issue 13): anything but
+    a loopback address needs `web_password`, or `--public` to say it is meant to be open.
+    A malformed password hash is refused too. Both are one-line errors (exit 2)."""
+    try:
+        check_setting(settings.web_password)
+    except FouilleError as exc:
+        fail(str(exc))
+    if settings.web_password or public or is_loopback(settings.host):
+        return
+    fail(
+        f"refusing to serve {settings.host or 'every address'} without a password: set "
+        "web_password (see `fouille passwd`), or pass --public if the archive is meant to be open"
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (`localhost`, 127.0.0.0/8, ::1)."""
+    name = host.strip().strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # another name: it may resolve to anything
 
 
 def _has_index(settings: Settings) -> bool:

@@ -38,13 +38,20 @@ def fouille_argv(*args: str) -> list[str]:
 
 
 def run_fouille(
-    *args: str, cwd: Path, timeout: float = 60, **settings: object
+    *args: str,
+    cwd: Path,
+    timeout: float = 60,
+    input_text: str | None = None,
+    **settings: object,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `fouille ARGS` to completion in `cwd` (where there is no fouille.toml)."""
+    """Run `fouille ARGS` to completion in `cwd` (where there is no fouille.toml), with
+    `input_text` on its standard input (none by default)."""
     return subprocess.run(
         fouille_argv(*args),
         cwd=cwd,
         env=fouille_env(**settings),
+        input=input_text,
+        stdin=None if input_text is not None else subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,
