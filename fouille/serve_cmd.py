@@ -1,4 +1,4 @@
-"""`fouille serve` and `fouille demo`: the web app behind waitress, a real WSGI server.
+"""`fouille serve` and `fouille demo`: the web app on a real WSGI server (`web.server`).
 
 `demo` sits here, not in `web/`, because it drives both siblings: the indexer builds the
 sample index, the web app serves it.
@@ -7,23 +7,30 @@ sample index, the web app serves it.
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import click
 
 from search import Engine, FouilleError, IndexNotFoundError, Settings
+from search.storage import Storage
 from web import create_app
 from web.passwords import check_setting
+from web.server import ServeError, default_workers, serve_app
 
 from .cli import F, config_option, fail, index_option, load_settings
 
-#: waitress worker threads: searches run in parallel up to this many.
-THREADS = 8
-
 
 def _server_options(command: F) -> F:
-    """--host, --port, then the shared --index and --config."""
+    """--host, --port, --workers, then the shared --index and --config."""
     command = config_option(command)
     command = index_option(command)
+    command = click.option(
+        "--workers",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Server processes (gunicorn); 1 serves in one process (waitress).  "
+        "[default: one per core, or FOUILLE_WORKERS]",
+    )(command)
     command = click.option(
         "--port", type=int, default=None, help="Port to listen on.  [default: 8000]"
     )(command)
@@ -40,10 +47,15 @@ def _server_options(command: F) -> F:
     help="Serve beyond this machine without a password: the archive is meant to be open.",
 )
 def serve(
-    host: str | None, port: int | None, index_dir: str | None, config: str | None, public: bool
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    index_dir: str | None,
+    config: str | None,
+    public: bool,
 ) -> None:
-    """Serve the search page, the JSON API and OpenSearch with waitress."""
-    settings = load_settings(config, host=host, port=port, index_dir=index_dir)
+    """Serve the search page, the JSON API, OpenSearch and Atom (gunicorn workers)."""
+    settings = load_settings(config, host=host, port=port, workers=workers, index_dir=index_dir)
     check_exposure(settings, public=public)
     if not _has_index(settings):
         click.echo(
@@ -56,9 +68,15 @@ def serve(
 
 @click.command()
 @_server_options
-def demo(host: str | None, port: int | None, index_dir: str | None, config: str | None) -> None:
+def demo(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    index_dir: str | None,
+    config: str | None,
+) -> None:
     """Index the bundled sample feed (when there is no index yet) and serve it."""
-    settings = load_settings(config, host=host, port=port, index_dir=index_dir)
+    settings = load_settings(config, host=host, port=port, workers=workers, index_dir=index_dir)
     if _has_index(settings):
         click.echo(f"Index already present in {settings.index_dir}: serving it as is.")
     else:
@@ -80,34 +98,27 @@ def demo(host: str | None, port: int | None, index_dir: str | None, config: str 
 
 
 def run_server(settings: Settings) -> None:
-    """Serve the app with waitress on settings.host:settings.port until interrupted.
+    """Serve the app on settings.host:settings.port until interrupted.
 
     Prints the URL once the port is listening (tests and scripts wait for that line).
     """
-    from waitress import create_server
-
     app = create_app(settings)
+    workers = settings.workers or default_workers()
+
+    def ready(url: str) -> None:
+        click.echo(f"Fouille is serving {settings.index_dir} at {url}  (Ctrl+C to stop)")
+
     try:
-        server = create_server(
+        serve_app(
             app,
             host=settings.host,
             port=settings.port,
-            threads=THREADS,
-            # waitress drops X-Forwarded-* unless told; with trusted_proxies the app's
-            # ProxyFix decides which of them count (web/proxy.py).
-            clear_untrusted_proxy_headers=settings.trusted_proxies == 0,
+            workers=workers,
+            on_ready=ready,
+            generation=Storage(Path(settings.index_dir)).current,
         )
-    except OSError as exc:
-        fail(f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}): try --port")
-    url = f"http://{_url_host(settings.host)}:{server.effective_port}/"
-    try:
-        click.echo(f"Fouille is serving {settings.index_dir} at {url}  (Ctrl+C to stop)")
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-        app.extensions["fouille"].close()
+    except ServeError as exc:
+        fail(f"{exc}: try --port")
 
 
 def check_exposure(settings: Settings, *, public: bool) -> None:
@@ -143,9 +154,3 @@ def _has_index(settings: Settings) -> bool:
     except IndexNotFoundError:
         return False
     return True
-
-
-def _url_host(host: str) -> str:
-    if host in ("0.0.0.0", ""):
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host

@@ -78,6 +78,8 @@ class Settings:
     trusted_proxies: int = 0
     #: Query parameters removed from article links when they are indexed (`*` ends a prefix).
     tracking_params: tuple[str, ...] = TRACKING_PARAMS
+    #: Server processes (`fouille serve`); 0 means one per core.
+    workers: int = 0
 
     def __post_init__(self) -> None:
         # Settings(index_dir="…") from code must behave like the loaded settings.

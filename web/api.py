@@ -12,6 +12,7 @@ from werkzeug.urls import iri_to_uri
 from search import VERSION, FouilleError, Hit, SearchPage
 
 from .auth import authenticated
+from .caching import conditional
 from .errors import ParamError
 from .filters import safe_url
 from .params import SearchParams
@@ -32,6 +33,7 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @bp.get("/api/search")
+@conditional
 def api_search() -> Response:
     """The same search as `/search`, as JSON (the shape of `fouille search --json`)."""
     params = SearchParams.from_args(request.args, settings())
@@ -40,6 +42,7 @@ def api_search() -> Response:
 
 
 @bp.get("/api/suggest")
+@conditional
 def api_suggest() -> Response:
     """OpenSearch suggestions: `["prefix", ["completion", …]]`."""
     q = request.args.get("q", "")
@@ -48,7 +51,6 @@ def api_suggest() -> Response:
     completions = engine().suggest(q, limit=SUGGEST_LIMIT) if q.strip() else []
     response = jsonify([q, list(completions)])
     response.mimetype = SUGGEST_TYPE
-    response.headers["Cache-Control"] = "public, max-age=60"
     return response
 
 
@@ -118,6 +120,7 @@ def opensearch() -> Response:
 
 
 @bp.get("/search.atom")
+@conditional
 def atom() -> Response:
     """The newest articles matching a search, as an Atom feed a reader can follow."""
     params = SearchParams.from_args(request.args, settings())
