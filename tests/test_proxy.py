@@ -7,19 +7,13 @@ on: never from a Host header or X-Forwarded-* that nobody vouches for.
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import re
-import signal
-import subprocess
-import threading
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
 import httpx
 import lxml.html
 import pytest
-from faults import fouille_argv, fouille_env
+from faults import fouille_serve
 from flask import Flask
 from webserver import hit_ids, sample_articles, serve
 
@@ -29,7 +23,6 @@ from web.auth import EXTENSION, Door, Throttle
 
 OSD = "{http://a9.com/-/spec/opensearch/1.1/}"
 ATOM = "{http://www.w3.org/2005/Atom}"
-WAIT = 60.0
 #: What a hostile client, or a proxy nobody told Fouille about, may send.
 FORGED = {
     "Host": "evil.example",
@@ -37,42 +30,6 @@ FORGED = {
     "X-Forwarded-Proto": "https",
     "X-Forwarded-Prefix": "/piege",
 }
-
-
-@contextlib.contextmanager
-def fouille_serve(index_dir: object, **settings: object) -> Iterator[str]:
-    """`fouille serve --port 0` in a subprocess; yields its base URL (no trailing slash)."""
-    process = subprocess.Popen(
-        fouille_argv("serve", "--index", str(index_dir), "--port", "0"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=fouille_env(**settings),
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        while True:
-            line = lines.get(timeout=WAIT)
-            assert line is not None, "fouille serve exited"
-            found = re.search(r"http://127\.0\.0\.1:\d+", line)
-            if found:
-                break
-        yield found.group(0)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=WAIT)
-        finally:
-            if process.poll() is None:
-                process.kill()
 
 
 def links(base: str, headers: dict[str, str]) -> dict[str, str]:

@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, *, config: dict[str, Any] | Non
     from . import auth, proxy
 
     auth.init_app(app, settings)
-    app.wsgi_app = proxy.wrap(app.wsgi_app, settings)  # type: ignore[method-assign]
+    app.wsgi_app = proxy.wrap(app.wsgi_app, settings, app.config)  # type: ignore[method-assign]
 
     app.after_request(_security_headers)
     _register_error_handlers(app)

@@ -6,7 +6,8 @@
 - `trusted_proxies = N`: the last N proxies' X-Forwarded-For/-Proto/-Host/-Port/-Prefix
   count (Werkzeug's ProxyFix); `base_url`, if also set, still pins scheme and host.
 - neither: the Host header is never echoed into a link. Links name the address the server
-  listens on (`host` and the port the WSGI server reports).
+  listens on (`host` and the port the WSGI server reports), over plain HTTP, which is what
+  `fouille serve` speaks (behind anything that adds TLS, set `base_url`).
 """
 
 from __future__ import annotations
@@ -22,14 +23,24 @@ from search import Settings
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-DEFAULT_PORTS = {"http": "80", "https": "443"}
+#: Where the WSGI server says it listens (`http://127.0.0.1:8000`), in the app's config.
+LISTENING = "FOUILLE_LISTENING"
+
+
+def note_listening(app: Any, url: str) -> None:
+    """Tell `app` (a Flask app) the address its server listens on, once it is bound: the
+    origin of its absolute links when neither `base_url` nor a trusted proxy says better."""
+    app.config[LISTENING] = url.rstrip("/")
 
 
 class PinnedOrigin:
     """WSGI middleware: the request's scheme and Host as the settings say, not as sent."""
 
-    def __init__(self, app: WSGIApplication, settings: Settings) -> None:
+    def __init__(
+        self, app: WSGIApplication, settings: Settings, config: dict[str, Any] | None = None
+    ) -> None:
         self.app = app
+        self.config = config if config is not None else {}
         self.trusted = settings.trusted_proxies > 0
         self.base = urlsplit(settings.base_url) if settings.base_url else None
         self.host = listening_host(settings.host)
@@ -48,17 +59,25 @@ class PinnedOrigin:
             # Also over an X-Forwarded-Prefix: base_url is the truth.
             environ["SCRIPT_NAME"] = prefix
         elif not self.trusted:
-            scheme = environ.get("wsgi.url_scheme", "http")
-            port = str(environ.get("SERVER_PORT", ""))
-            port = port if port.isdigit() else self.port
-            host = self.host if DEFAULT_PORTS.get(scheme) == port else f"{self.host}:{port}"
-            environ["HTTP_HOST"] = host
+            # `fouille serve` speaks plain HTTP; gunicorn would take https from any local
+            # client's X-Forwarded-Proto (its forwarded_allow_ips): nobody vouched for it.
+            environ["wsgi.url_scheme"] = "http"
+            listening = self.config.get(LISTENING)
+            if listening:
+                environ["HTTP_HOST"] = urlsplit(listening).netloc
+            else:
+                # Not run by `fouille serve`: the port the WSGI server reports (waitress's
+                # is the bound one; gunicorn's may come from the Host header, hence above).
+                port = str(environ.get("SERVER_PORT", ""))
+                port = port if port.isdigit() else self.port
+                environ["HTTP_HOST"] = self.host if port == "80" else f"{self.host}:{port}"
         return self.app(environ, start_response)
 
 
-def wrap(app: Any, settings: Settings) -> Any:
-    """`app` (a WSGI callable) behind the origin rules of `settings`."""
-    pinned = PinnedOrigin(app, settings)
+def wrap(app: Any, settings: Settings, config: dict[str, Any] | None = None) -> Any:
+    """`app` (a WSGI callable) behind the origin rules of `settings`; `config` is the Flask
+    app's, where `note_listening` leaves the server's address."""
+    pinned = PinnedOrigin(app, settings, config)
     n = settings.trusted_proxies
     if n <= 0:
         return pinned
