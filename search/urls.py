@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 #: Secrets shorter than this are not searched for in text: replacing every "ab" or "1" of a
@@ -68,6 +69,7 @@ def _host_port(netloc: str) -> str:
     return netloc.rpartition("@")[2]
 
 
+@lru_cache(maxsize=4096)  # a few feeds, asked for on every hit
 def public_feed_url(url: str) -> str:
     """The address of a feed as it may be shown: no user info, no query, no fragment.
 
@@ -83,6 +85,7 @@ def public_feed_url(url: str) -> str:
     return urlunsplit((scheme, _host_port(netloc), path, "", ""))
 
 
+@lru_cache(maxsize=4096)
 def url_secrets(url: str) -> frozenset[str]:
     """What must never be shown of `url`: its user name and password, its query values
     (raw and decoded), each at least MIN_SECRET_LENGTH characters long."""
@@ -104,6 +107,8 @@ def url_secrets(url: str) -> frozenset[str]:
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """`text` with every occurrence of each secret replaced by `***` (longest first, so that
     a secret containing another goes whole)."""
+    if not secrets:
+        return text
     for secret in sorted(set(secrets), key=len, reverse=True):
         if len(secret) >= MIN_SECRET_LENGTH and secret in text:
             text = text.replace(secret, MASK)
@@ -113,6 +118,8 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 def public_link(url: str, secrets: Iterable[str] = ()) -> str:
     """An article's link as it may be shown: no user info, and no query parameter whose
     value is one of `secrets` (a subscriber feed may put the reader's key in every link)."""
+    if not secrets and "@" not in url:
+        return url
     parts = _parts(url)
     if parts is None:
         return url
@@ -174,7 +181,10 @@ def public_label(title: str, feed_url: str) -> str:
     address."""
     if not title:
         return public_feed_url(feed_url)
+    secrets = url_secrets(feed_url)
+    if not secrets and "@" not in title:
+        return title
     parts = _parts(feed_url)
     if parts is not None and "@" in title and title == parts[1]:
         title = _host_port(title)
-    return scrub(title, url_secrets(feed_url))
+    return scrub(title, secrets)
