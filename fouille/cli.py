@@ -20,9 +20,11 @@ from search import VERSION, FouilleError, Settings
 #: Command name → "module:attribute" of its click command.
 COMMANDS = {
     "demo": "fouille.serve_cmd:demo",
+    "passwd": "fouille.access_cmd:passwd",
     "reindex": "fouille.reindex_cmd:reindex",
     "search": "fouille.search_cmd:search",
     "serve": "fouille.serve_cmd:serve",
+    "token": "fouille.access_cmd:token",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

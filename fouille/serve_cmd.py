@@ -6,6 +6,7 @@ sample index, the web app serves it.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ import click
 from search import Engine, FouilleError, IndexNotFoundError, Settings
 from search.storage import Storage
 from web import create_app
+from web.passwords import check_setting
 from web.server import ServeError, default_workers, serve_app
 
 from .cli import F, config_option, fail, index_option, load_settings
@@ -39,15 +41,22 @@ def _server_options(command: F) -> F:
 
 @click.command()
 @_server_options
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Serve beyond this machine without a password: the archive is meant to be open.",
+)
 def serve(
     host: str | None,
     port: int | None,
     workers: int | None,
     index_dir: str | None,
     config: str | None,
+    public: bool,
 ) -> None:
     """Serve the search page, the JSON API, OpenSearch and Atom (gunicorn workers)."""
     settings = load_settings(config, host=host, port=port, workers=workers, index_dir=index_dir)
+    check_exposure(settings, public=public)
     if not _has_index(settings):
         click.echo(
             f"fouille: no index in {settings.index_dir} yet; pages answer 503 until "
@@ -110,6 +119,33 @@ def run_server(settings: Settings) -> None:
         )
     except ServeError as exc:
         fail(f"{exc}: try --port")
+
+
+def check_exposure(settings: Settings, *, public: bool) -> None:
+    """Refuse to put the archive on the network without a password (issue 13): anything but
+    a loopback address needs `web_password`, or `--public` to say it is meant to be open.
+    A malformed password hash is refused too. Both are one-line errors (exit 2)."""
+    try:
+        check_setting(settings.web_password)
+    except FouilleError as exc:
+        fail(str(exc))
+    if settings.web_password or public or is_loopback(settings.host):
+        return
+    fail(
+        f"refusing to serve {settings.host or 'every address'} without a password: set "
+        "web_password (see `fouille passwd`), or pass --public if the archive is meant to be open"
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (`localhost`, 127.0.0.0/8, ::1)."""
+    name = host.strip().strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # another name: it may resolve to anything
 
 
 def _has_index(settings: Settings) -> bool:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from search import Article, Engine, FeedError, FouilleError, Settings
+from search.urls import public_feed_url, scrub
 
 from .feeds import ParsedFeed, parse_feed
 from .fetch import FeedSkipped, FeedState, FeedStateStore, fetch, make_client
@@ -39,6 +40,7 @@ STATUSES = ("new", "updated", "unchanged")
 class FeedReport:
     """What a reindex did with one feed.
 
+    url: the feed's public address (no password, no key: see search.urls).
     status: "ok" (read), "not-modified" (304), "skipped" (the server asked us to wait),
     or "failed" (`reason` says why, in one line).
     """
@@ -285,7 +287,7 @@ class _Run:
     # -- one feed ---------------------------------------------------------------------------
 
     def feed(self, source: Source, *, backfill: bool, max_pages: int) -> FeedReport:
-        report = FeedReport(source.url, source.label if source.label != source.url else "")
+        report = FeedReport(source.public_url, source.name or source.display)
         started = time.monotonic()
         try:
             parsed: ParsedFeed | None
@@ -303,6 +305,10 @@ class _Run:
         except FeedError as exc:
             report.status = "failed"
             report.reason = exc.reason
+        # Whatever a server or a library said, the feed's secrets do not reach the report.
+        secrets = source.secrets
+        report.reason = scrub(report.reason, secrets)
+        report.warnings = [scrub(warning, secrets) for warning in report.warnings]
         report.seconds = time.monotonic() - started
         return report
 
@@ -335,6 +341,7 @@ class _Run:
                     force=self.force,
                     conditional=conditional,
                     now=self.now,
+                    headers=source.request_headers(),
                 )
         except FeedSkipped as exc:
             report.status = "skipped"
@@ -364,6 +371,7 @@ class _Run:
                 base_url=base_url,
                 now=self.now,
                 first_seen=self.first_seen,
+                tracking_params=self.settings.tracking_params,
             )
 
     def first_seen(self, article_id: str) -> datetime | None:
@@ -417,6 +425,7 @@ class _Run:
                         max_bytes=self.settings.max_feed_bytes,
                         force=True,
                         now=self.now,
+                        headers=source.request_headers(),
                     )
                 assert result.content is not None
                 page = self.parse(
@@ -451,8 +460,9 @@ def _feed_trouble(url: str) -> Iterator[None]:
     except (FouilleError, FeedSkipped):
         raise
     except Exception as exc:
-        logger.debug("unexpected error on %s", url, exc_info=True)
-        raise FeedError(url, f"unexpected error: {type(exc).__name__}: {_one_line(exc)}") from exc
+        shown = public_feed_url(url)
+        logger.debug("unexpected error on %s", shown, exc_info=True)
+        raise FeedError(shown, f"unexpected error: {type(exc).__name__}: {_one_line(exc)}") from exc
 
 
 def _archive_link(feed: ParsedFeed) -> str:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import feedparser
 
 from search import Article, FeedError
+from search.urls import TRACKING_PARAMS, public_feed_url, public_link, url_secrets, without_tracking
 
 from .html import html_to_text, looks_like_html, normalize_whitespace, unescape_entities
 
@@ -84,6 +85,7 @@ def parse_feed(
     base_url: str = "",
     now: datetime | None = None,
     first_seen: FirstSeen | None = None,
+    tracking_params: Iterable[str] = TRACKING_PARAMS,
 ) -> ParsedFeed:
     """Parse a feed document into articles.
 
@@ -97,15 +99,19 @@ def parse_feed(
         now: the time used as `published` for entries without any date, first time seen.
         first_seen: looks up the `published` time already given to an entry id, if any
             (so that undated entries keep their first-seen time from run to run).
+        tracking_params: query parameters removed from article links (`utm_*`…).
 
     Returns:
-        The feed; a malformed feed that still yields entries comes with a warning.
+        The feed; a malformed feed that still yields entries comes with a warning. Its
+        articles carry the feed's public address (`search.urls.public_feed_url`).
 
     Raises:
-        FeedError: an empty body, an HTML page, or nothing that reads as a feed.
+        FeedError: an empty body, an HTML page, or nothing that reads as a feed (naming the
+            feed by its public address).
     """
+    shown = public_feed_url(url)
     if not data.strip():
-        raise FeedError(url, "empty response: no feed there")
+        raise FeedError(shown, "empty response: no feed there")
     # Without a Content-Type feedparser flags every document; local files are XML documents.
     headers = {
         "content-location": base_url or url,
@@ -115,8 +121,8 @@ def parse_feed(
         clean = _fix_char_refs(_cap_categories(data))
         parsed = feedparser.parse(io.BytesIO(clean), response_headers=headers)
     except Exception as exc:  # feedparser on hostile bytes: any failure is this feed's problem
-        logger.debug("feedparser failed on %s", url, exc_info=True)
-        raise FeedError(url, f"cannot parse the feed: {_one_line(exc)}") from exc
+        logger.debug("feedparser failed on %s", shown, exc_info=True)
+        raise FeedError(shown, f"cannot parse the feed: {_one_line(exc)}") from exc
 
     version = parsed.get("version", "") or ""
     entries = parsed.get("entries", []) or []
@@ -125,14 +131,14 @@ def parse_feed(
         # Served as text/plain or text/html, or a wrong charset: the document itself is fine.
         bozo = None
     if not entries and not version:
-        raise FeedError(url, _not_a_feed_reason(data, content_type, bozo))
+        raise FeedError(shown, _not_a_feed_reason(data, content_type, bozo))
 
     feed = parsed.get("feed", {}) or {}
     feed_title = name or _title_text(feed.get("title", ""), feed.get("title_detail")) or _host(url)
     warnings: list[str] = []
     if bozo is not None:
         if not entries:
-            raise FeedError(url, f"malformed feed, no entries could be read: {_one_line(bozo)}")
+            raise FeedError(shown, f"malformed feed, no entries could be read: {_one_line(bozo)}")
         warnings.append(f"malformed feed ({_one_line(bozo)}); read {len(entries)} entries anyway")
 
     now = now or datetime.now(UTC)
@@ -149,9 +155,10 @@ def parse_feed(
                 tags=extra_tags,
                 now=now,
                 first_seen=first_seen,
+                tracking_params=tracking_params,
             )
         except Exception:  # one unreadable entry must not cost the feed
-            logger.debug("unreadable entry in %s", url, exc_info=True)
+            logger.debug("unreadable entry in %s", shown, exc_info=True)
             failed += 1
             continue
         if article is not None:
@@ -176,12 +183,16 @@ def entry_to_article(
     tags: tuple[str, ...] = (),
     now: datetime | None = None,
     first_seen: FirstSeen | None = None,
+    tracking_params: Iterable[str] = TRACKING_PARAMS,
 ) -> Article | None:
     """One feedparser entry → an `Article`; None for an entry with nothing to show.
 
-    id: guid, else link, else a hash of the feed, title and date. published: the entry's
-    published date, else updated, else when we first saw it; always timezone-aware.
-    body: `content:encoded`/`content` in preference to the summary.
+    id: guid, else link, else a hash of the feed, title and date — computed from the link
+    and the feed URL as they are, so that it never changes. url: the link without tracking
+    parameters nor the feed's secrets (a subscriber key repeated in every link); feed_url:
+    the feed's public address. published: the entry's published date, else updated, else
+    when we first saw it; always timezone-aware. body: `content:encoded`/`content` in
+    preference to the summary.
     """
     title = _title_text(entry.get("title", ""), entry.get("title_detail"))
     link = str(entry.get("link", "") or "").strip()
@@ -214,17 +225,22 @@ def entry_to_article(
         published = (first_seen(article_id) if first_seen else None) or now or datetime.now(UTC)
     if not title:
         title = _first_words(body) or link
+    url = link or (article_id if article_id.startswith(("http://", "https://")) else "")
+    if url:
+        url = without_tracking(public_link(url, url_secrets(feed_url)), tracking_params)
+    if link and title == link:
+        title = url
 
     return Article(
         id=article_id,
-        url=link or (article_id if article_id.startswith(("http://", "https://")) else ""),
+        url=url,
         title=title,
         published=published,
         body=body,
         summary=summary,
         author=_authors(entry),
         tags=_tags(entry, tags),
-        feed_url=feed_url,
+        feed_url=public_feed_url(feed_url),
         feed_title=feed_title,
         updated=updated,
     )
@@ -402,7 +418,8 @@ def _one_line(exc: Any) -> str:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc or url.rsplit("/", 1)[-1]
+    """A feed's name of last resort: its host and port (never its user info), or a file name."""
+    return urlsplit(url).netloc.rpartition("@")[2] or url.rsplit("/", 1)[-1]
 
 
 def _is_web(url: str) -> bool:

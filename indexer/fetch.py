@@ -8,11 +8,16 @@
 - conditional GET (ETag / Last-Modified, RFC 9110 §13.1), and the server's wishes honoured:
   `Cache-Control: max-age` / `Expires` (RFC 9111 §5.2/§5.3) and `Retry-After` on 429/503
   (RFC 9110 §10.2.3) make us skip the feed until then, unless forced;
-- per-feed state kept in one JSON file beside the index, replaced atomically.
+- per-feed state kept in one JSON file beside the index, replaced atomically, readable by
+  its owner only (it is keyed by the feeds' addresses, keys and all);
+- a subscriber feed's credentials (user info in its URL, an Authorization or Cookie header)
+  are sent to its own host only, never across a redirect to another one, and no error names
+  them: a FeedError shows the feed's public address (issue 13).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.utils
 import json
@@ -29,11 +34,12 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from search import FeedError, Settings
+from search.urls import public_feed_url, scrub, url_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +55,12 @@ ACCEPT = (
 #: A whole fetch (redirects and body) may take connect + this many read timeouts: a server
 #: that trickles a byte just inside the read timeout would otherwise hold the run for ever.
 BODY_TIME_FACTOR = 2
+#: What a 401 or 403 means for a feed, said in its report.
+CHECK_CREDENTIALS = (
+    "check the feed's credentials (username and password, headers, or the key in its URL)"
+)
+#: Files holding a secret are written readable by their owner only.
+PRIVATE_MODE = 0o600
 
 
 @dataclass
@@ -115,8 +127,11 @@ class FeedStateStore:
         """Write every state; readers see the old file or the new one, never a mix."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"version": 1, "feeds": {url: asdict(s) for url, s in sorted(self._states.items())}}
+        # mkstemp creates the file 0600; the mode is set again in case of an odd umask or
+        # platform, before anything is written to it.
         fd, tmp = tempfile.mkstemp(prefix=".feeds-state.", dir=self.path.parent)
         try:
+            os.fchmod(fd, PRIVATE_MODE)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(data, f, ensure_ascii=False, indent=1)
                 f.flush()
@@ -184,48 +199,100 @@ def fetch(
     force: bool = False,
     conditional: bool = True,
     now: datetime | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> FetchResult:
     """Fetch a feed politely.
 
     Args:
         client: from `make_client`.
-        url: the configured URL (the remembered permanent redirect target is used instead).
+        url: the configured URL (the remembered permanent redirect target is used instead);
+            user info in it is sent as HTTP Basic, not in the request line.
         state: this feed's state, read and updated in place; None for a one-off fetch.
         max_bytes: the size cap, compressed and decompressed.
         force: ignore Cache-Control/Expires/Retry-After delays, and send no conditional headers.
         conditional: send the stored ETag/Last-Modified (False to always get the body).
         now: the current time (tests).
+        headers: what the feed needs to let us in (Authorization, Cookie…); sent to the
+            feed's own host only.
 
     Returns:
         The body, or a 304 result.
 
     Raises:
         FeedSkipped: the server asked us to come back later (and not `force`).
-        FeedError: anything else that prevents getting the body, in one line.
+        FeedError: anything else that prevents getting the body, in one line, naming the
+            feed by its public address and holding none of its secrets.
     """
     now = now or datetime.now(UTC)
     state = state if state is not None else FeedState()
+    shown = public_feed_url(url)
     until = state.wait_until()
     if until is not None and until > now and not force:
-        raise FeedSkipped(url, until)
+        raise FeedSkipped(shown, until)
 
-    headers: dict[str, str] = {}
+    request_url, credentials = _credentials(url, headers or {})
+    secrets = url_secrets(url) | {v for v in credentials.values() if v}
+    conditional_headers: dict[str, str] = {}
     if conditional and not force:
         if state.etag:
-            headers["If-None-Match"] = state.etag
+            conditional_headers["If-None-Match"] = state.etag
         if state.last_modified:
-            headers["If-Modified-Since"] = state.last_modified
+            conditional_headers["If-Modified-Since"] = state.last_modified
 
     deadline = _deadline(client)
     watchdog = _Watchdog(deadline)
     try:
-        return _follow(client, url, state, headers, watchdog, max_bytes=max_bytes, now=now)
+        return _follow(
+            client,
+            request_url,
+            state,
+            conditional_headers,
+            watchdog,
+            max_bytes=max_bytes,
+            now=now,
+            credentials=credentials,
+        )
     except FeedError as exc:
-        if watchdog.fired:
-            raise FeedError(url, "too slow: no complete answer in time") from exc
-        raise
+        reason = "too slow: no complete answer in time" if watchdog.fired else exc.reason
+        # From the cause, not from `exc`: its message holds the address as configured.
+        raise FeedError(shown, scrub(reason, secrets)) from exc.__cause__
     finally:
         watchdog.cancel()
+
+
+def _credentials(url: str, headers: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """`url` without user info, and the headers that carry the credentials (the user info
+    becomes HTTP Basic unless `headers` has an Authorization already)."""
+    parts = urlsplit(url)
+    credentials = dict(headers)
+    if "@" not in parts.netloc:
+        return url, credentials
+    userinfo, _, host = parts.netloc.rpartition("@")
+    if not any(name.lower() == "authorization" for name in credentials):
+        user, _, password = userinfo.partition(":")
+        pair = f"{unquote(user)}:{unquote(password)}".encode()
+        credentials["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    return urlunsplit(parts._replace(netloc=host)), credentials
+
+
+def _same_site(origin: str, target: str) -> bool:
+    """Whether credentials for `origin` may go to `target`: same host and port, and not from
+    HTTPS down to plain HTTP (what browsers and requests do on a redirect)."""
+    a, b = urlsplit(origin), urlsplit(target)
+    default = {"http": 80, "https": 443}
+    try:
+        a_port = a.port or default.get(a.scheme)
+        b_port = b.port or default.get(b.scheme)
+    except ValueError:
+        return False
+    if a.scheme == "https" and b.scheme != "https":
+        return False
+    if a.scheme == "http" and b.scheme == "https":
+        # An upgrade to HTTPS on the same host keeps them (the default ports differ).
+        return (a.hostname or "").lower() == (b.hostname or "").lower() and (
+            a.port is None and b.port is None
+        )
+    return (a.hostname or "").lower() == (b.hostname or "").lower() and a_port == b_port
 
 
 def _follow(
@@ -237,12 +304,16 @@ def _follow(
     *,
     max_bytes: int,
     now: datetime,
+    credentials: Mapping[str, str],
 ) -> FetchResult:
     current = state.permanent_url or url
+    if "@" in urlsplit(current).netloc:  # a state written before issue 13
+        current = _credentials(current, {})[0]
     seen = {current}
     all_permanent = True
     for _ in range(MAX_REDIRECTS + 1):
-        with _stream(client, current, headers, watchdog.trace) as response:
+        sent = {**headers, **credentials} if _same_site(url, current) else headers
+        with _stream(client, current, sent, watchdog.trace) as response:
             if response.status_code in REDIRECT_STATUSES:
                 target = response.headers.get("location", "").strip()
                 if not target:
@@ -259,7 +330,9 @@ def _follow(
             state.last_status = response.status_code
             state.last_fetched = now.isoformat()
             if all_permanent and current != (state.permanent_url or url):
-                logger.info("%s moved permanently to %s", url, current)
+                logger.info(
+                    "%s moved permanently to %s", public_feed_url(url), public_feed_url(current)
+                )
                 state.permanent_url = current
             return _finish(
                 url,
@@ -351,6 +424,9 @@ def _finish(
                 url, f"HTTP {status} {response.reason_phrase}: retry after {_when(now + delay)}"
             )
         raise FeedError(url, f"HTTP {status} {response.reason_phrase}")
+    if status in (401, 403):
+        reason = response.reason_phrase or "error"
+        raise FeedError(url, f"HTTP {status} {reason}: {CHECK_CREDENTIALS}")
     if status == 304:
         state.not_before = _fresh_until(headers, now)
         return FetchResult(final_url, status, None, headers)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.resources
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from search import ConfigError, FeedConfig, Settings
+from search.urls import public_feed_url, url_secrets
 
 #: Files taken from a directory given as a feed source. (No .json: feedparser 6.0 reads no
 #: JSON Feed, and directories of saved feeds often hold other JSON.)
@@ -17,7 +19,11 @@ SAMPLE_RESOURCE = "data/sample.xml"
 
 @dataclass(frozen=True)
 class Source:
-    """One feed to read: an HTTP(S) URL, or a local file (`path` set)."""
+    """One feed to read: an HTTP(S) URL, or a local file (`path` set).
+
+    `url` is the address as configured, secrets included (it is what is fetched, and the key
+    of the feed's state); what is shown of it is `public_url`.
+    """
 
     url: str
     name: str = ""
@@ -25,6 +31,12 @@ class Source:
     path: Path | None = None
     #: A shorter way to show it (a file's path relative to the directory it was found in).
     display: str = ""
+    username: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    def __repr__(self) -> str:
+        return f"Source({self.public_url!r}, name={self.name!r})"
 
     @property
     def is_local(self) -> bool:
@@ -32,9 +44,35 @@ class Source:
         return self.path is not None
 
     @property
+    def public_url(self) -> str:
+        """The address as it may be shown: no user info, no query (see search.urls)."""
+        return self.url if self.is_local else public_feed_url(self.url)
+
+    @property
     def label(self) -> str:
         """How the report names this feed."""
-        return self.name or self.display or self.url
+        return self.name or self.display or self.public_url
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """Every secret this feed is read with: in its URL, its password, its header values."""
+        found = set(url_secrets(self.url)) if not self.is_local else set()
+        found.update(s for s in (self.username, self.password) if s)
+        found.update(value for _, value in self.headers if value)
+        auth = self.request_headers().get("Authorization", "")
+        if auth:
+            found.update((auth, auth.partition(" ")[2]))
+        return frozenset(found)
+
+    def request_headers(self) -> dict[str, str]:
+        """The headers this feed needs: its configured ones, and HTTP Basic from `username`
+        and `password` (user info in the URL is turned into Basic by the fetcher).
+        A configured Authorization header wins."""
+        headers = dict(self.headers)
+        if self.username and not any(name.lower() == "authorization" for name in headers):
+            pair = f"{self.username}:{self.password}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        return headers
 
 
 def is_url(text: str) -> bool:
@@ -75,7 +113,7 @@ def resolve_sources(
         if is_url(item):
             # A configured feed named on the command line keeps its name and tags.
             known = configured.get(item)
-            sources.append(Source(item, known.name, tuple(known.tags)) if known else Source(item))
+            sources.append(_from_config(known) if known else Source(item))
             continue
         path = Path(item).expanduser()
         if not path.exists():
@@ -95,7 +133,7 @@ def resolve_sources(
 
 def _configured(feed: FeedConfig, base: Path) -> list[Source]:
     if is_url(feed.url):
-        return [Source(feed.url, feed.name, tuple(feed.tags))]
+        return [_from_config(feed)]
     raw = feed.url.removeprefix("file://")
     path = Path(raw).expanduser()
     if not path.is_absolute():
@@ -104,6 +142,17 @@ def _configured(feed: FeedConfig, base: Path) -> list[Source]:
         return [Source(s.url, feed.name, tuple(feed.tags), s.path) for s in _local_sources(path)]
     # A missing file is reported as that feed's failure when it is read.
     return [Source(str(path.resolve()), feed.name, tuple(feed.tags), path)]
+
+
+def _from_config(feed: FeedConfig) -> Source:
+    return Source(
+        feed.url,
+        feed.name,
+        tuple(feed.tags),
+        username=feed.username,
+        password=feed.password,
+        headers=feed.headers,
+    )
 
 
 def _local_sources(path: Path) -> list[Source]:

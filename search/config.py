@@ -3,26 +3,48 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .urls import TRACKING_PARAMS, public_feed_url
 
 VERSION = "0.1.0"
 DEFAULT_CONFIG_NAME = "fouille.toml"
 NEXT_FEED_URL = "https://next.ink/feed/"
 
 
+#: `${NAME}` in a config file value reads the environment variable NAME; `$${` is a literal `${`.
+_ENV_REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+FEED_KEYS = ("url", "name", "tags", "username", "password", "headers")
+#: Settings whose values may hold a secret: no error message quotes them.
+SECRET_SETTINGS = frozenset({"feeds", "web_password"})
+
+
 @dataclass(frozen=True)
 class FeedConfig:
-    """A feed to follow: its URL (or a local path), an optional name, tags for every article."""
+    """A feed to follow: its URL (or a local path), an optional name, tags for every article,
+    and what a subscriber feed needs: a user name and password (HTTP Basic), or request
+    headers (a Cookie, an Authorization…). The secrets never show in its repr."""
 
     url: str
     name: str = ""
     tags: tuple[str, ...] = ()
+    username: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
+    #: Extra request headers as (name, value) pairs; the values are secrets.
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"FeedConfig(url={public_feed_url(self.url)!r}, name={self.name!r}, tags={self.tags!r})"
+        )
 
 
 @dataclass(frozen=True)
@@ -45,6 +67,17 @@ class Settings:
     user_agent: str = f"Fouille/{VERSION} (+https://github.com/fouille; feed search)"
     host: str = "127.0.0.1"
     port: int = 8000
+    #: The password of the web site (clear, or a `scrypt$…` hash from `fouille passwd`);
+    #: empty: the site is open, as it always was on 127.0.0.1.
+    web_password: str = field(default="", repr=False)
+    #: The address the site is reached at (`https://fouille.example.org/archive`): absolute
+    #: links (OpenSearch, Atom) use it, whatever Host a request carries.
+    base_url: str = ""
+    #: How many reverse proxies stand in front of the server and set X-Forwarded-* (0: none,
+    #: those headers are ignored).
+    trusted_proxies: int = 0
+    #: Query parameters removed from article links when they are indexed (`*` ends a prefix).
+    tracking_params: tuple[str, ...] = TRACKING_PARAMS
     #: Server processes (`fouille serve`); 0 means one per core.
     workers: int = 0
 
@@ -78,7 +111,7 @@ class Settings:
         elif Path(DEFAULT_CONFIG_NAME).is_file():
             path = Path(DEFAULT_CONFIG_NAME)
         if path:
-            values.update(_read_config_file(path))
+            values.update(_read_config_file(path, env))
             values["config_file"] = path
         values.update(_read_environ(env))
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -94,11 +127,12 @@ class Settings:
         return replace(self, **clean)
 
 
-def _read_config_file(path: Path) -> dict[str, Any]:
+def _read_config_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    data = _expand(data, env, path)
     section = dict(data.get("fouille", {}))
     for key, value in data.items():
         if key not in ("fouille", "feeds"):
@@ -108,6 +142,27 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     if "index_dir" in section and not Path(section["index_dir"]).is_absolute():
         section["index_dir"] = path.parent / section["index_dir"]
     return section
+
+
+def _expand(value: Any, env: Mapping[str, str], path: Path) -> Any:
+    """Every string of a config file with `${NAME}` replaced by the environment variable NAME
+    (so that a password need not be written in the file)."""
+    if isinstance(value, str):
+
+        def variable(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name is None:
+                return "${"
+            if name not in env:
+                raise ConfigError(f"{path}: ${{{name}}} is used but {name} is not set")
+            return env[name]
+
+        return _ENV_REFERENCE.sub(variable, value)
+    if isinstance(value, list):
+        return [_expand(item, env, path) for item in value]
+    if isinstance(value, dict):
+        return {key: _expand(item, env, path) for key, item in value.items()}
+    return value
 
 
 def _read_environ(env: Mapping[str, str]) -> dict[str, Any]:
@@ -124,11 +179,23 @@ def _read_environ(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:
+    if key == "base_url":
+        return _base_url(value)
     try:
         if key == "feeds":
-            return tuple(_feed(item) for item in value)
+            if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+                raise ConfigError("feeds must be a list of URLs or of [[feeds]] tables")
+            return tuple(_feed(item, n) for n, item in enumerate(value, 1))
         if key in ("index_dir", "config_file"):
             return Path(value)
+        if key == "trusted_proxies":
+            count = int(value)
+            if not 0 <= count <= 10:
+                raise ValueError(count)
+            return count
+        if isinstance(default, tuple):
+            items = re.split(r"[\s,]+", value) if isinstance(value, str) else list(value)
+            return tuple(str(item).strip() for item in items if str(item).strip())
         if isinstance(default, bool):
             return str(value).lower() in ("1", "true", "yes", "on")
         if isinstance(default, int):
@@ -138,18 +205,83 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
         if isinstance(default, str):
             return str(value)
     except (TypeError, ValueError) as exc:
+        if key in SECRET_SETTINGS:  # the value may hold a password: it is not quoted
+            raise ConfigError(f"invalid value for {key}") from exc
         raise ConfigError(f"invalid value for {key}: {value!r}") from exc
     return value
 
 
-def _feed(item: Any) -> FeedConfig:
+def _base_url(value: Any) -> str:
+    """`https://host[:port][/path]`, without a trailing slash ("" for none)."""
+    text = str(value).strip().rstrip("/")
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.query
+        or parts.fragment
+    ):
+        # Not quoted: it may hold user info.
+        raise ConfigError(
+            "invalid value for base_url: expected an http(s) address like "
+            "https://fouille.example.org/archive (no user, query or fragment)"
+        )
+    return text
+
+
+def _feed(item: Any, number: int = 1) -> FeedConfig:
+    """One feed from the config: a URL string, or a table (url, name, tags, username,
+    password, headers). No error message quotes a value that could be a secret."""
     if isinstance(item, FeedConfig):
         return item
     if isinstance(item, str):
         return FeedConfig(item)
-    if isinstance(item, Mapping) and isinstance(item.get("url"), str):
-        tags = item.get("tags", ())
-        if isinstance(tags, str):
-            tags = (tags,)
-        return FeedConfig(str(item["url"]), str(item.get("name", "")), tuple(map(str, tags)))
-    raise ConfigError(f"a feed needs a url: {item!r}")
+    if not (isinstance(item, Mapping) and isinstance(item.get("url"), str)):
+        raise ConfigError(f"a feed needs a url (feed #{number})")
+    where = f"feed {public_feed_url(item['url'])!r}"
+    unknown = sorted(set(item) - set(FEED_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(FEED_KEYS)})")
+    tags = item.get("tags", ())
+    if isinstance(tags, str):
+        tags = (tags,)
+    if not isinstance(tags, list | tuple) or not all(isinstance(t, str) for t in tags):
+        raise ConfigError(f"{where}: tags must be a string or a list of strings")
+    for key in ("name", "username", "password"):
+        if not isinstance(item.get(key, ""), str):
+            raise ConfigError(f"{where}: {key} must be a string")
+    username, password = item.get("username", ""), item.get("password", "")
+    if password and not username:
+        raise ConfigError(f"{where}: a password needs a username")
+    if ":" in username:
+        raise ConfigError(f"{where}: a username cannot hold ':' (HTTP Basic)")
+    return FeedConfig(
+        str(item["url"]),
+        str(item.get("name", "")),
+        tuple(map(str, tags)),
+        username=username,
+        password=password,
+        headers=_headers(item.get("headers", {}), where),
+    )
+
+
+def _headers(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f'{where}: headers must be a table, like headers = {{ Cookie = "…" }}')
+    out = []
+    for name, text in value.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise ConfigError(f"{where}: {str(name)[:40]!r} is not a header name")
+        if not isinstance(text, str) or any(c in text for c in "\r\n\0"):
+            # The value is a secret: the message names the header only.
+            raise ConfigError(f"{where}: the value of header {name} must be one line of text")
+        out.append((name, text))
+    return tuple(out)

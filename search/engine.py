@@ -13,13 +13,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import facets, scoring
+from . import facets, scoring, urls
 from .analysis import analyze
 from .config import Settings
 from .documents import MIN_DATE, Article, aware, stored_article
@@ -32,7 +33,7 @@ from .plan import Any as AnyOf
 from .postings import IndexArrays
 from .query import parse
 from .reading import Snapshots, View
-from .results import Hit, IndexStats, SearchPage
+from .results import Facets, Hit, IndexStats, SearchPage
 from .snippets import highlight, highlighter, make_snippet
 from .storage import Storage
 from .writer import ArticleWriter, rebuild
@@ -140,7 +141,7 @@ class Engine:
             page=page,
             pages=max(1, math.ceil(total / page_size)),
             hits=hits,
-            facets=facets.count(view.state.arrays, found.docs),
+            facets=_public_feeds(facets.count(view.state.arrays, found.docs)),
             suggestion=suggestion,
             corrected_from=corrected_from,
             fallback=fallback,
@@ -187,16 +188,20 @@ class Engine:
     def _hit(self, view: View, docnum: int, score: float, pattern: Any) -> Hit:
         stored = view.stored(docnum)
         body = stored.get("body") or stored.get("summary") or ""
+        # Articles indexed before issue 13 may hold their feed's secret address: what a hit
+        # shows is cleaned here, whatever the index holds.
+        feed_url = stored.get("feed_url") or ""
+        secrets = urls.url_secrets(feed_url)
         return Hit(
-            id=stored["id"],
-            url=stored.get("url") or "",
+            id=urls.scrub(stored["id"], secrets),
+            url=urls.public_link(stored.get("url") or "", secrets),
             title=stored.get("title") or "",
             author=stored.get("author") or "",
             published=aware(stored.get("published")) or MIN_DATE,
             updated=aware(stored.get("updated")),
             tags=tuple(stored.get("tags") or ()),
-            feed=stored.get("feed_title") or stored.get("feed_url") or "",
-            feed_url=stored.get("feed_url") or "",
+            feed=urls.public_label(stored.get("feed_title") or "", feed_url),
+            feed_url=urls.public_feed_url(feed_url),
             score=float(score),
             snippet=make_snippet(body, pattern),
             title_snippet=highlight(stored.get("title") or "", pattern),
@@ -334,6 +339,17 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _public_feeds(found: Facets) -> Facets:
+    """The feed facet with feed names as `Hit.feed` shows them (no secret address); names
+    that become equal (one feed stored under its old and its public address) add up."""
+    counts: dict[str, int] = {}
+    for name, count in found.feeds:
+        label = urls.public_feed_url(name) if "://" in name else urls.public_host(name)
+        counts[label] = counts.get(label, 0) + count
+    feeds = tuple(sorted(counts.items(), key=lambda pair: -pair[1]))
+    return replace(found, feeds=feeds)
 
 
 def _from_us(value: int) -> datetime:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +22,8 @@ from search import Engine, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 TRACEBACK = "Traceback (most recent call last)"
+#: The longest wait for `fouille serve` to start or stop (a deadline, not a pause).
+SERVE_WAIT = 60.0
 
 
 def fouille_env(**settings: object) -> dict[str, str]:
@@ -38,13 +43,20 @@ def fouille_argv(*args: str) -> list[str]:
 
 
 def run_fouille(
-    *args: str, cwd: Path, timeout: float = 60, **settings: object
+    *args: str,
+    cwd: Path,
+    timeout: float = 60,
+    input_text: str | None = None,
+    **settings: object,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `fouille ARGS` to completion in `cwd` (where there is no fouille.toml)."""
+    """Run `fouille ARGS` to completion in `cwd` (where there is no fouille.toml), with
+    `input_text` on its standard input (none by default)."""
     return subprocess.run(
         fouille_argv(*args),
         cwd=cwd,
         env=fouille_env(**settings),
+        input=input_text,
+        stdin=None if input_text is not None else subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -62,6 +74,43 @@ def start_fouille(*args: str, cwd: Path, **settings: object) -> subprocess.Popen
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@contextlib.contextmanager
+def fouille_serve(index_dir: object, *args: str, **settings: object) -> Iterator[str]:
+    """`fouille serve --port 0 ARGS` in a subprocess with FOUILLE_* `settings`; yields its
+    base URL (no trailing slash) once it listens, and stops it with Ctrl+C at the end."""
+    process = subprocess.Popen(
+        fouille_argv("serve", "--index", str(index_dir), "--port", "0", *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=fouille_env(**settings),
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        while True:
+            line = lines.get(timeout=SERVE_WAIT)
+            assert line is not None, "fouille serve exited"
+            found = re.search(r"http://127\.0\.0\.1:\d+", line)
+            if found:
+                break
+        yield found.group(0)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=SERVE_WAIT)
+        finally:
+            if process.poll() is None:
+                process.kill()
 
 
 def assert_no_traceback(*outputs: str) -> None:

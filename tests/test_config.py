@@ -223,7 +223,6 @@ def test_a_non_string_index_dir_is_a_config_error(tmp_path: Path) -> None:
         Settings.load(write(tmp_path / "fouille.toml", "index_dir = 5\n"), environ={})
 
 
-@pytest.mark.xfail(strict=True, reason="feeds = 'url' is read as one feed per character")
 def test_a_single_feed_string_is_one_feed_or_an_error(tmp_path: Path) -> None:
     config = write(tmp_path / "fouille.toml", 'feeds = "https://a.example/feed"\n')
     try:

@@ -25,10 +25,10 @@ def test_opensearch_description(client: FlaskClient) -> None:
     assert short_name == "Fouille" and len(short_name) <= 16
     assert root.findtext(f"{OSD}InputEncoding") == "UTF-8"
     urls = {url.get("type"): url.get("template") for url in root.findall(f"{OSD}Url")}
-    assert urls["text/html"] == "http://localhost/search?q={searchTerms}"
-    assert urls["application/x-suggestions+json"] == "http://localhost/api/suggest?q={searchTerms}"
-    assert urls["application/atom+xml"] == "http://localhost/search.atom?q={searchTerms}"
-    assert urls["application/opensearchdescription+xml"] == "http://localhost/opensearch.xml"
+    assert urls["text/html"] == "http://127.0.0.1/search?q={searchTerms}"
+    assert urls["application/x-suggestions+json"] == "http://127.0.0.1/api/suggest?q={searchTerms}"
+    assert urls["application/atom+xml"] == "http://127.0.0.1/search.atom?q={searchTerms}"
+    assert urls["application/opensearchdescription+xml"] == "http://127.0.0.1/opensearch.xml"
     image = root.findtext(f"{OSD}Image")
     assert client.get(urlsplit(image).path).status_code == 200
 
@@ -58,8 +58,8 @@ def test_atom_feed_is_valid_and_links_the_opensearch_description(client: FlaskCl
         assert feed.findtext(f"{ATOM}{required}")
     links = {link.get("rel"): link for link in feed.findall(f"{ATOM}link")}
     assert links["search"].get("type") == "application/opensearchdescription+xml"
-    assert links["search"].get("href") == "http://localhost/opensearch.xml"
-    assert links["self"].get("href") == "http://localhost/search.atom?q=donn%C3%A9es&tag=RGPD"
+    assert links["search"].get("href") == "http://127.0.0.1/opensearch.xml"
+    assert links["self"].get("href") == "http://127.0.0.1/search.atom?q=donn%C3%A9es&tag=RGPD"
     assert query_of(links["alternate"].get("href")) == {
         "q": ["données"],
         "tag": ["RGPD"],

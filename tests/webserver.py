@@ -161,11 +161,12 @@ def sample_articles() -> list[Article]:
 
 
 @contextmanager
-def serve(app: Flask) -> Iterator[str]:
-    """Serve `app` with waitress on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+def serve(app: Flask, **options: object) -> Iterator[str]:
+    """Serve `app` with waitress on 127.0.0.1 (a free port) in a thread; yields the base URL.
+    `options` go to waitress (`clear_untrusted_proxy_headers=False`…)."""
     from waitress import create_server
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4, **options)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:

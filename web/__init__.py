@@ -87,7 +87,11 @@ def create_app(settings: Settings | None = None, *, config: dict[str, Any] | Non
         config: extra Flask configuration (e.g. ``{"TESTING": True}``).
 
     Returns:
-        The WSGI application, with the HTML and JSON blueprints registered.
+        The WSGI application, with the HTML and JSON blueprints registered, behind the door
+        when `web_password` is set (web/auth.py) and the origin rules (web/proxy.py).
+
+    Raises:
+        ConfigError: `web_password` is a malformed hash.
     """
     app = Flask(__name__)
     app.json = JSONProvider(app)
@@ -103,6 +107,11 @@ def create_app(settings: Settings | None = None, *, config: dict[str, Any] | Non
 
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
+
+    from . import auth, proxy
+
+    auth.init_app(app, settings)
+    app.wsgi_app = proxy.wrap(app.wsgi_app, settings, app.config)  # type: ignore[method-assign]
 
     app.after_request(_security_headers)
     _register_error_handlers(app)

@@ -9,8 +9,9 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.urls import iri_to_uri
 
-from search import VERSION, Hit, SearchPage
+from search import VERSION, FouilleError, Hit, SearchPage
 
+from .auth import authenticated
 from .caching import conditional
 from .errors import ParamError
 from .filters import safe_url
@@ -55,7 +56,20 @@ def api_suggest() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """200 with the index statistics while an index is open (503 otherwise)."""
+    """200 with the index statistics while an index is open (503 otherwise).
+
+    On a site with a password, anyone may ask, but only someone logged in (or with a token)
+    learns more than whether the index is up.
+    """
+    if not authenticated():
+        try:
+            engine().stats()
+        except FouilleError:
+            response = jsonify({"status": "unavailable"})
+            response.status_code = 503
+            response.headers["Retry-After"] = "30"
+            return response
+        return jsonify({"status": "ok"})
     stats = engine().stats()
     return jsonify({"status": "ok", "version": VERSION, "index": stats.to_dict()})
 

@@ -9,8 +9,10 @@ JSON_PREFIXES = ("/api/", "/healthz")
 
 TITLES = {
     400: "Requête invalide",
+    401: "Authentification requise",
     404: "Page introuvable",
     405: "Méthode non autorisée",
+    429: "Trop de tentatives",
     500: "Erreur interne",
     503: "Pas encore d’index",
 }

@@ -23,6 +23,8 @@ from typing import Any
 
 from flask import Flask
 
+from .proxy import note_listening
+
 log = logging.getLogger(__name__)
 
 #: waitress threads, when it serves alone.
@@ -93,7 +95,11 @@ def _waitress(app: Flask, host: str, port: int, on_ready: Callable[[str], None])
     from waitress import create_server
 
     try:
-        server = create_server(app, host=host, port=port, threads=THREADS)
+        # X-Forwarded-* reach the app, as under gunicorn: the app decides whether they
+        # count (trusted_proxies, web/proxy.py), waitress would drop them all.
+        server = create_server(
+            app, host=host, port=port, threads=THREADS, clear_untrusted_proxy_headers=False
+        )
     except OSError as exc:
         raise ServeError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
     holder = app.extensions.get("fouille")
@@ -104,7 +110,9 @@ def _waitress(app: Flask, host: str, port: int, on_ready: Callable[[str], None])
 
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, reopen)
-    on_ready(f"http://{url_host(host)}:{server.effective_port}/")
+    url = f"http://{url_host(host)}:{server.effective_port}/"
+    note_listening(app, url)
+    on_ready(url)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -130,7 +138,9 @@ def _gunicorn(
     def when_ready(arbiter: Any) -> None:
         listener = arbiter.LISTENERS[0]
         bound_port = listener.sock.getsockname()[1]
-        on_ready(f"http://{url_host(host)}:{bound_port}/")
+        url = f"http://{url_host(host)}:{bound_port}/"
+        note_listening(app, url)  # in the master, before the workers fork: they inherit it
+        on_ready(url)
         if generation is not None:
             _watch_generation(generation, arbiter)
 
