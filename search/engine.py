@@ -13,28 +13,22 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from . import facets, scoring, urls
-from .analysis import analyze
+from . import facets, hits
 from .config import Settings
-from .documents import MIN_DATE, Article, aware, stored_article
+from .documents import Article, stored_article
 from .errors import IndexNotFoundError, InvalidFilterError
 from .filters import Filters
 from .locking import reindex_lock
-from .matching import Matches, top
-from .plan import EVERYTHING, Compiled, Stems, any_words, compile_query
-from .plan import Any as AnyOf
-from .postings import IndexArrays
+from .plan import EVERYTHING, Compiled, any_words, compile_query
 from .query import parse
-from .reading import Snapshots, View
-from .results import Facets, Hit, IndexStats, SearchPage
-from .snippets import highlight, highlighter, make_snippet
+from .reading import Snapshots
+from .results import Hit, IndexStats, SearchPage
+from .snippets import highlighter
 from .storage import Storage
 from .writer import ArticleWriter, rebuild
 
@@ -130,18 +124,20 @@ class Engine:
         if not len(found) and compiled.simple and len(compiled.plain_words) > 1:
             found = matcher.run(any_words(compiled), allowed)
             fallback = bool(len(found))
-        ranked = self._ranked(view.state.arrays, found, sort, page * page_size)
+        ranked = hits.ranked(
+            view.state.arrays, found, sort, page * page_size, self.settings.fresh_half_life_days
+        )
         window = ranked[(page - 1) * page_size : page * page_size]
         pattern = highlighter(frozenset(compiled.stems), frozenset(compiled.words))
-        hits = tuple(self._hit(view, docnum, score, pattern) for docnum, score in window)
+        shown = tuple(hits.make_hit(view, docnum, score, pattern) for docnum, score in window)
         total = len(found)
         return SearchPage(
             query=text,
             total=total,
             page=page,
             pages=max(1, math.ceil(total / page_size)),
-            hits=hits,
-            facets=_public_feeds(facets.count(view.state.arrays, found.docs)),
+            hits=shown,
+            facets=hits.public_feeds(facets.count(view.state.arrays, found.docs)),
             suggestion=suggestion,
             corrected_from=corrected_from,
             fallback=fallback,
@@ -163,49 +159,6 @@ class Engine:
                 f"page size must be a whole number from 1 to {self.settings.max_page_size}"
             )
         return size
-
-    def _ranked(
-        self, arrays: IndexArrays, found: Matches, sort: str, limit: int
-    ) -> list[tuple[int, float]]:
-        if sort == "date":
-            return top(found, limit, key=arrays.published[found.docs])
-        if not len(found):
-            return []
-        if sort == "fresh":
-            now = int(time.time() * 1e6)
-            scores = scoring.freshness(
-                found.scores,
-                arrays.published[found.docs],
-                now,
-                self.settings.fresh_half_life_days,
-            )
-            found = Matches(found.docs, scores)
-        if not found.scores.any():
-            # Only filters or field clauses: nothing to rank by, so the newest first.
-            return top(found, limit, key=arrays.published[found.docs])
-        return top(found, limit)
-
-    def _hit(self, view: View, docnum: int, score: float, pattern: Any) -> Hit:
-        stored = view.stored(docnum)
-        body = stored.get("body") or stored.get("summary") or ""
-        # Articles indexed before issue 13 may hold their feed's secret address: what a hit
-        # shows is cleaned here, whatever the index holds.
-        feed_url = stored.get("feed_url") or ""
-        secrets = urls.url_secrets(feed_url)
-        return Hit(
-            id=urls.scrub(stored["id"], secrets),
-            url=urls.public_link(stored.get("url") or "", secrets),
-            title=stored.get("title") or "",
-            author=stored.get("author") or "",
-            published=aware(stored.get("published")) or MIN_DATE,
-            updated=aware(stored.get("updated")),
-            tags=tuple(stored.get("tags") or ()),
-            feed=urls.public_label(stored.get("feed_title") or "", feed_url),
-            feed_url=urls.public_feed_url(feed_url),
-            score=float(score),
-            snippet=make_snippet(body, pattern),
-            title_snippet=highlight(stored.get("title") or "", pattern),
-        )
 
     def version(self) -> str:
         """Names the committed state searches see now: it changes with every commit and
@@ -229,25 +182,10 @@ class Engine:
     def more_like(self, article_id: str, *, limit: int = 5) -> list[Hit]:
         """Articles related to this one: those sharing its most distinctive words."""
         view = self._snapshots.view()
-        docnum = view.searcher.document_number(id=article_id)
+        docnum = hits.find(view, article_id)
         if docnum is None:
             return []
-        stored = view.stored(docnum)
-        text = f"{stored.get('title', '')}\n{stored.get('body') or stored.get('summary') or ''}"
-        arrays = view.state.arrays
-        counts: dict[str, int] = {}
-        for _, term, _, _ in analyze(text[:100_000]):
-            counts[term] = counts.get(term, 0) + 1
-        weights = []
-        for term, tf in counts.items():
-            df = arrays.doc_frequency(scoring.STEMMED[0], term)
-            if df > 1:  # a word no other article has relates to nothing
-                weights.append((tf * scoring.idf(df, arrays.count), term))
-        weights.sort(reverse=True)
-        plan = AnyOf(tuple(Stems((term,)) for _, term in weights[:12]))
-        found = view.matcher().run(plan)
-        ranked = [(d, s) for d, s in top(found, limit + 1) if d != docnum][:limit]
-        return [self._hit(view, d, s, None) for d, s in ranked]
+        return [hits.make_hit(view, d, s, None) for d, s in hits.related(view, docnum, limit)]
 
     def articles(self) -> Iterator[Article]:
         """Every stored article (for rebuilds and exports)."""
@@ -339,17 +277,6 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _public_feeds(found: Facets) -> Facets:
-    """The feed facet with feed names as `Hit.feed` shows them (no secret address); names
-    that become equal (one feed stored under its old and its public address) add up."""
-    counts: dict[str, int] = {}
-    for name, count in found.feeds:
-        label = urls.public_feed_url(name) if "://" in name else urls.public_host(name)
-        counts[label] = counts.get(label, 0) + count
-    feeds = tuple(sorted(counts.items(), key=lambda pair: -pair[1]))
-    return replace(found, feeds=feeds)
 
 
 def _from_us(value: int) -> datetime:

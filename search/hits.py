@@ -1,0 +1,127 @@
+"""From matching documents to what a front end shows: ranking, hits, related articles.
+
+`Engine` calls these with the view of the committed state it searches: they read stored
+fields and index arrays, and never change anything.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from . import scoring, urls
+from .analysis import analyze
+from .documents import MIN_DATE, aware
+from .matching import Matches, top
+from .plan import Any as AnyOf
+from .plan import Stems
+from .postings import IndexArrays
+from .reading import View
+from .results import Facets, Hit
+from .snippets import highlight, make_snippet
+
+#: Distinctive words of an article that find its related articles.
+RELATED_WORDS = 12
+
+
+def ranked(
+    arrays: IndexArrays, found: Matches, sort: str, limit: int, half_life_days: float
+) -> list[tuple[int, float]]:
+    """The first `limit` (document, score) pairs of `found` in the order of `sort`."""
+    if sort == "date":
+        return top(found, limit, key=arrays.published[found.docs])
+    if not len(found):
+        return []
+    if sort == "fresh":
+        found = Matches(found.docs, fresh_scores(arrays, found, half_life_days))
+    if not found.scores.any():
+        # Only filters or field clauses: nothing to rank by, so the newest first.
+        return top(found, limit, key=arrays.published[found.docs])
+    return top(found, limit)
+
+
+def fresh_scores(arrays: IndexArrays, found: Matches, half_life_days: float) -> np.ndarray:
+    """The scores of `found` with the freshness factor of the "fresh" sort applied."""
+    now = int(time.time() * 1e6)
+    return scoring.freshness(found.scores, arrays.published[found.docs], now, half_life_days)
+
+
+def make_hit(view: View, docnum: int, score: float, pattern: Any) -> Hit:
+    """The hit of a document, its snippet and title highlighted with `pattern`."""
+    stored = view.stored(docnum)
+    body = stored.get("body") or stored.get("summary") or ""
+    # Articles indexed before issue 13 may hold their feed's secret address: what a hit
+    # shows is cleaned here, whatever the index holds.
+    feed_url = stored.get("feed_url") or ""
+    secrets = urls.url_secrets(feed_url)
+    return Hit(
+        id=urls.scrub(stored["id"], secrets),
+        url=urls.public_link(stored.get("url") or "", secrets),
+        title=stored.get("title") or "",
+        author=stored.get("author") or "",
+        published=aware(stored.get("published")) or MIN_DATE,
+        updated=aware(stored.get("updated")),
+        tags=tuple(stored.get("tags") or ()),
+        feed=urls.public_label(stored.get("feed_title") or "", feed_url),
+        feed_url=urls.public_feed_url(feed_url),
+        score=float(score),
+        snippet=make_snippet(body, pattern),
+        title_snippet=highlight(stored.get("title") or "", pattern),
+    )
+
+
+def find(view: View, article_id: str) -> int | None:
+    """The document number of the live article whose id, as hits show it, is `article_id`.
+
+    An id holding its feed's secret is shown masked (`search.urls.scrub`): such an id is
+    found among the articles of the feeds that have a secret.
+    """
+    docnum: int | None = view.searcher.document_number(id=article_id)
+    if docnum is not None or urls.MASK not in article_id:
+        return docnum
+    arrays = view.state.arrays
+    secret = [code for code, (url, _) in enumerate(arrays.feeds) if urls.url_secrets(url)]
+    if not secret:
+        return None
+    for doc in np.flatnonzero(np.isin(arrays.feed_of, secret)).tolist():
+        if not arrays.alive(np.array([doc]))[0]:
+            continue
+        stored = view.stored(doc)
+        secrets = urls.url_secrets(stored.get("feed_url") or "")
+        if urls.scrub(stored.get("id") or "", secrets) == article_id:
+            return int(doc)
+    return None
+
+
+def related(view: View, docnum: int, limit: int) -> list[tuple[int, float]]:
+    """Articles related to a document: those sharing its most distinctive words, best
+    first (the document itself left out)."""
+    stored = view.stored(docnum)
+    text = f"{stored.get('title', '')}\n{stored.get('body') or stored.get('summary') or ''}"
+    arrays = view.state.arrays
+    counts: dict[str, int] = {}
+    for _, term, _, _ in analyze(text[:100_000]):
+        counts[term] = counts.get(term, 0) + 1
+    weights = []
+    for term, tf in counts.items():
+        df = arrays.doc_frequency(scoring.STEMMED[0], term)
+        if df > 1:  # a word no other article has relates to nothing
+            weights.append((tf * scoring.idf(df, arrays.count), term))
+    weights.sort(reverse=True)
+    plan = AnyOf(tuple(Stems((term,)) for _, term in weights[:RELATED_WORDS]))
+    found = view.matcher().run(plan)
+    return [(d, s) for d, s in top(found, limit + 1) if d != docnum][:limit]
+
+
+def public_feeds(found: Facets) -> Facets:
+    """The feed facet with feed names as `Hit.feed` shows them (no secret address); names
+    that become equal (one feed stored under its old and its public address) add up."""
+    counts: dict[str, int] = {}
+    for name, count in found.feeds:
+        label = urls.public_feed_url(name) if "://" in name else urls.public_host(name)
+        counts[label] = counts.get(label, 0) + count
+    feeds = tuple(sorted(counts.items(), key=lambda pair: -pair[1]))
+    return replace(found, feeds=feeds)
