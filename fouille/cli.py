@@ -22,8 +22,10 @@ COMMANDS = {
     "demo": "fouille.serve_cmd:demo",
     "passwd": "fouille.access_cmd:passwd",
     "reindex": "fouille.reindex_cmd:reindex",
+    "related": "fouille.show_cmd:related",
     "search": "fouille.search_cmd:search",
     "serve": "fouille.serve_cmd:serve",
+    "show": "fouille.show_cmd:show",
     "token": "fouille.access_cmd:token",
 }
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from search import Engine, FouilleError, SearchPage, Snippet
+from search import Engine, FouilleError, Hit, SearchPage, Snippet
 from search.formatting import french_date
 
 from .cli import config_option, echo_json, fail, index_option, json_option, load_settings
@@ -84,15 +84,30 @@ def search(
     sys.exit(0 if result.hits else 1)
 
 
+def marked(snippet: Snippet, color: bool) -> str:
+    """A snippet's text, its highlights in bold on a terminal."""
+    return "".join(
+        click.style(piece, bold=True) if hit and color else piece for piece, hit in snippet.parts()
+    )
+
+
+def print_hit(n: int, hit: Hit, *, color: bool) -> None:
+    """One numbered hit: title, date and source, link, snippet."""
+    click.echo(f"{n}. {marked(hit.title_snippet, color) if hit.title_snippet.text else hit.title}")
+    meta = [french_date(hit.published)]
+    meta += [part for part in (hit.author, hit.feed) if part]
+    if hit.tags:
+        meta.append(", ".join(f"#{t}" for t in hit.tags))
+    click.echo("   " + " · ".join(meta))
+    if hit.url:
+        click.echo(f"   {hit.url}")
+    if hit.snippet.text:
+        click.echo(f"   {marked(hit.snippet, color)}")
+    click.echo()
+
+
 def print_page(result: SearchPage, *, color: bool) -> None:
     """Numbered hits with French dates; highlights in bold on a terminal."""
-
-    def marked(snippet: Snippet) -> str:
-        return "".join(
-            click.style(piece, bold=True) if hit and color else piece
-            for piece, hit in snippet.parts()
-        )
-
     if result.corrected_from is not None:
         click.echo(
             f"Showing results for: {result.query} (nothing matched {result.corrected_from!r};"
@@ -102,17 +117,7 @@ def print_page(result: SearchPage, *, color: bool) -> None:
         click.echo("No article has all the words; showing the closest matches.")
     start = (result.page - 1) * result.page_size
     for n, hit in enumerate(result.hits, start + 1):
-        click.echo(f"{n}. {marked(hit.title_snippet)}")
-        meta = [french_date(hit.published)]
-        meta += [part for part in (hit.author, hit.feed) if part]
-        if hit.tags:
-            meta.append(", ".join(f"#{t}" for t in hit.tags))
-        click.echo("   " + " · ".join(meta))
-        if hit.url:
-            click.echo(f"   {hit.url}")
-        if hit.snippet.text:
-            click.echo(f"   {marked(hit.snippet)}")
-        click.echo()
+        print_hit(n, hit, color=color)
     plural = "s" if result.total != 1 else ""
     pages = f"page {result.page}/{result.pages}"
     click.echo(f"{result.total} result{plural} · {pages} · {result.took_ms:.0f} ms")

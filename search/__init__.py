@@ -16,12 +16,14 @@ from .errors import (
     IndexOutdatedError,
     InvalidFilterError,
 )
-from .results import Facets, Hit, IndexStats, SearchPage, Snippet
+from .keys import article_id, article_key
+from .results import ArticlePage, Facets, Hit, IndexStats, SearchPage, Snippet
 
 __version__ = VERSION
 __all__ = [
     "VERSION",
     "Article",
+    "ArticlePage",
     "ConfigError",
     "Engine",
     "Facets",
@@ -37,4 +39,6 @@ __all__ = [
     "SearchPage",
     "Settings",
     "Snippet",
+    "article_id",
+    "article_key",
 ]

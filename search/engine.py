@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import facets, hits
+from . import archive, facets, hits
 from .config import Settings
 from .documents import Article, stored_article
 from .errors import IndexNotFoundError, InvalidFilterError
@@ -27,7 +27,7 @@ from .locking import reindex_lock
 from .plan import EVERYTHING, Compiled, any_words, compile_query
 from .query import parse
 from .reading import Snapshots
-from .results import Hit, IndexStats, SearchPage
+from .results import ArticlePage, Hit, IndexStats, SearchPage
 from .snippets import highlighter
 from .storage import Storage
 from .writer import ArticleWriter, rebuild
@@ -178,6 +178,24 @@ class Engine:
         searcher = self._snapshots.view().searcher
         docnum = searcher.document_number(id=article_id)
         return stored_article(searcher.stored_fields(docnum)) if docnum is not None else None
+
+    def article(self, article_id: str, *, query: str = "", related: int = 5) -> ArticlePage | None:
+        """The page of an archived article (None when there is none with this id, as hits
+        show it): its text in paragraphs with the words of `query` marked, the original
+        link landing on the passage that matched, and `related` related articles."""
+        view = self._snapshots.view()
+        docnum = hits.find(view, article_id)
+        if docnum is None:
+            return None
+        query = (query or "")[: self.settings.max_query_length]
+        marker = None
+        if query.strip():
+            compiled = compile_query(parse(query))
+            marker = highlighter(frozenset(compiled.stems), frozenset(compiled.words))
+        near = tuple(
+            hits.make_hit(view, d, s, None) for d, s in hits.related(view, docnum, related)
+        )
+        return archive.article_page(view, docnum, marker, query, near)
 
     def more_like(self, article_id: str, *, limit: int = 5) -> list[Hit]:
         """Articles related to this one: those sharing its most distinctive words."""

@@ -7,6 +7,8 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from .keys import article_key
+
 
 @dataclass(frozen=True)
 class Snippet:
@@ -56,10 +58,16 @@ class Hit:
     snippet: Snippet
     title_snippet: Snippet
 
+    @property
+    def key(self) -> str:
+        """The id as one URL path segment: the article's page is `/article/<key>`."""
+        return article_key(self.id)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by `fouille search --json` and `/api/search`."""
         return {
             "id": self.id,
+            "key": self.key,
             "url": self.url,
             "title": self.title,
             "title_html": self.title_snippet.html(),
@@ -147,4 +155,51 @@ class IndexStats:
             "index_dir": self.index_dir,
             "generation": self.generation,
             "last_commit": self.last_commit.isoformat() if self.last_commit else None,
+        }
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One archived article as its page shows it: the stored text in paragraphs (the
+    query's words marked), the original link, and related articles."""
+
+    id: str
+    key: str
+    url: str
+    #: The original link, with a text fragment landing on the passage that matched best.
+    link: str
+    title: str
+    title_snippet: Snippet
+    author: str
+    published: datetime
+    updated: datetime | None
+    tags: tuple[str, ...]
+    feed: str
+    feed_url: str
+    paragraphs: tuple[Snippet, ...]
+    #: The paragraph holding that passage (None when the query matched no paragraph).
+    passage: int | None = None
+    query: str = ""
+    related: tuple[Hit, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `fouille show --json` and `/api/article/<key>`."""
+        return {
+            "id": self.id,
+            "key": self.key,
+            "url": self.url,
+            "link": self.link,
+            "title": self.title,
+            "title_html": self.title_snippet.html(),
+            "author": self.author,
+            "published": self.published.isoformat(),
+            "updated": self.updated.isoformat() if self.updated else None,
+            "tags": list(self.tags),
+            "feed": self.feed,
+            "feed_url": self.feed_url,
+            "query": self.query,
+            "paragraphs": [p.text for p in self.paragraphs],
+            "paragraphs_html": [p.html() for p in self.paragraphs],
+            "passage": self.passage,
+            "related": [hit.to_dict() for hit in self.related],
         }

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from search import Engine, SearchPage, Settings
+from search import Engine, Hit, SearchPage, Settings
 from search.formatting import french_date, french_month
 
 from . import EXTENSION, EngineHolder
@@ -109,10 +110,21 @@ def _date_words(value: str, *, single: bool = False, until: bool = False) -> str
     return value
 
 
+def article_url(hit: Hit, query: str = "") -> str:
+    """The archived copy of a hit (`/article/<key>`), the words of `query` marked there."""
+    path = url_for("articles.article", key=hit.key)
+    return f"{path}?q={quote(query, safe='')}" if query.strip() else path
+
+
 @bp.app_context_processor
 def template_helpers() -> dict[str, Any]:
     """Helpers every template may call."""
-    return {"search_url": search_url, "sorts": SORTS, "date_filter_label": date_filter_label}
+    return {
+        "search_url": search_url,
+        "article_url": article_url,
+        "sorts": SORTS,
+        "date_filter_label": date_filter_label,
+    }
 
 
 @bp.get("/")

@@ -1,0 +1,56 @@
+"""The archived copy of an article: `/article/<key>` (HTML) and `/api/article/<key>` (JSON).
+
+`<key>` is the article id in base64url (`search.keys`): it is decoded and checked before
+anything is looked up, and a key that is not one is a 404 like an unknown article.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+
+from search import ArticlePage, article_id
+
+from .caching import conditional
+from .errors import ParamError
+from .params import SearchParams
+from .views import engine, settings
+
+bp = Blueprint("articles", __name__)
+
+RELATED = 5
+NOT_FOUND = "Aucun article de l’archive ne porte cet identifiant."
+
+
+def _page(key: str) -> ArticlePage:
+    """The article page of `key`, with the words of `?q=` marked (404 when there is none).
+
+    Raises:
+        ParamError: `q` is too long.
+    """
+    q = request.args.get("q", "").strip()
+    if len(q) > settings().max_query_length:
+        raise ParamError(
+            f"La requête fait {len(q)} caractères ; la limite est "
+            f"{settings().max_query_length} (paramètre q)"
+        )
+    ident = article_id(key)
+    page = engine().article(ident, query=q, related=RELATED) if ident is not None else None
+    if page is None:
+        abort(404, NOT_FOUND)
+    return page
+
+
+@bp.get("/article/<key>")
+@conditional
+def article(key: str) -> str:
+    """The stored text of one article, its metadata, a link to the original and related
+    articles; the search's words marked when reached from a result."""
+    page = _page(key)
+    return render_template("article.html", article=page, params=SearchParams(q=page.query))
+
+
+@bp.get("/api/article/<key>")
+@conditional
+def api_article(key: str) -> Response:
+    """The same as `/article/<key>`, as JSON (the shape of `fouille show --json`)."""
+    return jsonify(_page(key).to_dict())
