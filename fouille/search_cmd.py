@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from search import Engine, FouilleError, Hit, SearchPage, Snippet
+from search import Engine, Explanation, FouilleError, Hit, SearchPage, Snippet
 from search.formatting import french_date
 
 from .cli import config_option, echo_json, fail, index_option, json_option, load_settings
@@ -40,6 +40,15 @@ from .cli import config_option, echo_json, fail, index_option, json_option, load
 @click.option(
     "--as-typed", is_flag=True, help="No spelling correction when nothing matches the words."
 )
+@click.option(
+    "--explain", is_flag=True, help="Say why each article matched: its score, part by part."
+)
+@click.option("--facets", is_flag=True, help="Also count tags, months, feeds and authors.")
+@click.option(
+    "--all-versions",
+    is_flag=True,
+    help="List near-duplicates one by one (they are grouped under one result by default).",
+)
 @json_option
 def search(
     query: tuple[str, ...],
@@ -54,6 +63,9 @@ def search(
     limit: int | None,
     page: int,
     as_typed: bool,
+    explain: bool,
+    facets: bool,
+    all_versions: bool,
     as_json: bool,
 ) -> None:
     """Search the index: fouille search "vie privée" --tag RGPD --since 2024-01-01
@@ -74,13 +86,18 @@ def search(
                 page=page,
                 page_size=limit,
                 correct=not as_typed,
+                explain=explain,
+                collapse=not all_versions,
             )
     except FouilleError as exc:
         fail(str(exc))
+    for tag, nearest in result.unknown_tags:
+        hint = f"; nearest tags: {', '.join(nearest)}" if nearest else ""
+        click.echo(f"fouille: no article has the tag {tag[:80]!r}{hint}", err=True)
     if as_json:
         echo_json(result.to_dict())
     else:
-        print_page(result, color=sys.stdout.isatty())
+        print_page(result, color=sys.stdout.isatty(), facets=facets)
     sys.exit(0 if result.hits else 1)
 
 
@@ -103,11 +120,54 @@ def print_hit(n: int, hit: Hit, *, color: bool) -> None:
         click.echo(f"   {hit.url}")
     if hit.snippet.text:
         click.echo(f"   {marked(hit.snippet, color)}")
+    if hit.version_count > 1:
+        others = ", ".join(f"{v.feed or v.url} ({v.published.date()})" for v in hit.versions)
+        click.echo(f"   {hit.version_count} versions; also: {others}")
+    if hit.explanation is not None:
+        for line in why(hit.explanation):
+            click.echo(f"   {line}")
     click.echo()
 
 
-def print_page(result: SearchPage, *, color: bool) -> None:
+FIELDS = {
+    "text": "text",
+    "title": "title",
+    "body_exact": "body, exact",
+    "title_exact": "title, exact",
+    "tag": "tag",
+    "author": "author",
+    "feed_title": "feed",
+    "feed_url": "feed",
+}
+
+
+def why(explanation: Explanation) -> list[str]:
+    """The lines of an explanation: the score, then one line per part."""
+    head = f"why: score {explanation.score:.4g}"
+    if explanation.freshness is not None:
+        head += f" = relevance {explanation.relevance:.4g} × freshness {explanation.freshness:.3g}"
+    lines = [head]
+    for part in explanation.parts:
+        where = FIELDS.get(part.field, part.field or "?")
+        details = [f"tf {part.tf}"] if part.tf is not None else []
+        if part.weight != 1:
+            details.append(f"weight {part.weight:g}")
+        extra = f" ({', '.join(details)})" if details else ""
+        if part.field in ("tag", "author", "feed_title", "feed_url"):
+            lines.append(f"  {part.clause}: matched in {where}, no score")
+        else:
+            lines.append(f"  {part.clause} → {part.term} in {where}: {part.score:.4g}{extra}")
+    return lines
+
+
+def print_page(result: SearchPage, *, color: bool, facets: bool = False) -> None:
     """Numbered hits with French dates; highlights in bold on a terminal."""
+    if result.normalized is not None:
+        click.echo(f"Query as searched: {result.normalized or '(no word)'}")
+    if result.date_words:
+        since = result.since.date().isoformat() if result.since else "…"
+        until = result.until.date().isoformat() if result.until else "…"
+        click.echo(f"Dates from the query: {' '.join(result.date_words)} ({since} to {until})")
     if result.corrected_from is not None:
         click.echo(
             f"Showing results for: {result.query} (nothing matched {result.corrected_from!r};"
@@ -120,6 +180,24 @@ def print_page(result: SearchPage, *, color: bool) -> None:
         print_hit(n, hit, color=color)
     plural = "s" if result.total != 1 else ""
     pages = f"page {result.page}/{result.pages}"
-    click.echo(f"{result.total} result{plural} · {pages} · {result.took_ms:.0f} ms")
+    stories = ""
+    if result.stories is not None and result.stories != result.total:
+        stories = f" ({result.stories} stories)"
+    click.echo(f"{result.total} result{plural}{stories} · {pages} · {result.took_ms:.0f} ms")
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
+    if facets:
+        print_facets(result)
+
+
+def print_facets(result: SearchPage) -> None:
+    """The facet counts, one line per facet (over every match, not only this page)."""
+    named = (
+        ("Tags", result.facets.tags),
+        ("Months", result.facets.months),
+        ("Feeds", result.facets.feeds),
+        ("Authors", result.facets.authors),
+    )
+    for name, counts in named:
+        if counts:
+            click.echo(f"{name}: " + ", ".join(f"{label} ({count})" for label, count in counts))

@@ -17,7 +17,7 @@ from .errors import (
     InvalidFilterError,
 )
 from .keys import article_id, article_key
-from .results import ArticlePage, Facets, Hit, IndexStats, SearchPage, Snippet
+from .results import ArticlePage, Explanation, Facets, Hit, IndexStats, SearchPage, Snippet
 
 __version__ = VERSION
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "ArticlePage",
     "ConfigError",
     "Engine",
+    "Explanation",
     "Facets",
     "FeedConfig",
     "FeedError",

@@ -18,14 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
-from . import archive, facets, hits
+from . import archive, duplicates, facets, hits
 from .config import Settings
 from .documents import Article, stored_article
 from .errors import IndexNotFoundError, InvalidFilterError
+from .explain import normalized as explain_query
 from .filters import Filters
 from .locking import reindex_lock
 from .plan import EVERYTHING, Compiled, any_words, compile_query
-from .query import parse
+from .query import parse, split_dates
 from .reading import Snapshots
 from .results import ArticlePage, Hit, IndexStats, SearchPage
 from .snippets import highlighter
@@ -85,12 +86,16 @@ class Engine:
         page: int = 1,
         page_size: int | None = None,
         correct: bool = True,
+        explain: bool = False,
+        collapse: bool = True,
     ) -> SearchPage:
         """Search; query text never errors (garbage finds nothing).
 
         When nothing matches the words as typed and their spelling correction matches,
         the page is the correction's (`query` is the corrected text, `corrected_from` the
-        typed one) unless `correct` is false.
+        typed one) unless `correct` is false. Dates written in the query (`depuis:lundi`)
+        narrow `since`/`until`. With `explain`, each hit says why it matched. With
+        `collapse`, near-duplicates are one result, the others listed as its versions.
 
         Raises:
             InvalidFilterError: a filter (date, sort, page, page size) is invalid.
@@ -99,8 +104,11 @@ class Engine:
         page_size = self._check_paging(sort, page, page_size)
         filters = Filters.build(tags=tags, since=since, until=until, author=author, feed=feed)
         text = text or ""
-        if text.strip():
-            compiled = compile_query(parse(text[: self.settings.max_query_length * 2]))
+        dated = split_dates(text[: self.settings.max_query_length * 2])
+        filters = filters.within(dated.since, dated.until)
+        tree = parse(dated.text) if dated.text.strip() else None
+        if dated.text.strip():
+            compiled = compile_query(tree)
         else:
             compiled = Compiled(EVERYTHING, simple=False)
             if sort == "relevance":
@@ -115,35 +123,52 @@ class Engine:
             if better is not None:
                 alternative = compile_query(parse(better))
                 better_found = matcher.run(alternative.plan, allowed)
+                better = " ".join((better, *dated.dates))  # the dates stay in the query
                 if not len(found) and len(better_found) and correct:
                     # Nothing for the words as typed, something for the correction: show it.
                     compiled, found, corrected_from, text = alternative, better_found, text, better
+                    tree = parse(split_dates(better).text)
                 elif len(better_found) > len(found):
                     suggestion = better
         fallback = False
         if not len(found) and compiled.simple and len(compiled.plain_words) > 1:
             found = matcher.run(any_words(compiled), allowed)
             fallback = bool(len(found))
-        ranked = hits.ranked(
-            view.state.arrays, found, sort, page * page_size, self.settings.fresh_half_life_days
+        arrays = view.state.arrays
+        half_life = self.settings.fresh_half_life_days
+        window, versions, stories = duplicates.collapse(
+            arrays.clusters() if collapse else None,
+            found.docs,
+            lambda limit: hits.ranked(arrays, found, sort, limit, half_life),
+            page,
+            page_size,
         )
-        window = ranked[(page - 1) * page_size : page * page_size]
         pattern = highlighter(frozenset(compiled.stems), frozenset(compiled.words))
         shown = tuple(hits.make_hit(view, docnum, score, pattern) for docnum, score in window)
-        total = len(found)
+        if versions:
+            shown = hits.with_versions(view, shown, window, versions)
+        if explain:
+            plan = any_words(compiled) if fallback else compiled.plan
+            shown = hits.explained(view, plan, tree, allowed, found, window, shown, sort)
         return SearchPage(
             query=text,
-            total=total,
+            total=len(found),
             page=page,
-            pages=max(1, math.ceil(total / page_size)),
+            pages=max(1, math.ceil(stories / page_size)),
             hits=shown,
-            facets=hits.public_feeds(facets.count(view.state.arrays, found.docs)),
+            facets=hits.public_feeds(facets.count(arrays, found.docs)),
             suggestion=suggestion,
             corrected_from=corrected_from,
             fallback=fallback,
             page_size=page_size,
             sort=sort,
             took_ms=(time.perf_counter() - started) * 1000,
+            normalized=explain_query(tree) if explain else None,
+            date_words=dated.dates,
+            since=filters.since,
+            until=filters.until,
+            unknown_tags=facets.unknown_tags(arrays, tags),
+            stories=stories,
         )
 
     def _check_paging(self, sort: str, page: int, page_size: int | None) -> int:
@@ -189,8 +214,9 @@ class Engine:
             return None
         query = (query or "")[: self.settings.max_query_length]
         marker = None
-        if query.strip():
-            compiled = compile_query(parse(query))
+        words = split_dates(query).text
+        if words.strip():
+            compiled = compile_query(parse(words))
             marker = highlighter(frozenset(compiled.stems), frozenset(compiled.words))
         near = tuple(
             hits.make_hit(view, d, s, None) for d, s in hits.related(view, docnum, related)

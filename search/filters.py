@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from .analysis import tag_key
@@ -101,3 +101,14 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(self.tags or self.since or self.until or self.author or self.feed)
+
+    def within(self, since: datetime | None, until: datetime | None) -> Filters:
+        """These filters with the date range narrowed to [since, until] too (a range
+        left empty finds nothing; it is not an error)."""
+        if since is None and until is None:
+            return self
+        start = (
+            max(d for d in (self.since, since) if d is not None) if since or self.since else None
+        )
+        stop = min(d for d in (self.until, until) if d is not None) if until or self.until else None
+        return replace(self, since=start, until=stop)

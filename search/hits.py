@@ -12,15 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from . import scoring, urls
+from . import explain, scoring, urls
 from .analysis import analyze
 from .documents import MIN_DATE, aware
 from .matching import Matches, top
 from .plan import Any as AnyOf
-from .plan import Stems
+from .plan import PlanNode, Stems
 from .postings import IndexArrays
+from .query import Node
 from .reading import View
-from .results import Facets, Hit
+from .results import Facets, Hit, Version
 from .snippets import highlight, make_snippet
 
 #: Distinctive words of an article that find its related articles.
@@ -114,6 +115,60 @@ def related(view: View, docnum: int, limit: int) -> list[tuple[int, float]]:
     plan = AnyOf(tuple(Stems((term,)) for _, term in weights[:RELATED_WORDS]))
     found = view.matcher().run(plan)
     return [(d, s) for d, s in top(found, limit + 1) if d != docnum][:limit]
+
+
+def version(view: View, docnum: int) -> Version:
+    """A near-duplicate of a hit, as the hit lists it."""
+    stored = view.stored(docnum)
+    feed_url = stored.get("feed_url") or ""
+    secrets = urls.url_secrets(feed_url)
+    return Version(
+        id=urls.scrub(stored["id"], secrets),
+        url=urls.public_link(stored.get("url") or "", secrets),
+        title=stored.get("title") or "",
+        feed=urls.public_label(stored.get("feed_title") or "", feed_url),
+        published=aware(stored.get("published")) or MIN_DATE,
+    )
+
+
+def with_versions(
+    view: View,
+    shown: tuple[Hit, ...],
+    window: list[tuple[int, float]],
+    versions: dict[int, tuple[list[int], int]],
+) -> tuple[Hit, ...]:
+    """The hits of `window` with their near-duplicates listed, oldest first."""
+    out = []
+    for hit, (doc, _) in zip(shown, window, strict=True):
+        if doc in versions:
+            others, count = versions[doc]
+            listed = sorted((version(view, d) for d in others), key=lambda v: v.published)
+            hit = replace(hit, versions=tuple(listed), version_count=count + 1)
+        out.append(hit)
+    return tuple(out)
+
+
+def explained(
+    view: View,
+    plan: PlanNode,
+    tree: Node | None,
+    allowed: np.ndarray | None,
+    found: Matches,
+    window: list[tuple[int, float]],
+    shown: tuple[Hit, ...],
+    sort: str,
+) -> tuple[Hit, ...]:
+    """The hits of `window` with why they matched: `plan` run again, the way it ranked
+    them, recording the parts of their scores (`search.explain`)."""
+    docs = [doc for doc, _ in window]
+    recorder = explain.Recorder(view.state.arrays, view.expand, docs)
+    recorder.run(plan, allowed)
+    at = np.searchsorted(found.docs, docs)
+    relevance = {doc: float(found.scores[i]) for doc, i in zip(docs, at.tolist(), strict=True)}
+    why = explain.explanations(recorder, tree, window, relevance, fresh=sort == "fresh")
+    return tuple(
+        replace(hit, explanation=why[doc]) for hit, (doc, _) in zip(shown, window, strict=True)
+    )
 
 
 def public_feeds(found: Facets) -> Facets:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .analysis import RUN_RE, _analyze_run, normalize
+from .duplicates import TermHashes
 
 #: Remembered runs past this many are forgotten: a memory bound for very long imports.
 MAX_RUNS = 100_000
@@ -104,6 +105,9 @@ class Inverter:
         self.exact = Vocabulary()
         self.stems = Vocabulary()
         self._runs: dict[str, RunInfo] = {}
+        # Stable hashes of the ids, for the near-duplicate keys (`search.duplicates`).
+        self.exact_hashes = TermHashes(self.exact)
+        self.stem_hashes = TermHashes(self.stems)
 
     def _learn(self, run: str) -> RunInfo:
         # Not through `_analyze_run`'s own cache: this one holds the same in less memory.

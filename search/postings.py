@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from whoosh.util.numeric import byte_to_length
 
+from . import duplicates
 from .arrays import EXTENSION, ArrayFile, term_hash
 from .errors import IndexOutdatedError
 from .segments import ARRAY_FIELDS
@@ -237,6 +238,20 @@ class IndexArrays:
             for key, labels in zip(self.tag_keys, spellings, strict=True)
         ]
         self.tag_index = tags
+        # Near-duplicate keys (`search.duplicates`); 0, no key, in segments written before.
+        self.dup_title = _concat([_column(seg, "dup_title") for seg in segs], np.uint64)
+        self.dup_body = _concat([_column(seg, "dup_body") for seg in segs], np.uint64)
+        self._clusters: tuple[np.ndarray, np.ndarray] | None = None
+
+    def clusters(self) -> tuple[np.ndarray, np.ndarray]:
+        """(each document's near-duplicate cluster, whether it shares it with another
+        document), computed once per state."""
+        found = self._clusters
+        if found is None:
+            label = duplicates.clusters(self.dup_title, self.dup_body)
+            sizes = np.bincount(label, minlength=self.count)
+            found = self._clusters = (label, sizes[label] > 1)
+        return found
 
     def live_docs(self) -> np.ndarray:
         """Every live document number, ascending."""
@@ -260,6 +275,12 @@ class IndexArrays:
             return np.zeros(0, dtype=np.int32)
         shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
         return self.tag_codes[shift + np.arange(total)]
+
+
+def _column(seg: _Segment, name: str) -> np.ndarray:
+    if seg.file.has(name):
+        return seg.file.array(name)
+    return np.zeros(seg.count, dtype=np.uint64)
 
 
 def _slice(file: ArrayFile, field: str, h: int) -> tuple[int, int] | None:

@@ -4,13 +4,19 @@ The language (README, "Query syntax"): words are ANDed; "a phrase"; -word and SA
 exclude; OR/OU and AND/ET; parentheses; title:/titre:, author:/auteur:, tag:, feed:/flux:
 fields; prefix*. Parsing is lenient: any text gives a tree (maybe one matching nothing),
 never an exception.
+
+Dates in French (`depuis:lundi`, `avant:2023`, `date:"mars 2023"`, `il y a 3 jours`, `date:hier`)
+are taken out of the text first (`split_dates`): they become the search's date filters, and
+one that names no date stays in the text as words.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from . import dates
 from .analysis import normalize
 
 MAX_QUERY_CHARS = 2000
@@ -187,3 +193,87 @@ def _simplify(node: And | Or) -> Node | None:
     if len(children) == 1:
         return children[0]
     return node
+
+
+# --- dates in the query box ------------------------------------------------------------------
+
+DATE_RE = re.compile(
+    r"""
+    (?P<phrase>"[^"]*(?:"|$))
+    | (?<![\w:])(?P<key>depuis|apr[eè]s|avant|date|entre):(?P<value>"[^"]*"|[^\s()"]+)
+    | (?<![\w'’:])(?:il\s+y\s+a|depuis)\s+(?P<count>\d{1,4})\s+
+      (?P<unit>heures?|jours?|semaines?|mois|ans|an|ann[ée]es?)(?![\w'’-])
+    | (?<![\w'’:-])(?:cette|ce)\s+(?P<this>semaine|mois-ci|mois|ann[ée]e)(?![\w'’-])
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+MAX_DATE_CLAUSES = 8
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class DatedQuery:
+    """A query's text without its dates, and the date range they name (inclusive)."""
+
+    text: str
+    since: datetime | None = None
+    until: datetime | None = None
+    #: The date clauses as typed, in order.
+    dates: tuple[str, ...] = ()
+
+
+def split_dates(text: str, now: datetime | None = None) -> DatedQuery:
+    """Take the French date clauses out of a query: several narrow each other down (the
+    range is their intersection). Never raises: a clause that names no date is left in
+    the text, to be searched as words."""
+    now = now or datetime.now(UTC)
+    text = normalize(text[:MAX_QUERY_CHARS])
+    kept: list[str] = []
+    found: list[str] = []
+    since: datetime | None = None
+    until: datetime | None = None
+    at = 0
+    for m in DATE_RE.finditer(text):
+        if m["phrase"] is not None or len(found) >= MAX_DATE_CLAUSES:
+            continue
+        bounds = _bounds(m, now)
+        if bounds is None:
+            continue
+        start, end = bounds
+        if start is not None:
+            since = start if since is None else max(since, start)
+        if end is not None:
+            until = end if until is None else min(until, end)
+        kept.append(text[at : m.start()])
+        found.append(m.group())
+        at = m.end()
+    if not found:
+        return DatedQuery(text)
+    kept.append(text[at:])
+    return DatedQuery(" ".join(" ".join(kept).split()), since, until, tuple(found))
+
+
+def _bounds(m: re.Match[str], now: datetime) -> tuple[datetime | None, datetime | None] | None:
+    """(since, until) of one date clause, or None when it names no date."""
+    if m["count"] is not None:
+        return dates.ago(int(m["count"]), m["unit"], now)
+    if m["this"] is not None:
+        return dates.this(m["this"], now)
+    key = m["key"].lower().replace("è", "e")
+    value = m["value"].strip('"').strip()
+    if key in ("date", "entre") and ".." in value:
+        first, _, last = value.partition("..")
+        start, end = dates.period(first, now), dates.period(last, now)
+        if start is None or end is None or start[0] > end[1]:
+            return None
+        return start[0], end[1]
+    named = dates.period(value, now)
+    if named is None:
+        return None
+    if key == "depuis":
+        return named[0], None
+    if key == "apres":
+        return named[1] + _MICROSECOND, None
+    if key == "avant":
+        return None, named[0] - _MICROSECOND
+    return named

@@ -42,6 +42,75 @@ class Snippet:
 
 
 @dataclass(frozen=True)
+class ScorePart:
+    """One term's share of a score: `clause` (the query's word, as typed) matched `term`
+    (a stem, an exact word, or the words of a phrase) in `field`, `tf` times, weighted
+    `weight`; metadata clauses (tag:, author:, feed:) match with a part of 0."""
+
+    clause: str
+    term: str
+    field: str
+    weight: float
+    tf: int | None
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clause": self.clause,
+            "term": self.term,
+            "field": self.field,
+            "weight": self.weight,
+            "tf": self.tf,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a hit ranks where it does: its score's parts add up to its relevance; with the
+    "fresh" sort, the score is the relevance times the freshness factor."""
+
+    parts: tuple[ScorePart, ...]
+    relevance: float
+    freshness: float | None
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "parts": [part.to_dict() for part in self.parts],
+            "relevance": round(self.relevance, 4),
+            "freshness": round(self.freshness, 4) if self.freshness is not None else None,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Version:
+    """Another article telling the same story as a hit (a near-duplicate)."""
+
+    id: str
+    url: str
+    title: str
+    feed: str
+    published: datetime
+
+    @property
+    def key(self) -> str:
+        """The id as one URL path segment (`/article/<key>`)."""
+        return article_key(self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "key": self.key,
+            "url": self.url,
+            "title": self.title,
+            "feed": self.feed,
+            "published": self.published.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
 class Hit:
     """One matching article."""
 
@@ -57,6 +126,12 @@ class Hit:
     score: float
     snippet: Snippet
     title_snippet: Snippet
+    #: Why it matched (`Engine.search(explain=True)` only).
+    explanation: Explanation | None = None
+    #: The other matching articles telling the same story (near-duplicates), oldest first;
+    #: `version_count` counts them all, this one included.
+    versions: tuple[Version, ...] = ()
+    version_count: int = 1
 
     @property
     def key(self) -> str:
@@ -79,6 +154,9 @@ class Hit:
             "feed_url": self.feed_url,
             "score": round(self.score, 4),
             "snippet": self.snippet.html(),
+            "versions": [version.to_dict() for version in self.versions],
+            "version_count": self.version_count,
+            **({"explanation": self.explanation.to_dict()} if self.explanation else {}),
         }
 
 
@@ -110,6 +188,17 @@ class SearchPage:
     page_size: int = 10
     sort: str = "relevance"
     took_ms: float = 0.0
+    #: The query as the engine searched it (`l’avion` → `avion`), when explained.
+    normalized: str | None = None
+    #: The date clauses read in the query text (`depuis:lundi`), and the date range the
+    #: search applied (those and the date filters together).
+    date_words: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    #: Tag filters no article of the index has, each with the nearest tags it has.
+    unknown_tags: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Stories on the page's results: matching articles, near-duplicates counted once.
+    stories: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `fouille search --json` and `/api/search`."""
@@ -131,6 +220,14 @@ class SearchPage:
             "corrected_from": self.corrected_from,
             "fallback": self.fallback,
             "took_ms": round(self.took_ms, 2),
+            "stories": self.total if self.stories is None else self.stories,
+            "date_words": list(self.date_words),
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "unknown_tags": [
+                {"tag": tag, "nearest": list(nearest)} for tag, nearest in self.unknown_tags
+            ],
+            **({"normalized": self.normalized} if self.normalized is not None else {}),
         }
 
 

@@ -25,7 +25,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3Segment
 from whoosh.system import pack_ushort
 
-from . import arrays
+from . import arrays, duplicates
 from .arrays import term_hash
 from .documents import microseconds
 from .fieldbuffer import MAX_TF, FieldBuffer
@@ -76,6 +76,8 @@ class SegmentBuilder:
         self._tag_codes: dict[str, int] = {}
         self._doc_tags = array("i")
         self._doc_tag_ends = array("q")
+        self._dup_title = array("Q")
+        self._dup_body = array("Q")
         self._perdoc: Any = None
 
     # -- adding ------------------------------------------------------------------------------
@@ -165,6 +167,12 @@ class SegmentBuilder:
             spellings[label] = spellings.get(label, 0) + 1
             self._doc_tags.append(self._tag_codes.setdefault(key, len(self._tag_codes)))
         self._doc_tag_ends.append(len(self._doc_tags))
+        title_key, body_key = duplicates.keys(
+            inverter.stem_hashes.of(title_stems),
+            inverter.exact_hashes.of([term for info in body_runs for term in info[0]]),
+        )
+        self._dup_title.append(title_key)
+        self._dup_body.append(body_key)
         self.count += 1
         return docnum
 
@@ -228,6 +236,8 @@ class SegmentBuilder:
         out.add("tags", np.frombuffer(self._doc_tags, dtype=np.int32))
         out.add("tag_ends", np.frombuffer(self._doc_tag_ends, dtype=np.int64))
         header["tags"] = [[key, self._tag_labels[key]] for key in _by_code(self._tag_codes)]
+        out.add("dup_title", np.frombuffer(self._dup_title, dtype=np.uint64))
+        out.add("dup_body", np.frombuffer(self._dup_body, dtype=np.uint64))
         header["lengths"] = {name: int(sum(col)) for name, col in self._lengths.items()}
         out.close(header)
         return segment

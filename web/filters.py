@@ -32,6 +32,33 @@ def french_number(value: int) -> str:
     return f"{value:,}".replace(",", "\u202f")
 
 
+def french_decimal(value: float, digits: int = 2) -> str:
+    """`4.8437` → `4,84`: a score as French writes it."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+FIELD_LABELS = {
+    "text": "texte (titre, tags et corps)",
+    "title": "titre",
+    "body_exact": "corps, mot exact",
+    "title_exact": "titre, mot exact",
+    "tag": "tag",
+    "author": "auteur",
+    "feed_title": "flux",
+    "feed_url": "flux",
+}
+
+
+def field_label(name: str) -> str:
+    """A field of the index as the "Pourquoi ?" box names it."""
+    return FIELD_LABELS.get(name, name or "autre")
+
+
+def replace_tag(tags: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    """The tag filters with `old` replaced by `new` (for "Tags proches" links)."""
+    return tuple(dict.fromkeys(new if tag == old else tag for tag in tags))
+
+
 def is_iso_day(value: object) -> bool:
     """Whether `value` is a `YYYY-MM-DD` string (what an `<input type="date">` accepts)."""
     return isinstance(value, str) and bool(_ISO_DAY.fullmatch(value))
@@ -50,4 +77,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(safe_url, "safe_url")
     app.add_template_filter(french_number, "number_fr")
     app.add_template_filter(marked, "marked")
+    app.add_template_filter(french_decimal, "decimal_fr")
+    app.add_template_filter(field_label, "field_fr")
+    app.add_template_filter(replace_tag, "replace_tag")
     app.add_template_test(is_iso_day, "iso_day")

@@ -25,7 +25,8 @@ MAX_FILTER_LENGTH = 200
 @dataclass(frozen=True)
 class SearchParams:
     """One search as the URL states it: `q`, `tag` (repeatable), `since`, `until`, `author`,
-    `feed`, `sort`, `page`, `page_size`, and `as_typed=1` (no spelling correction)."""
+    `feed`, `sort`, `page`, `page_size`, `as_typed=1` (no spelling correction) and
+    `explain=1` (why each article matched)."""
 
     q: str = ""
     tags: tuple[str, ...] = ()
@@ -37,6 +38,7 @@ class SearchParams:
     page: int = 1
     page_size: int | None = None
     as_typed: bool = False
+    explain: bool = False
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str], settings: Settings) -> SearchParams:
@@ -69,6 +71,7 @@ class SearchParams:
             page=_default(_integer(args, "page"), 1),
             page_size=_integer(args, "page_size"),
             as_typed=args.get("as_typed", "").strip() in ("1", "true", "oui"),
+            explain=args.get("explain", "").strip() in ("1", "true", "oui"),
         )
 
     @property
@@ -88,6 +91,7 @@ class SearchParams:
             "page": self.page,
             "page_size": self.page_size,
             "correct": not self.as_typed,
+            "explain": self.explain,
         }
 
     def with_(self, **changes: Any) -> SearchParams:
@@ -124,6 +128,8 @@ class SearchParams:
             out["page_size"] = self.page_size
         if self.as_typed:
             out["as_typed"] = 1
+        if self.explain:
+            out["explain"] = 1
         return out
 
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from search import Engine, Hit, SearchPage, Settings
 from search.formatting import french_date, french_month
+from search.results import Version
 
 from . import EXTENSION, EngineHolder
 from .caching import conditional
@@ -110,7 +111,7 @@ def _date_words(value: str, *, single: bool = False, until: bool = False) -> str
     return value
 
 
-def article_url(hit: Hit, query: str = "") -> str:
+def article_url(hit: Hit | Version, query: str = "") -> str:
     """The archived copy of a hit (`/article/<key>`), the words of `query` marked there."""
     path = url_for("articles.article", key=hit.key)
     return f"{path}?q={quote(query, safe='')}" if query.strip() else path
@@ -143,7 +144,8 @@ def search() -> str | Response:
     params = SearchParams.from_args(request.args, settings())
     if not params.q and not params.has_filters:
         return redirect(url_for(".home"))
-    page: SearchPage = engine().search(params.q, **params.engine_kwargs())
+    # The page says why each result matched ("Pourquoi ?"), whatever `explain` says.
+    page: SearchPage = engine().search(params.q, **{**params.engine_kwargs(), "explain": True})
     return render_template(
         "search.html",
         params=params,

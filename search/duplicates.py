@@ -1,0 +1,205 @@
+"""Near-duplicates: the same story from two feeds, or published again under a new link.
+
+At indexing time each article gets two 64-bit keys, written as per-document columns beside
+its segment (`search.segments`); two articles are near-duplicates when one of their keys is
+equal and not 0:
+
+- the *title key*: a hash of the title's content words, stemmed and folded (so case,
+  accents, punctuation and plurals do not matter). A title of `SPECIFIC_TITLE` content words
+  or more is specific enough alone: the same story from a feed giving a summary and one
+  giving the full text. A shorter one (three words at least) only counts with the same body,
+  in the sense of the next key's first MinHash: `Le journal de 8 h` is not one story.
+- the *body key*: two MinHashes of the body's word 3-shingles (exact words), so that two
+  bodies share it with a probability of about J², J being the Jaccard similarity of their
+  shingle sets: an article republished with a new title, a few words edited.
+
+Per committed state, articles linked by equal keys are gathered into clusters (`clusters`),
+once; a search then collapses the clusters among its ranked hits (`search.engine`): cheap,
+since all it does per search is read the cluster of each matching article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .arrays import term_hash
+
+if TYPE_CHECKING:
+    from .inverter import Vocabulary
+
+#: Content words from which a title alone identifies a story.
+SPECIFIC_TITLE = 5
+#: Content words below which a title is no key at all.
+MIN_TITLE = 3
+#: Shingles a body needs to have a body key (shorter ones tell little).
+MIN_SHINGLES = 20
+#: Words of a body read for its key (the start of a long text says enough).
+MAX_WORDS = 20_000
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_SEEDS = (np.uint64(0x243F6A8885A308D3), np.uint64(0x13198A2E03707344))
+TITLE_SEED = 0xA4093822299F31D0
+MASK = (1 << 64) - 1
+
+
+class TermHashes:
+    """Stable 64-bit hashes of a vocabulary's ids (ids are per process, hashes are not),
+    computed once per term as the vocabulary grows."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.values = np.zeros(0, dtype=np.uint64)
+
+    def of(self, ids: Sequence[int]) -> np.ndarray:
+        """The hashes of `ids`."""
+        known = len(self.values)
+        if known < len(self.vocabulary):
+            new = [term_hash(t) for t in self.vocabulary.terms[known:]]
+            self.values = np.concatenate([self.values, np.array(new, dtype=np.uint64)])
+        return self.values[np.asarray(ids, dtype=np.int64)]
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer, on every value (uint64 arithmetic wraps around)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _M1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _M2
+    mixed: np.ndarray = x ^ (x >> np.uint64(31))
+    return mixed
+
+
+def _rotated(x: np.ndarray, bits: int) -> np.ndarray:
+    return (x << np.uint64(bits)) | (x >> np.uint64(64 - bits))
+
+
+def _mix_one(value: int) -> int:
+    return int(_mix(np.array([value], dtype=np.uint64))[0])
+
+
+def keys(title_stems: np.ndarray, body_words: np.ndarray) -> tuple[int, int]:
+    """(title key, body key) of an article from the stable hashes of its title's stems
+    (function words are not stems) and of its body's exact words; 0 stands for no key."""
+    body_words = body_words[:MAX_WORDS]
+    first = second = 0
+    if len(body_words) >= MIN_SHINGLES + 2:
+        shingles = (
+            body_words[:-2] * _GOLDEN
+            + _rotated(body_words[1:-1], 21)
+            + _rotated(body_words[2:], 42)
+        )
+        first = int(_mix(shingles ^ _SEEDS[0]).min())
+        second = int(_mix(shingles ^ _SEEDS[1]).min())
+    body = _mix_one(first ^ ((second << 32 | second >> 32) & MASK)) or 1 if first else 0
+    title = 0
+    if len(title_stems) >= MIN_TITLE:
+        positions = np.arange(1, len(title_stems) + 1, dtype=np.uint64)
+        combined = int(np.bitwise_xor.reduce(_mix(title_stems ^ (positions * _GOLDEN))))
+        if len(title_stems) < SPECIFIC_TITLE:
+            combined ^= _mix_one(first)
+        title = _mix_one(combined ^ TITLE_SEED) or 1
+    return title, body
+
+
+def clusters(title: np.ndarray, body: np.ndarray) -> np.ndarray:
+    """For every document, the smallest document number it is linked to by equal keys
+    (directly or through others): documents with the same value are one cluster."""
+    count = len(title)
+    label = np.arange(count, dtype=np.int64)
+    groups = [g for g in (_groups(title), _groups(body)) if g is not None]
+    if not groups:
+        return label
+    while True:
+        before = label.copy()
+        for order, starts in groups:
+            # The smallest label of each group of equal keys, given to all of its members.
+            least = np.minimum.reduceat(label[order], starts)
+            label[order] = np.repeat(least, np.diff(np.append(starts, len(order))))
+        label = label[label]  # follow links to their root: converges in a few rounds
+        if np.array_equal(label, before):
+            return label
+
+
+def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(documents with a key shared by others, sorted by key; where each key's run
+    starts), or None when no key is shared."""
+    docs = np.flatnonzero(values)
+    if len(docs) < 2:
+        return None
+    order = docs[np.argsort(values[docs], kind="stable")]
+    sorted_values = values[order]
+    same = sorted_values[1:] == sorted_values[:-1]
+    shared = np.zeros(len(order), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    if not shared.any():
+        return None
+    order = order[shared]
+    sorted_values = sorted_values[shared]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_values[1:] != sorted_values[:-1])))
+    return order, starts
+
+
+#: Versions of one story listed with it at most (all are counted).
+MAX_VERSIONS = 50
+
+Ranker = Callable[[int], list[tuple[int, float]]]
+
+
+def collapse(
+    clusters: tuple[np.ndarray, np.ndarray] | None,
+    docs: np.ndarray,
+    rank: Ranker,
+    page: int,
+    page_size: int,
+) -> tuple[list[tuple[int, float]], dict[int, tuple[list[int], int]], int]:
+    """One page of results with near-duplicates gathered under the best ranked of them.
+
+    Args:
+        clusters: the clusters of the index (`IndexArrays.clusters`); None to show every
+            article on its own.
+        docs: every matching document (ascending).
+        rank: the first `n` (document, score) of `docs` in the order of the search.
+
+    Returns:
+        The page's (document, score) pairs, one per story; for each story shown that has
+        other matching documents, those (up to `MAX_VERSIONS`, ascending) and how many
+        there are; and the number of stories.
+    """
+    start, stop = (page - 1) * page_size, page * page_size
+    if clusters is None:
+        return rank(stop)[start:stop], {}, len(docs)
+    label, shared = clusters
+    twins = docs[shared[docs]]
+    if not len(twins):
+        return rank(stop)[start:stop], {}, len(docs)
+    stories = len(docs) - len(twins) + len(np.unique(label[twins]))
+    limit = stop
+    while True:
+        ranked = rank(limit)
+        leaders: dict[int, tuple[int, float]] = {}
+        for doc, score in ranked:
+            leaders.setdefault(int(label[doc]), (doc, score))
+            if len(leaders) >= stop:
+                break
+        if len(leaders) >= stop or len(ranked) < limit:
+            break
+        limit *= 2
+    window = list(leaders.values())[start:stop]
+    shown = np.array([label[doc] for doc, _ in window if shared[doc]], dtype=label.dtype)
+    versions: dict[int, tuple[list[int], int]] = {}
+    if len(shown):
+        members = twins[np.isin(label[twins], shown)]
+        by_cluster: dict[int, list[int]] = {}
+        for doc in members.tolist():
+            by_cluster.setdefault(int(label[doc]), []).append(doc)
+        for doc, _ in window:
+            others = [d for d in by_cluster.get(int(label[doc]), []) if d != doc]
+            if others:
+                versions[doc] = (others[:MAX_VERSIONS], len(others))
+    return window, versions, stories

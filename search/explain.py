@@ -1,0 +1,308 @@
+"""Why an article matched: the parts of its score, from the very evaluation that ranks it.
+
+`Recorder` is the matcher itself (`search.matching.Matcher`), run on the same plan, with
+two hooks: it keeps what each plan node gave the documents being explained, and every
+term or phrase scored inside a word's node (`_scored`, `_phrase`: the only places a score
+is made). A document's parts are then read off that record as the matcher combined them:
+
+- AND and OR add their clauses, alternatives (`Best`) keep the best one, an exclusion keeps
+  its positive side;
+- inside one word, the terms of one spelling (its text and title parts) add up and the
+  best spelling counts, as `search.scoring` says.
+
+Each node's parts are checked against the score the matcher gave that node for that
+document; should they ever differ (a scoring rule this module does not know yet), the
+node is shown as one part of exactly its score, so the parts always add up to the hit's
+score (`tests/test_explain.py` holds that the fallback is never needed today).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any as AnyType
+
+import numpy as np
+
+from .analysis import RUN_RE, analyze, normalize
+from .matching import Matcher, Matches
+from .plan import (
+    All,
+    Any,
+    Best,
+    Exact,
+    FieldTerms,
+    PlanNode,
+    Prefix,
+    Stems,
+    Without,
+    compile_query,
+)
+from .postings import IndexArrays, Postings
+from .query import And, Node, Not, Or, Phrase, Word
+from .results import Explanation, ScorePart
+
+#: Relative difference under which two float32 sums are the same score.
+TOLERANCE = 1e-4
+FIELD_NAMES = {"title": "titre", "author": "auteur", "tag": "tag", "feed": "flux"}
+
+
+@dataclass
+class _Frame:
+    """What one plan node gave the documents explained, and what it is made of."""
+
+    node: PlanNode
+    scores: dict[int, float] = field(default_factory=dict)
+    children: list[_Frame] = field(default_factory=list)
+    #: For word nodes: (field, term, weight, {doc: (tf or None, score)}) of each scoring.
+    terms: list[tuple[str, str, float, dict[int, tuple[int | None, float]]]] = field(
+        default_factory=list
+    )
+
+
+class _Watched:
+    """The index arrays, remembering which term each postings object was read for."""
+
+    def __init__(self, arrays: IndexArrays) -> None:
+        self._arrays = arrays
+        self.terms: dict[int, tuple[Postings, str]] = {}
+
+    def postings(self, field: str, term: str) -> Postings:
+        found = self._arrays.postings(field, term)
+        if len(found):
+            self.terms[id(found)] = (found, term)
+        return found
+
+    def __getattr__(self, name: str) -> AnyType:
+        return getattr(self._arrays, name)
+
+
+class Recorder(Matcher):
+    """The matcher, keeping for the documents `docs` what each clause gave them."""
+
+    def __init__(
+        self,
+        arrays: IndexArrays,
+        expand: Callable[[str, str], Sequence[str]] | None,
+        docs: Iterable[int],
+    ) -> None:
+        self._watched = _Watched(arrays)
+        super().__init__(self._watched, expand)  # type: ignore[arg-type]
+        self.docs = np.unique(np.fromiter(docs, dtype=np.int64)).astype(np.int32)
+        self.root = _Frame(All(()))
+        self._stack = [self.root]
+
+    def evaluate(self, node: PlanNode) -> Matches:
+        frame = _Frame(node)
+        self._stack[-1].children.append(frame)
+        self._stack.append(frame)
+        try:
+            found = super().evaluate(node)
+        finally:
+            self._stack.pop()
+        frame.scores = self._pick(found.docs, found.scores)
+        return found
+
+    def _scored(self, postings: Postings, field: str, weight: float) -> Matches:
+        found = super()._scored(postings, field, weight)
+        known = self._watched.terms.get(id(postings))
+        term = known[1] if known is not None and known[0] is postings else ""
+        if len(found):
+            at = np.searchsorted(postings.docs, self.docs)
+            at[at >= len(postings.docs)] = 0
+            tf = {
+                int(d): int(postings.tf[i])
+                for d, i in zip(self.docs.tolist(), at.tolist(), strict=True)
+                if postings.docs[i] == d
+            }
+            scores = self._pick(found.docs, found.scores)
+            parts = {d: (tf.get(d), s) for d, s in scores.items()}
+            self._stack[-1].terms.append((field, term, weight, parts))
+        return found
+
+    def _phrase(self, words: tuple[str, ...], field: str, weight: float, *args: AnyType) -> Matches:
+        found = super()._phrase(words, field, weight, *args)
+        if len(found):
+            parts: dict[int, tuple[int | None, float]] = {
+                d: (None, s) for d, s in self._pick(found.docs, found.scores).items()
+            }
+            self._stack[-1].terms.append((field, " ".join(words), weight, parts))
+        return found
+
+    def _pick(self, docs: np.ndarray, scores: np.ndarray) -> dict[int, float]:
+        """{doc: score} for the documents explained that are among `docs`."""
+        if not len(docs) or not len(self.docs):
+            return {}
+        at = np.searchsorted(docs, self.docs)
+        at[at >= len(docs)] = 0
+        hit = docs[at] == self.docs
+        return dict(
+            zip(self.docs[hit].tolist(), scores[at[hit]].astype(np.float64).tolist(), strict=True)
+        )
+
+    def parts(self, doc: int, labels: dict[PlanNode, str]) -> list[ScorePart]:
+        """The parts of `doc`'s score: one per field and term that counted."""
+        if not self.root.children:
+            return []
+        return _parts(self.root.children[-1], doc, labels)
+
+
+def _parts(frame: _Frame, doc: int, labels: dict[PlanNode, str]) -> list[ScorePart]:
+    score = frame.scores.get(doc)
+    if score is None:
+        return []
+    node = frame.node
+    out: list[ScorePart] = []
+    if isinstance(node, Stems | Exact | Prefix):
+        out = _word_parts(frame, doc, labels.get(node) or _label(node))
+    elif isinstance(node, FieldTerms):
+        label = labels.get(node) or _label(node)
+        return [ScorePart(label, " ".join(node.terms), node.field, 0.0, None, 0.0)]
+    elif isinstance(node, All | Any):
+        for child in frame.children:
+            out += _parts(child, doc, labels)
+    elif isinstance(node, Best):
+        present = [c for c in frame.children if doc in c.scores]
+        if present:
+            best = max(present, key=lambda c: c.scores[doc])  # the first one on a tie
+            out = _parts(best, doc, labels)
+    elif isinstance(node, Without) and frame.children:
+        out = _parts(frame.children[0], doc, labels)
+    if not _same(sum(p.score for p in out), score):
+        # A rule this module does not know: the node as one part, of exactly its score.
+        return [ScorePart(labels.get(node) or _label(node), "", "", 1.0, None, score)]
+    return out
+
+
+def _word_parts(frame: _Frame, doc: int, label: str) -> list[ScorePart]:
+    """Inside one word: the parts of each term add up, the best term counts."""
+    by_term: dict[str, list[ScorePart]] = {}
+    for fieldname, term, weight, found in frame.terms:
+        if doc in found:
+            tf, score = found[doc]
+            by_term.setdefault(term, []).append(
+                ScorePart(label, term, fieldname, weight, tf, score)
+            )
+    if not by_term:
+        return []
+    return max(by_term.values(), key=lambda parts: sum(p.score for p in parts))
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= TOLERANCE * max(abs(a), abs(b), 1e-9)
+
+
+def _label(node: PlanNode) -> str:
+    if isinstance(node, Stems):
+        return "/".join(node.stems)
+    if isinstance(node, Exact):
+        return f'"{" ".join(node.words)}"'
+    if isinstance(node, Prefix):
+        return f"{node.prefix}*"
+    if isinstance(node, FieldTerms):
+        return f"{node.field}:{' '.join(node.terms)}"
+    return ""
+
+
+# --- what the user typed, as the engine reads it ------------------------------------------------
+
+
+def labels(tree: Node | None) -> dict[PlanNode, str]:
+    """Each word node of the plan of `tree` → the clause of the query it comes from."""
+    out: dict[PlanNode, str] = {}
+    for clause in _clauses(tree):
+        text = _typed(clause)
+        for leaf in _leaves(compile_query(clause).plan):
+            out.setdefault(leaf, text)
+    return out
+
+
+def _clauses(node: Node | None) -> Iterable[Word | Phrase]:
+    if node is None:
+        return
+    if isinstance(node, Word | Phrase):
+        yield node
+    elif isinstance(node, Not):
+        yield from _clauses(node.child)
+    else:
+        for child in node.children:
+            yield from _clauses(child)
+
+
+def _typed(clause: Word | Phrase) -> str:
+    prefix = f"{FIELD_NAMES.get(clause.field, clause.field)}:" if clause.field else ""
+    if isinstance(clause, Phrase):
+        return f'{prefix}"{clause.text}"'
+    return f"{prefix}{clause.text}{'*' if clause.prefix else ''}"
+
+
+def _leaves(node: PlanNode) -> Iterable[PlanNode]:
+    if isinstance(node, All | Any | Best):
+        for child in node.children:
+            yield from _leaves(child)
+    elif isinstance(node, Without):
+        yield from _leaves(node.positive)
+        yield from _leaves(node.negative)
+    else:
+        yield node
+
+
+def normalized(tree: Node | None) -> str:
+    """The query as the engine searches it: words folded, elisions and function words gone
+    (`l’Avion` → `avion`), operators in capitals."""
+    return _render(tree, top=True) if tree is not None else ""
+
+
+def _render(node: Node, top: bool = False) -> str:
+    if isinstance(node, Word):
+        if compile_query(node).plan == compile_query(None).plan:
+            return ""  # a function word: nothing is searched for it
+        words = " ".join(_folded(run) for run in RUN_RE.findall(normalize(node.text)))
+        prefix = f"{FIELD_NAMES.get(node.field, node.field)}:" if node.field else ""
+        return f"{prefix}{words}{'*' if node.prefix else ''}"
+    if isinstance(node, Phrase):
+        prefix = f"{FIELD_NAMES.get(node.field, node.field)}:" if node.field else ""
+        words = " ".join(t for _, t, _, _ in analyze(node.text, stemming=False))
+        return f'{prefix}"{words}"' if words else ""
+    if isinstance(node, Not):
+        inner = _render(node.child)
+        return f"-{inner}" if inner else ""
+    parts = [p for p in (_render(c) for c in node.children) if p]
+    if isinstance(node, Or):
+        joined = " OU ".join(parts)
+        return joined if top or len(parts) < 2 else f"({joined})"
+    assert isinstance(node, And)
+    joined = " ".join(parts)
+    return joined if top or len(parts) < 2 else f"({joined})"
+
+
+def _folded(run: str) -> str:
+    """A word run folded as the exact fields hold it (a compound: its joined form)."""
+    terms = [t for _, t, _, _ in analyze(run, stemming=False)]
+    return terms[-1] if terms else ""
+
+
+# --- explanations -------------------------------------------------------------------------------
+
+
+def explanations(
+    recorder: Recorder,
+    tree: Node | None,
+    ranked: Sequence[tuple[int, float]],
+    relevance: dict[int, float],
+    fresh: bool,
+) -> dict[int, Explanation]:
+    """The explanation of each ranked (document, score): its parts, which add up to its
+    relevance (`relevance`: the matcher's score of each document), and, when the "fresh"
+    sort ranked them, the factor that turned the relevance into the score."""
+    names = labels(tree)
+    out = {}
+    for doc, score in ranked:
+        base = relevance.get(doc, 0.0)
+        out[doc] = Explanation(
+            parts=tuple(recorder.parts(doc, names)),
+            relevance=base,
+            freshness=score / base if fresh and base > 0 else None,
+            score=score,
+        )
+    return out
