@@ -4,18 +4,20 @@ At indexing time each article gets two 64-bit keys, written as per-document colu
 its segment (`search.segments`); two articles are near-duplicates when one of their keys is
 equal and not 0:
 
-- the *title key*: a hash of the title's content words, stemmed and folded (so case,
-  accents, punctuation and plurals do not matter). A title of `SPECIFIC_TITLE` content words
-  or more is specific enough alone: the same story from a feed giving a summary and one
-  giving the full text. A shorter one (three words at least) only counts with the same body,
-  in the sense of the next key's first MinHash: `Le journal de 8 h` is not one story.
-- the *body key*: two MinHashes of the body's word 3-shingles (exact words), so that two
-  bodies share it with a probability of about J², J being the Jaccard similarity of their
-  shingle sets: an article republished with a new title, a few words edited.
+- the *body key*: the `BOTTOM` smallest hashes of the body's word 3-shingles (a bottom-k
+  MinHash sketch, one hash function). Two bodies share it with a probability of about J⁴,
+  J being the Jaccard similarity of their shingle sets: always for a copy, most of the
+  time for a copy with a few words edited, and almost never for two stories that only
+  share a paragraph (news agencies repeat one: with a single MinHash value they would).
+- the *title key*: a hash of the title's content words, stemmed and folded (case, accents,
+  punctuation and plurals aside), and of the day it was published. It is given only to a
+  title of `SPECIFIC_TITLE` content words or more: the same story from a feed giving a
+  summary and one giving the full text, the same day. The day keeps apart the editions
+  of a series (`Coronavirus : le point sur la pandémie dans le monde`).
 
 Per committed state, articles linked by equal keys are gathered into clusters (`clusters`),
-once; a search then collapses the clusters among its ranked hits (`search.engine`): cheap,
-since all it does per search is read the cluster of each matching article.
+once; a search then collapses the clusters among its ranked hits (`collapse`): cheap, since
+all it does per search is read the cluster of each matching article.
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ from .arrays import term_hash
 if TYPE_CHECKING:
     from .inverter import Vocabulary
 
-#: Content words from which a title alone identifies a story.
+#: Distinct content words from which a title (with its day) identifies a story.
 SPECIFIC_TITLE = 5
-#: Content words below which a title is no key at all.
-MIN_TITLE = 3
+#: Smallest shingle hashes making the body key.
+BOTTOM = 4
 #: Shingles a body needs to have a body key (shorter ones tell little).
 MIN_SHINGLES = 20
 #: Words of a body read for its key (the start of a long text says enough).
@@ -41,8 +43,9 @@ MAX_WORDS = 20_000
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_SEEDS = (np.uint64(0x243F6A8885A308D3), np.uint64(0x13198A2E03707344))
+GOLDEN = 0x9E3779B97F4A7C15
+_GOLDEN = np.uint64(GOLDEN)
+_SEED = np.uint64(0x243F6A8885A308D3)
 TITLE_SEED = 0xA4093822299F31D0
 MASK = (1 << 64) - 1
 
@@ -55,7 +58,7 @@ class TermHashes:
         self.vocabulary = vocabulary
         self.values = np.zeros(0, dtype=np.uint64)
 
-    def of(self, ids: Sequence[int]) -> np.ndarray:
+    def of(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The hashes of `ids`."""
         known = len(self.values)
         if known < len(self.vocabulary):
@@ -78,31 +81,41 @@ def _rotated(x: np.ndarray, bits: int) -> np.ndarray:
     return (x << np.uint64(bits)) | (x >> np.uint64(64 - bits))
 
 
-def _mix_one(value: int) -> int:
-    return int(_mix(np.array([value], dtype=np.uint64))[0])
+def _mix_int(x: int) -> int:
+    """`_mix` of one value, in Python integers (cheaper than numpy for one)."""
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & MASK
+    return x ^ (x >> 31)
 
 
-def keys(title_stems: np.ndarray, body_words: np.ndarray) -> tuple[int, int]:
-    """(title key, body key) of an article from the stable hashes of its title's stems
-    (function words are not stems) and of its body's exact words; 0 stands for no key."""
+def keys(title_words: np.ndarray, body_words: np.ndarray, day: int) -> tuple[int, int]:
+    """(title key, body key) of an article from the stable hashes of its title's content
+    words (a stem each), of its body's exact words, and the day it was published (days
+    since 1970); 0 stands for no key."""
     body_words = body_words[:MAX_WORDS]
-    first = second = 0
+    body = 0
     if len(body_words) >= MIN_SHINGLES + 2:
         shingles = (
             body_words[:-2] * _GOLDEN
             + _rotated(body_words[1:-1], 21)
             + _rotated(body_words[2:], 42)
         )
-        first = int(_mix(shingles ^ _SEEDS[0]).min())
-        second = int(_mix(shingles ^ _SEEDS[1]).min())
-    body = _mix_one(first ^ ((second << 32 | second >> 32) & MASK)) or 1 if first else 0
+        hashed = _mix(shingles ^ _SEED)
+        if len(hashed) > 4 * BOTTOM:  # the smallest distinct ones are among the smallest few
+            smallest = np.unique(np.partition(hashed, 4 * BOTTOM - 1)[: 4 * BOTTOM])
+        if len(hashed) <= 4 * BOTTOM or len(smallest) < BOTTOM:
+            smallest = np.unique(hashed)
+        for n, value in enumerate(smallest[:BOTTOM].tolist(), 1):
+            body ^= _mix_int(value ^ (n * GOLDEN & MASK))
+        body = body or 1
     title = 0
-    if len(title_stems) >= MIN_TITLE:
-        positions = np.arange(1, len(title_stems) + 1, dtype=np.uint64)
-        combined = int(np.bitwise_xor.reduce(_mix(title_stems ^ (positions * _GOLDEN))))
-        if len(title_stems) < SPECIFIC_TITLE:
-            combined ^= _mix_one(first)
-        title = _mix_one(combined ^ TITLE_SEED) or 1
+    words = title_words.tolist()
+    if len(set(words)) >= SPECIFIC_TITLE:
+        for n, value in enumerate(words, 1):
+            title ^= _mix_int(value ^ (n * GOLDEN & MASK))
+        title = _mix_int(title ^ _mix_int(day & MASK) ^ TITLE_SEED) or 1
     return title, body
 
 

@@ -55,6 +55,13 @@ class FieldBuffer:
         """One document's exact terms, with positions; returns their number."""
         return self._exact.add(infos)
 
+    def last_ids(self) -> np.ndarray:
+        """The exact term ids of the document added last (call it before any compaction)."""
+        stream = self._exact
+        ends = stream.ends
+        start = ends[-2] if len(ends) > 1 else 0
+        return np.array(stream.ids[start : ends[-1]], dtype=np.int64)
+
     def compact(self) -> None:
         """Turn the stream into a run of postings and start a new stream."""
         stream = self._exact if self.has_positions else self._stems

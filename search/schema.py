@@ -7,7 +7,8 @@ Four fields carry the text, all fed from one analysis (`search.inverter`):
 - `title_exact`, `body_exact`: every word folded but not stemmed: phrases, prefixes, exact
   forms and the spelling dictionary.
 Their postings hold frequencies only; the positions that phrases need are in the arrays
-beside each segment (`search.segments`). `FORMAT` names this layout: an index written with
+beside each segment (`search.segments`), with per-document columns (dates, feeds, tags, the
+near-duplicate keys of `search.duplicates`). `FORMAT` names this layout: an index written with
 another one must be rebuilt (`fouille reindex --rebuild`).
 """
 
@@ -22,7 +23,7 @@ from .analysis import exact_analyzer, stem_analyzer
 
 #: The index layout's version, written in each generation: bump it when analysis or the
 #: schema changes what is indexed.
-FORMAT = 2
+FORMAT = 3
 #: How many times the title is written into `text`, so that a title word counts more there.
 TITLE_REPEAT = 2
 
