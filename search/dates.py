@@ -44,6 +44,7 @@ _NUMERIC = re.compile(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?")
 
 def _key(value: str) -> str:
     """Lower case, no accents, one space between words, one kind of apostrophe removed."""
+    value = value.encode("utf-8", "replace").decode("utf-8")  # no lone surrogate
     text = unidecode(value).lower().replace("'", "").replace("`", "")
     return " ".join(text.split())
 

@@ -10,10 +10,12 @@ equal and not 0:
   time for a copy with a few words edited, and almost never for two stories that only
   share a paragraph (news agencies repeat one: with a single MinHash value they would).
 - the *title key*: a hash of the title's content words, stemmed and folded (case, accents,
-  punctuation and plurals aside), and of the day it was published. It is given only to a
-  title of `SPECIFIC_TITLE` content words or more: the same story from a feed giving a
-  summary and one giving the full text, the same day. The day keeps apart the editions
-  of a series (`Coronavirus : le point sur la pandémie dans le monde`).
+  punctuation and plurals aside). It is given only to a title of `SPECIFIC_TITLE` distinct
+  content words or more: the same story from a feed giving a summary and one giving the
+  full text, or updated days later with its text cut. It links articles published within
+  `TITLE_SPAN_DAYS` of each other only: the editions of a series share a title, not a
+  story (most series titles are shorter anyway: `Coronavirus : le point sur la pandémie
+  dans le monde`, four content words, is no key).
 
 Per committed state, articles linked by equal keys are gathered into clusters (`clusters`),
 once; a search then collapses the clusters among its ranked hits (`collapse`): cheap, since
@@ -32,8 +34,10 @@ from .arrays import term_hash
 if TYPE_CHECKING:
     from .inverter import Vocabulary
 
-#: Distinct content words from which a title (with its day) identifies a story.
+#: Distinct content words from which a title identifies a story.
 SPECIFIC_TITLE = 5
+#: Days from the first article of a title within which the same title is the same story.
+TITLE_SPAN_DAYS = 2
 #: Smallest shingle hashes making the body key.
 BOTTOM = 4
 #: Shingles a body needs to have a body key (shorter ones tell little).
@@ -90,10 +94,9 @@ def _mix_int(x: int) -> int:
     return x ^ (x >> 31)
 
 
-def keys(title_words: np.ndarray, body_words: np.ndarray, day: int) -> tuple[int, int]:
+def keys(title_words: np.ndarray, body_words: np.ndarray) -> tuple[int, int]:
     """(title key, body key) of an article from the stable hashes of its title's content
-    words (a stem each), of its body's exact words, and the day it was published (days
-    since 1970); 0 stands for no key."""
+    words (a stem each) and of its body's exact words; 0 stands for no key."""
     body_words = body_words[:MAX_WORDS]
     body = 0
     if len(body_words) >= MIN_SHINGLES + 2:
@@ -115,16 +118,18 @@ def keys(title_words: np.ndarray, body_words: np.ndarray, day: int) -> tuple[int
     if len(set(words)) >= SPECIFIC_TITLE:
         for n, value in enumerate(words, 1):
             title ^= _mix_int(value ^ (n * GOLDEN & MASK))
-        title = _mix_int(title ^ _mix_int(day & MASK) ^ TITLE_SEED) or 1
+        title = _mix_int(title ^ TITLE_SEED) or 1
     return title, body
 
 
-def clusters(title: np.ndarray, body: np.ndarray) -> np.ndarray:
-    """For every document, the smallest document number it is linked to by equal keys
-    (directly or through others): documents with the same value are one cluster."""
+def clusters(title: np.ndarray, body: np.ndarray, published: np.ndarray) -> np.ndarray:
+    """For every document, the smallest document number it is linked to (directly or through
+    others) by an equal body key, or by an equal title key within `TITLE_SPAN_DAYS` of the
+    first article of that title (`published`: µs); documents with the same value are one
+    cluster."""
     count = len(title)
     label = np.arange(count, dtype=np.int64)
-    groups = [g for g in (_groups(title), _groups(body)) if g is not None]
+    groups = [g for g in (_by_title(title, published), _groups(body)) if g is not None]
     if not groups:
         return label
     while True:
@@ -136,6 +141,27 @@ def clusters(title: np.ndarray, body: np.ndarray) -> np.ndarray:
         label = label[label]  # follow links to their root: converges in a few rounds
         if np.array_equal(label, before):
             return label
+
+
+def _by_title(title: np.ndarray, published: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The groups of equal title keys, each cut where an article comes more than
+    `TITLE_SPAN_DAYS` after the first of its group: the editions of a weekly series share
+    a title, not a story."""
+    found = _groups(title)
+    if found is None:
+        return None
+    order, starts = found
+    run = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(order))))
+    by_time = np.lexsort((published[order], run))
+    order, run = order[by_time], run[by_time]
+    span = TITLE_SPAN_DAYS * 86_400_000_000
+    cut = []
+    first = 0
+    for i, (key, moment) in enumerate(zip(run.tolist(), published[order].tolist(), strict=True)):
+        if not i or key != run[i - 1] or moment - first > span:
+            cut.append(i)
+            first = moment
+    return order, np.array(cut, dtype=np.int64)
 
 
 def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

@@ -248,7 +248,7 @@ class IndexArrays:
         document), computed once per state."""
         found = self._clusters
         if found is None:
-            label = duplicates.clusters(self.dup_title, self.dup_body)
+            label = duplicates.clusters(self.dup_title, self.dup_body, self.published)
             sizes = np.bincount(label, minlength=self.count)
             found = self._clusters = (label, sizes[label] > 1)
         return found

@@ -39,7 +39,6 @@ COMPACT_TOKENS = 4_000_000
 #: Fields fed from the one analysis: stemmed (frequencies) and exact (with positions).
 STEM_FIELDS = ("text", "title")
 EXACT_FIELDS = ("body_exact", "title_exact")
-DAY_US = 86_400_000_000
 #: Every field whose postings the search path reads as arrays.
 ARRAY_FIELDS = (*STEM_FIELDS, *EXACT_FIELDS, "tag", "author", "feed_title", "feed_url")
 
@@ -121,11 +120,9 @@ class SegmentBuilder:
             "body_exact": buffers["body_exact"].add_exact(body_runs),
         }
         self.tokens += lengths["text"] + lengths["body_exact"]
-        published = fields.get("published")
         title_key, body_key = duplicates.keys(
             inverter.stem_hashes.of([info[2][0] for info in title_runs if info[2]]),
             inverter.exact_hashes.of(buffers["body_exact"].last_ids()),
-            microseconds(published) // DAY_US if isinstance(published, datetime) else 0,
         )
         if buffers["text"].pending + buffers["body_exact"].pending >= COMPACT_TOKENS:
             for buffer in buffers.values():
@@ -161,6 +158,7 @@ class SegmentBuilder:
             if len(column) <= docnum:
                 column.append(0)
 
+        published = fields.get("published")
         self._published.append(microseconds(published) if isinstance(published, datetime) else 0)
         feed_url = fields.get("feed_url") or ""
         self._feeds.append(self._feed_codes.setdefault(feed_url, len(self._feed_codes)))

@@ -1,0 +1,149 @@
+"""Article pages in the engine (issue 14): keys that carry any id through a URL path, the
+stored text in paragraphs with the query's words marked, the text fragment that lands on the
+passage, related articles, and secrets kept out of all of it."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from archive_sample import ODD_ID, SECRET, VELO_PARAGRAPHS, VELO_TITLE, archive_articles
+
+from search import Engine, article_id, article_key
+from search.archive import paragraphs, text_fragment
+from tests.corpora import open_index
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path: Path = tmp_path_factory.mktemp("archive")
+    with open_index(path, archive_articles()) as engine:
+        yield engine
+
+
+@pytest.mark.parametrize(
+    "ident",
+    [
+        "velo-lyon",
+        ODD_ID,
+        "https://site.example/a/b/?x=1&y=%2F#f",
+        "日本語 / ü",
+        "-",
+        "a" * 2048,
+        "\U0001f600 emoji",
+    ],
+)
+def test_a_key_is_one_url_path_segment_and_gives_the_id_back(ident: str) -> None:
+    key = article_key(ident)
+    assert key and set(key) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    )
+    assert article_id(key) == ident
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "abc!",
+        "a/b",
+        "a=",  # padding is never part of a key
+        "QR",  # decodes to "A" too, but the key of "A" is "QQ": not canonical
+        "A",  # a length no encoding gives
+        base64.urlsafe_b64encode(b"\xff\xfe").rstrip(b"=").decode(),  # not UTF-8
+        base64.urlsafe_b64encode(b"a\x00b").rstrip(b"=").decode(),  # a NUL no id holds
+        "A" * 20_000,
+    ],
+)
+def test_anything_else_is_no_key(key: str) -> None:
+    assert article_id(key) is None
+
+
+def test_a_text_fragment_encodes_its_syntax_characters() -> None:
+    assert text_fragment("fin-de-semaine, pluie & vent") == (
+        "#:~:text=fin%2Dde%2Dsemaine%2C%20pluie%20%26%20vent"
+    )
+    long = "un deux trois quatre cinq six sept huit neuf dix onze"
+    assert text_fragment(long) == "#:~:text=un%20deux%20trois%20quatre,huit%20neuf%20dix%20onze"
+    assert text_fragment("le passage", "texte juste avant, le") == (
+        "#:~:text=juste%20avant%2C%20le-,le%20passage"
+    )
+    assert text_fragment("   ") == ""
+
+
+def test_the_page_holds_the_stored_text_in_its_paragraphs(archive: Engine) -> None:
+    page = archive.article("velo-lyon")
+    assert page is not None
+    assert page.title == VELO_TITLE
+    assert [p.text for p in page.paragraphs] == list(VELO_PARAGRAPHS)
+    assert page.author == "Claire Fontaine" and page.feed == "Le Quotidien"
+    assert page.tags == ("Mobilité", "Lyon")
+    assert page.updated is not None and page.updated.date() > page.published.date()
+    assert page.key == article_key("velo-lyon")
+    assert not any(p.highlights for p in page.paragraphs)
+    assert page.link == page.url and page.passage is None  # no query, no passage
+
+
+def test_the_query_words_are_marked_in_any_inflection(archive: Engine) -> None:
+    page = archive.article("velo-lyon", query="piste cyclable commerçant")
+    assert page is not None
+    marked = [p.text[s:e] for p in page.paragraphs for s, e in p.highlights]
+    assert {"pistes", "cyclables", "commerçants"} <= set(marked)
+    assert page.title_snippet.highlights  # "commerçants" in the title too
+    assert "<mark>pistes</mark> <mark>cyclables</mark>" in page.paragraphs[1].html()
+
+
+def test_the_link_lands_on_the_sentence_that_matched_best(archive: Engine) -> None:
+    page = archive.article("velo-lyon", query="pistes cyclables parking")
+    assert page is not None and page.passage == 1
+    url, _, fragment = page.link.partition("#:~:text=")
+    assert url == page.url
+    prefix, start, end = (unquote(part) for part in fragment.replace("-,", ",").split(","))
+    text = page.paragraphs[1].text
+    sentence = text[text.index("Selon") :]
+    assert sentence.startswith(start) and sentence.endswith(end)
+    assert text[: text.index(sentence)].rstrip().endswith(prefix)
+    assert "parking" in sentence  # the sentence with the most distinct matched words
+
+
+def test_dates_in_the_query_are_not_words_to_mark(archive: Engine) -> None:
+    page = archive.article("velo-lyon", query="depuis:lundi vélo")
+    assert page is not None
+    assert {page.title[s:e] for s, e in page.title_snippet.highlights} == {"vélo"}
+
+
+def test_related_articles_leave_the_article_out(archive: Engine) -> None:
+    page = archive.article("velo-lyon", related=5)
+    assert page is not None
+    related = [hit.id for hit in page.related]
+    assert len(related) == 5 and "velo-lyon" not in related
+    assert related[0] == "hebdo-velo"  # the same story, told by another feed
+    assert related == [hit.id for hit in archive.more_like("velo-lyon")]
+    assert archive.article("velo-lyon", related=0).related == ()  # type: ignore[union-attr]
+
+
+def test_an_unknown_id_has_no_page(archive: Engine) -> None:
+    assert archive.article("nope") is None
+    assert archive.more_like("nope") == []
+
+
+def test_any_id_has_a_page_by_its_key(archive: Engine) -> None:
+    page = archive.article(ODD_ID)
+    assert page is not None and article_id(page.key) == ODD_ID
+
+
+def test_a_subscriber_feed_secret_appears_nowhere(archive: Engine) -> None:
+    (hit,) = archive.search("réforme retraites").hits
+    assert SECRET not in repr(hit)
+    page = archive.article(hit.id)  # the id as hits show it: masked
+    assert page is not None and page.id == hit.id
+    assert SECRET not in repr(page.to_dict()) and "motdepasse" not in repr(page.to_dict())
+    assert article_id(page.key) == hit.id
+
+
+def test_paragraphs_split_on_blank_lines_only() -> None:
+    assert paragraphs("un\n\n  deux\ntrois \n \n\nquatre\n") == ["un", "deux\ntrois", "quatre"]
+    assert paragraphs("") == []
