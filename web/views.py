@@ -36,6 +36,10 @@ SYNTAX_EXAMPLES = (
     ("linux SAUF windows", "le premier mot sans le second (ou : linux -windows)"),
     ("titre:windows", "le mot dans le titre (aussi : auteur:, tag:, flux:)"),
     ("numéri*", "les mots qui commencent ainsi"),
+    (
+        "cnil depuis:lundi",
+        'publié depuis lundi (aussi : avant:2023, date:"mars 2023", il y a 3 jours)',
+    ),
 )
 
 
