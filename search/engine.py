@@ -39,7 +39,7 @@ from .plan import EVERYTHING, Compiled, Stems, any_words, compile_query
 from .plan import Any as AnyOf
 from .postings import IndexArrays
 from .query import parse
-from .results import Hit, IndexStats, SearchPage
+from .results import FeedStats, Hit, IndexStats, SearchPage
 from .snippets import highlight, highlighter, make_snippet
 from .spelling import Speller
 from .storage import Storage
@@ -419,6 +419,34 @@ class Engine:
             ),
         )
 
+    def feeds(self) -> list[FeedStats]:
+        """Per feed URL, how many articles the archive holds and their date range (for the
+        feeds' health table), ordered by URL."""
+        arrays = self._view().state.arrays
+        live = arrays.live_docs()
+        if not len(live) or not arrays.feeds:
+            return []
+        codes = arrays.feed_of[live]
+        dates = arrays.published[live]
+        size = len(arrays.feeds)
+        counts = np.bincount(codes, minlength=size)
+        oldest = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+        newest = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)
+        np.minimum.at(oldest, codes, dates)
+        np.maximum.at(newest, codes, dates)
+        out = [
+            FeedStats(
+                feed_url=url,
+                title=title,
+                articles=int(counts[code]),
+                oldest=_from_us(int(oldest[code])),
+                newest=_from_us(int(newest[code])),
+            )
+            for code, (url, title) in enumerate(arrays.feeds)
+            if url and counts[code]
+        ]
+        return sorted(out, key=lambda stats: stats.feed_url)
+
     # -- writing ---------------------------------------------------------------------------
 
     @contextmanager
@@ -462,6 +490,21 @@ class Engine:
                 writer.commit()
             finally:
                 writer.close()
+
+    def delete_articles(self, *, feed_url: str) -> int:
+        """Delete every article of the feed `feed_url` from the index and commit (a feed
+        removed with its articles).
+
+        Returns:
+            How many articles were deleted.
+
+        Raises:
+            IndexLockedError: a reindex is running.
+        """
+        with self.writer() as writer:
+            count = writer.delete_where(feed_url=feed_url)
+        log.info("deleted %d articles of %s", count, feed_url)
+        return count
 
     def rebuild(self) -> int:
         """Re-analyse every stored article into a new index generation and switch to it
