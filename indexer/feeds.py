@@ -1,4 +1,4 @@
-"""Feed bytes → `Article`s, with feedparser.
+"""Feed bytes → `Article`s, with feedparser (RSS, Atom) or `indexer.jsonfeed` (JSON Feed).
 
 feedparser only ever sees bytes we fetched or read ourselves, wrapped in a stream: given a
 string it would open URLs and *local files* on its own.
@@ -24,6 +24,7 @@ import feedparser
 
 from search import Article, FeedError
 
+from .discover import decode_html, discover
 from .html import html_to_text, looks_like_html, normalize_whitespace, unescape_entities
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,10 @@ class ParsedFeed:
     #: Feed-level links by relation (RFC 5005 `next`, `prev-archive`, …), absolute URLs.
     links: Mapping[str, str] = field(default_factory=dict)
     generator: str = ""
-    #: The feed format, as feedparser names it (`rss20`, `atom10`, …).
+    #: The feed format, as feedparser names it (`rss20`, `atom10`, …; `json11` for JSON Feed).
     version: str = ""
+    #: The site the feed belongs to (its `<link>`, `home_page_url`), when it says.
+    site: str = ""
 
 
 def parse_feed(
@@ -94,7 +97,8 @@ def parse_feed(
         tags: added to every article.
         content_type: the HTTP Content-Type, when fetched (helps with the encoding).
         base_url: where the document was finally found (after redirects), if not `url`.
-        now: the time used as `published` for entries without any date, first time seen.
+        now: the time used as `published` for entries without any date, first time seen
+            (unless the feed's own date is older: see `undated`).
         first_seen: looks up the `published` time already given to an entry id, if any
             (so that undated entries keep their first-seen time from run to run).
 
@@ -106,6 +110,10 @@ def parse_feed(
     """
     if not data.strip():
         raise FeedError(url, "empty response: no feed there")
+    from .jsonfeed import looks_like_json, parse_json_feed  # it imports this module
+
+    if looks_like_json(data):
+        return parse_json_feed(data, url=url, name=name, tags=tags, now=now, first_seen=first_seen)
     # Without a Content-Type feedparser flags every document; local files are XML documents.
     headers = {
         "content-location": base_url or url,
@@ -116,7 +124,7 @@ def parse_feed(
         parsed = feedparser.parse(io.BytesIO(clean), response_headers=headers)
     except Exception as exc:  # feedparser on hostile bytes: any failure is this feed's problem
         logger.debug("feedparser failed on %s", url, exc_info=True)
-        raise FeedError(url, f"cannot parse the feed: {_one_line(exc)}") from exc
+        raise FeedError(url, f"cannot parse the feed: {one_line(exc)}") from exc
 
     version = parsed.get("version", "") or ""
     entries = parsed.get("entries", []) or []
@@ -125,17 +133,19 @@ def parse_feed(
         # Served as text/plain or text/html, or a wrong charset: the document itself is fine.
         bozo = None
     if not entries and not version:
-        raise FeedError(url, _not_a_feed_reason(data, content_type, bozo))
+        raise FeedError(url, _not_a_feed_reason(data, content_type, bozo, base_url or url))
 
     feed = parsed.get("feed", {}) or {}
-    feed_title = name or _title_text(feed.get("title", ""), feed.get("title_detail")) or _host(url)
+    own_title = _title_text(feed.get("title", ""), feed.get("title_detail"))
+    feed_title = name or own_title or host_of(url)
     warnings: list[str] = []
     if bozo is not None:
         if not entries:
-            raise FeedError(url, f"malformed feed, no entries could be read: {_one_line(bozo)}")
-        warnings.append(f"malformed feed ({_one_line(bozo)}); read {len(entries)} entries anyway")
+            raise FeedError(url, f"malformed feed, no entries could be read: {one_line(bozo)}")
+        warnings.append(f"malformed feed ({one_line(bozo)}); read {len(entries)} entries anyway")
 
     now = now or datetime.now(UTC)
+    feed_date = _feed_date(feed)
     extra_tags = tuple(t.strip() for t in tags if t and t.strip())
     source_url = url if _is_web(url) else _published_address(feed) or url
     articles: list[Article] = []
@@ -149,6 +159,7 @@ def parse_feed(
                 tags=extra_tags,
                 now=now,
                 first_seen=first_seen,
+                feed_date=feed_date,
             )
         except Exception:  # one unreadable entry must not cost the feed
             logger.debug("unreadable entry in %s", url, exc_info=True)
@@ -165,7 +176,9 @@ def parse_feed(
         if rel and href and rel not in links:
             links[rel] = href
     generator = str(feed.get("generator", "") or "")
-    return ParsedFeed(url, feed_title, articles, warnings, links, generator, version)
+    site = str(feed.get("link", "") or "")
+    site = site if _is_web(site) else ""
+    return ParsedFeed(url, feed_title, articles, warnings, links, generator, version, site)
 
 
 def entry_to_article(
@@ -176,12 +189,14 @@ def entry_to_article(
     tags: tuple[str, ...] = (),
     now: datetime | None = None,
     first_seen: FirstSeen | None = None,
+    feed_date: datetime | None = None,
 ) -> Article | None:
     """One feedparser entry → an `Article`; None for an entry with nothing to show.
 
     id: guid, else link, else a hash of the feed, title and date. published: the entry's
-    published date, else updated, else when we first saw it; always timezone-aware.
-    body: `content:encoded`/`content` in preference to the summary.
+    published date, else updated, else as `undated` says (`feed_date` is the feed's own
+    date); always timezone-aware. body: `content:encoded`/`content` in preference to the
+    summary.
     """
     title = _title_text(entry.get("title", ""), entry.get("title_detail"))
     link = str(entry.get("link", "") or "").strip()
@@ -211,9 +226,11 @@ def entry_to_article(
     if published is None:
         published = updated
     if published is None:
-        published = (first_seen(article_id) if first_seen else None) or now or datetime.now(UTC)
+        published = undated(
+            article_id, feed_date, now=now or datetime.now(UTC), first_seen=first_seen
+        )
     if not title:
-        title = _first_words(body) or link
+        title = first_words(body) or link
 
     return Article(
         id=article_id,
@@ -334,28 +351,64 @@ def _tags(entry: Mapping[str, Any], extra: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _first_words(text: str, limit: int = 80) -> str:
+def undated(
+    article_id: str,
+    feed_date: datetime | None,
+    *,
+    now: datetime,
+    first_seen: FirstSeen | None = None,
+) -> datetime:
+    """The date of an entry that carries none.
+
+    The date it was given when first seen (so that it never looks changed), else the feed's
+    own date (channel `lastBuildDate`/`pubDate`, Atom `updated`) when that is older than
+    this fetch — an entry of a feed last built in 2020 is not news of today — else `now`.
+    """
+    known = first_seen(article_id) if first_seen else None
+    if known is not None:
+        return known
+    if feed_date is not None and feed_date < now:
+        return feed_date
+    return now
+
+
+def _feed_date(feed: dict[str, Any]) -> datetime | None:
+    """The feed's own date: when it was last updated, else published."""
+    # dict.get: feedparser's own get() maps a missing `updated` to `published` (and warns).
+    for key in ("updated", "published"):
+        moment = _date(dict.get(feed, f"{key}_parsed")) or parse_feed_date(dict.get(feed, key, ""))
+        if moment is not None:
+            return moment
+    return None
+
+
+def first_words(text: str, limit: int = 80) -> str:
+    """The first line of `text`, cut at a word before `limit` characters (a missing title)."""
     line = text.strip().split("\n", 1)[0]
     if len(line) <= limit:
         return line
     return line[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any) -> str:
+def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any, base_url: str) -> str:
     head = data[:4096].lstrip().lower()
     html_start = re.match(rb"(<!--.*?-->\s*)*<!doctype html|<html", head, re.S)
     if "html" in content_type.lower() or html_start:
+        reason = "an HTML page, not a feed"
         title = re.search(rb"<title[^>]*>(.*?)</title", data[:65536], re.I | re.S)
         if title:
             text = title.group(1).decode("utf-8", "replace")
             text = " ".join(unescape_entities(text).split())[:80]
             if text:
-                return f"an HTML page (“{text}”), not a feed"
-        return "an HTML page, not a feed"
-    if head.startswith((b"{", b"[")):
-        return "JSON, not an RSS or Atom feed (JSON Feed is not supported)"
+                reason = f"an HTML page (“{text}”), not a feed"
+        links = discover(decode_html(data, content_type), base_url) if _is_web(base_url) else []
+        if links:
+            reason += f"; it names its feed: {links[0].url} (`fouille feeds add` finds it)"
+        return reason
+    if head.startswith(b"["):
+        return "JSON, but not a JSON Feed"
     if bozo is not None:
-        return f"not a feed: {_one_line(bozo)}"
+        return f"not a feed: {one_line(bozo)}"
     return "not an RSS or Atom feed"
 
 
@@ -396,12 +449,14 @@ def _cap_categories(data: bytes, limit: int = MAX_ENTRY_CATEGORIES) -> bytes:
     return b"".join(out)
 
 
-def _one_line(exc: Any) -> str:
+def one_line(exc: Any) -> str:
+    """An exception's message on one line, at most 200 characters."""
     text = " ".join(str(exc).split())
     return (text or type(exc).__name__)[:200]
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
+    """The host of a URL (or a file's name): a feed's title when it has none."""
     return urlsplit(url).netloc or url.rsplit("/", 1)[-1]
 
 

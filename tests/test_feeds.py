@@ -1,6 +1,6 @@
-"""indexer.feeds: feed bytes → Articles.
+"""indexer.feeds: feed bytes → Articles (RSS, Atom and JSON Feed).
 
-Cases live in tests/data/feeds: NAME.xml, and NAME.expected.json beside it.
+Cases live in tests/data/feeds: NAME.xml or NAME.json, and NAME.expected.json beside it.
 """
 
 from __future__ import annotations
@@ -28,9 +28,15 @@ def _value(article, key):
     return value
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in CASES.glob("*.xml")))
-def test_feed_cases(name):
-    data = (CASES / f"{name}.xml").read_bytes()
+FILES = sorted(
+    p.name for p in CASES.glob("*.*") if p.suffix in (".xml", ".json") and ".expected." not in p.name
+)
+
+
+@pytest.mark.parametrize("filename", FILES)
+def test_feed_cases(filename):
+    name = filename.rsplit(".", 1)[0]
+    data = (CASES / filename).read_bytes()
     expected = json.loads((CASES / f"{name}.expected.json").read_text(encoding="utf-8"))
     if "error" in expected:
         with pytest.raises(FeedError) as info:
