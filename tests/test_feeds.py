@@ -29,7 +29,9 @@ def _value(article, key):
 
 
 FILES = sorted(
-    p.name for p in CASES.glob("*.*") if p.suffix in (".xml", ".json") and ".expected." not in p.name
+    p.name
+    for p in CASES.glob("*.*")
+    if p.suffix in (".xml", ".json") and ".expected." not in p.name
 )
 
 

@@ -1,0 +1,150 @@
+"""The feeds' health: for each feed followed (and each feed the archive still holds), what
+the archive holds of it and how its last fetch went — what `fouille feeds` and the /feeds
+page show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from search import FeedStats, Settings
+
+from .feedlist import FeedList
+from .fetch import FeedState, FeedStateStore
+from .sources import Source, followed, public_url
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """One row of the health table. `url` is the public URL (no secret in it)."""
+
+    url: str
+    name: str
+    #: "config", "managed", "default", or "archive" (no longer followed: only in the index).
+    origin: str
+    tags: tuple[str, ...]
+    site: str
+    articles: int
+    oldest: datetime | None
+    newest: datetime | None
+    #: When it was last read (tried), its HTTP status then (0: no answer), and the outcome:
+    #: "ok", "not-modified", "skipped", "failed", or "" (never tried).
+    last_fetch: datetime | None
+    last_status: int
+    result: str
+    error: str
+    #: `--backfill`: the deepest page read, whether a walk reached the oldest page, and the
+    #: page the next one resumes at (0: none).
+    backfill_pages: int
+    backfill_complete: bool
+    backfill_resume: int
+
+    @property
+    def followed(self) -> bool:
+        """False for a feed that is only in the archive."""
+        return self.origin != "archive"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of `fouille feeds --json` and `/api/feeds`."""
+        return {
+            "url": self.url,
+            "name": self.name,
+            "origin": self.origin,
+            "followed": self.followed,
+            "tags": list(self.tags),
+            "site": self.site,
+            "articles": self.articles,
+            "oldest": _iso(self.oldest),
+            "newest": _iso(self.newest),
+            "last_fetch": _iso(self.last_fetch),
+            "last_status": self.last_status or None,
+            "result": self.result or None,
+            "error": self.error or None,
+            "backfill": {
+                "pages": self.backfill_pages,
+                "complete": self.backfill_complete,
+                "resume_at": self.backfill_resume or None,
+            }
+            if self.backfill_pages or self.backfill_resume
+            else None,
+        }
+
+
+def feed_health(settings: Settings, stats: Sequence[FeedStats]) -> list[FeedHealth]:
+    """The health table: followed feeds in the order they are read, then the feeds only the
+    archive holds, by URL.
+
+    Args:
+        settings: where the index, the followed feeds and their states are.
+        stats: `Engine.feeds()` ([] when there is no index yet).
+
+    Raises:
+        ConfigError: the list of managed feeds is damaged.
+    """
+    store = FeedStateStore.in_index(settings.index_dir)
+    by_url = {s.feed_url: s for s in stats}
+    sites = {f.url: f.site for f in FeedList.in_index(settings.index_dir).load() if f.site}
+    sources = followed(settings)
+    rows = []
+    shown: set[str] = set()
+    for source in sources:
+        state = store.known(source.url) or FeedState()
+        found = by_url.get(source.url) or by_url.get(state.articles_url)
+        if found is not None:
+            shown.add(found.feed_url)
+        rows.append(_row(source, state, found, sites.get(source.url, "")))
+    for left in stats:
+        if left.feed_url not in shown:
+            state = store.known(left.feed_url) or FeedState()
+            rows.append(_row(Source(left.feed_url, origin="archive"), state, left, ""))
+    return rows
+
+
+def _row(source: Source, state: FeedState, stats: FeedStats | None, site: str) -> FeedHealth:
+    url = source.display or source.url
+    return FeedHealth(
+        url=public_url(url),
+        name=source.name or (stats.title if stats else "") or _short(source.url),
+        origin=source.origin or "archive",
+        tags=source.tags,
+        site=site or state.site,
+        articles=stats.articles if stats else 0,
+        oldest=stats.oldest if stats else None,
+        newest=stats.newest if stats else None,
+        last_fetch=_parse_time(state.last_attempt or state.last_fetched),
+        last_status=state.last_status,
+        result=state.last_result,
+        error=_scrub(state.last_error, source.url),
+        backfill_pages=state.backfill_page,
+        backfill_complete=state.backfill_end,
+        backfill_resume=state.backfill_resume if state.backfill_next else 0,
+    )
+
+
+def _scrub(text: str, url: str) -> str:
+    """An error message without the secrets of the feed's URL (a password in its address,
+    a key in its query), whatever part of the URL the message quotes."""
+    if not text:
+        return ""
+    text = text.replace(url, public_url(url))
+    userinfo = urlsplit(url).netloc.rpartition("@")[0] if "://" in url else ""
+    return text.replace(userinfo + "@", "") if userinfo else text
+
+
+def _short(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.hostname or url.rsplit("/", 1)[-1]
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
