@@ -6,10 +6,14 @@ sample index, the web app serves it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import click
 
-from search import Engine, FouilleError, IndexNotFoundError, Settings
+from search import Engine, FeedStats, FouilleError, IndexNotFoundError, Settings
 from web import create_app
+from web.feeds import HEALTH
 
 from .cli import F, config_option, fail, index_option, load_settings
 
@@ -76,6 +80,7 @@ def run_server(settings: Settings) -> None:
     from waitress import create_server
 
     app = create_app(settings)
+    app.extensions[HEALTH] = feed_health_rows
     try:
         server = create_server(app, host=settings.host, port=settings.port, threads=THREADS)
     except OSError as exc:
@@ -89,6 +94,14 @@ def run_server(settings: Settings) -> None:
     finally:
         server.close()
         app.extensions["fouille"].close()
+
+
+def feed_health_rows(settings: Settings, stats: Sequence[FeedStats]) -> list[dict[str, Any]]:
+    """The /feeds page's rows: the indexer's view of each feed (imported on first use, so
+    that `fouille serve` need not load the indexer)."""
+    from indexer.health import feed_health
+
+    return [row.to_dict() for row in feed_health(settings, stats)]
 
 
 def _has_index(settings: Settings) -> bool:
