@@ -215,3 +215,25 @@ def test_a_terminal_shows_one_live_progress_line(server, index_dir):
     text = output.decode("utf-8", "replace")
     assert "\r\x1b[K" in text, "the line is rewritten in place"
     assert "page 3, 9 entries (9 new)" in text
+
+
+def test_a_state_file_of_an_older_version_still_reads(server, index_dir):
+    """feeds-state.json keeps its format: older files (without health and backfill fields)
+    load, and values of the wrong type are ignored rather than trusted."""
+    url = wordpress(server, pages=2)
+    index_dir.mkdir()
+    old = {
+        "version": 1,
+        "feeds": {
+            url: {"etag": "", "last_modified": "", "last_fetched": "2024-01-01T00:00:00+00:00"},
+            "https://ailleurs.exemple/rss": {"backfill_resume": True, "backfill_next": 7},
+        },
+    }
+    (index_dir / STATE_FILE_NAME).write_text(json.dumps(old))
+    data = report(index_dir, "--feed", url, "--backfill")
+    assert (data["status"], data["resumed_at"], data["new"]) == ("ok", 0, 6)
+    saved = json.loads((index_dir / STATE_FILE_NAME).read_text())
+    assert saved["version"] == 1
+    assert saved["feeds"][url]["last_result"] == "ok"
+    other = saved["feeds"]["https://ailleurs.exemple/rss"]
+    assert (other["backfill_resume"], other["backfill_next"]) == (0, "")
