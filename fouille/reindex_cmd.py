@@ -273,14 +273,14 @@ class _Progress:
         self.update()
 
     def text(self) -> str:
-        line = f"{self.done}/{self.total} feeds done, {self.entries} entries read ({self.new} new)"
         feed = self.current
         if feed is not None and feed.last_page > 1:
-            line += (
-                f"; {_shorten(feed.label, 40)}: page {feed.last_page}, "
+            return (
+                f"{self.done}/{self.total} feeds done, {self.entries} entries read "
+                f"({self.new} new); {_shorten(feed.label, 40)}: page {feed.last_page}, "
                 f"{feed.entries} entries ({feed.new} new)"
             )
-        return line
+        return f"{self.done}/{self.total} feeds done, {self.entries} entries read ({self.new} new)"
 
     def update(self) -> None:
         if self.tty:

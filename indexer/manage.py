@@ -186,11 +186,15 @@ def remove_feed(settings: Settings, url: str, *, purge: bool = False) -> Removed
     try:
         with engine.locked() if engine is not None else nullcontext():
             purged = _purge(settings, engine, target) if purge and engine is not None else 0
+            if source is None and not purged and purge:
+                raise ConfigError(
+                    f"{public_url(url)} is neither a followed feed nor in the archive: "
+                    "`fouille feeds` lists them"
+                )
             if source is None and not purged:
                 raise ConfigError(
-                    f"{public_url(url)} is not a followed feed"
-                    + ("" if purge else " (--purge deletes what the archive holds of one)")
-                    + ": `fouille feeds` lists them"
+                    f"{public_url(url)} is not a followed feed: `fouille feeds` lists them "
+                    "(--purge deletes what the archive holds of one no longer followed)"
                 )
             if source is not None:
                 with FeedList.in_index(settings.index_dir).editing() as feeds:

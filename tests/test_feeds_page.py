@@ -90,8 +90,9 @@ def test_the_page_shows_each_feed_and_how_it_fares(base_url):
     # The count links to the feed's articles; the tag to its search.
     count_link = rows[0].xpath(".//td[@class='num']/a/@href")[0]
     assert count_link.startswith("/search?feed=")
-    status, _, _ = get(base_url + count_link)
+    status, _, found = get(base_url + count_link)
     assert status == 200
+    assert len(lxml.html.fromstring(found).xpath("//article[@class='hit']")) == 3
 
 
 def test_untrusted_names_are_shown_as_text(base_url):
