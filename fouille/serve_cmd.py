@@ -1,4 +1,4 @@
-"""`fouille serve` and `fouille demo`: the web app behind waitress, a real WSGI server.
+"""`fouille serve` and `fouille demo`: the web app on a real WSGI server (`web.server`).
 
 `demo` sits here, not in `web/`, because it drives both siblings: the indexer builds the
 sample index, the web app serves it.
@@ -7,24 +7,31 @@ sample index, the web app serves it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
 
 from search import Engine, FeedStats, FouilleError, IndexNotFoundError, Settings
+from search.storage import Storage
 from web import create_app
 from web.feeds import HEALTH
+from web.server import ServeError, default_workers, serve_app
 
 from .cli import F, config_option, fail, index_option, load_settings
 
-#: waitress worker threads: searches run in parallel up to this many.
-THREADS = 8
-
 
 def _server_options(command: F) -> F:
-    """--host, --port, then the shared --index and --config."""
+    """--host, --port, --workers, then the shared --index and --config."""
     command = config_option(command)
     command = index_option(command)
+    command = click.option(
+        "--workers",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Server processes (gunicorn); 1 serves in one process (waitress).  "
+        "[default: one per core, or FOUILLE_WORKERS]",
+    )(command)
     command = click.option(
         "--port", type=int, default=None, help="Port to listen on.  [default: 8000]"
     )(command)
@@ -35,9 +42,15 @@ def _server_options(command: F) -> F:
 
 @click.command()
 @_server_options
-def serve(host: str | None, port: int | None, index_dir: str | None, config: str | None) -> None:
-    """Serve the search page, the JSON API and OpenSearch with waitress."""
-    settings = load_settings(config, host=host, port=port, index_dir=index_dir)
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    index_dir: str | None,
+    config: str | None,
+) -> None:
+    """Serve the search page, the JSON API, OpenSearch and Atom (gunicorn workers)."""
+    settings = load_settings(config, host=host, port=port, workers=workers, index_dir=index_dir)
     if not _has_index(settings):
         click.echo(
             f"fouille: no index in {settings.index_dir} yet; pages answer 503 until "
@@ -49,9 +62,15 @@ def serve(host: str | None, port: int | None, index_dir: str | None, config: str
 
 @click.command()
 @_server_options
-def demo(host: str | None, port: int | None, index_dir: str | None, config: str | None) -> None:
+def demo(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    index_dir: str | None,
+    config: str | None,
+) -> None:
     """Index the bundled sample feed (when there is no index yet) and serve it."""
-    settings = load_settings(config, host=host, port=port, index_dir=index_dir)
+    settings = load_settings(config, host=host, port=port, workers=workers, index_dir=index_dir)
     if _has_index(settings):
         click.echo(f"Index already present in {settings.index_dir}: serving it as is.")
     else:
@@ -73,27 +92,28 @@ def demo(host: str | None, port: int | None, index_dir: str | None, config: str 
 
 
 def run_server(settings: Settings) -> None:
-    """Serve the app with waitress on settings.host:settings.port until interrupted.
+    """Serve the app on settings.host:settings.port until interrupted.
 
     Prints the URL once the port is listening (tests and scripts wait for that line).
     """
-    from waitress import create_server
-
     app = create_app(settings)
     app.extensions[HEALTH] = feed_health_rows
-    try:
-        server = create_server(app, host=settings.host, port=settings.port, threads=THREADS)
-    except OSError as exc:
-        fail(f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}): try --port")
-    url = f"http://{_url_host(settings.host)}:{server.effective_port}/"
-    try:
+    workers = settings.workers or default_workers()
+
+    def ready(url: str) -> None:
         click.echo(f"Fouille is serving {settings.index_dir} at {url}  (Ctrl+C to stop)")
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-        app.extensions["fouille"].close()
+
+    try:
+        serve_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            on_ready=ready,
+            generation=Storage(Path(settings.index_dir)).current,
+        )
+    except ServeError as exc:
+        fail(f"{exc}: try --port")
 
 
 def feed_health_rows(settings: Settings, stats: Sequence[FeedStats]) -> list[dict[str, Any]]:
@@ -110,9 +130,3 @@ def _has_index(settings: Settings) -> bool:
     except IndexNotFoundError:
         return False
     return True
-
-
-def _url_host(host: str) -> str:
-    if host in ("0.0.0.0", ""):
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host

@@ -10,6 +10,7 @@ Layout: `FOUA`, a format number (uint32), the header length (uint64), the JSON h
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mmap
 import struct
@@ -24,6 +25,12 @@ MAGIC = b"FOUA"
 FORMAT = 1
 ALIGN = 64
 _PREAMBLE = struct.Struct("<4sIQ")
+
+
+def term_hash(term: str) -> int:
+    """A stable 64-bit hash of a term: how the arrays look terms up."""
+    digest = hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
 
 
 class ArrayFileError(FouilleError):

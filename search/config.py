@@ -49,6 +49,8 @@ class Settings:
     user_agent: str = f"Fouille/{VERSION} (+https://github.com/fouille; feed search)"
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Server processes (`fouille serve`); 0 means one per core.
+    workers: int = 0
 
     def __post_init__(self) -> None:
         # Settings(index_dir="…") from code must behave like the loaded settings.

@@ -1,126 +1,47 @@
 """The facade over the index: `Engine` is what every front end calls.
 
-It wires the modules that do the work: `storage` (generations on disk), `writer` (adding
-articles), `plan` and `matching` (queries), `facets`, `spelling`, `snippets`. Each committed
-state of the index is read through one `State`, shared by every thread.
+It wires the modules that do the work: `storage` (generations on disk), `reading` (committed
+states and per-thread views), `writer` (adding articles, rebuilds), `plan` and `matching`
+(queries), `facets`, `spelling`, `snippets`.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
-from bisect import bisect_right
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import STORED_COLUMN
-from whoosh.index import FileIndex
-from whoosh.searching import Searcher
 
 from . import facets, scoring
 from .analysis import analyze
-from .arrays import ArrayFileError
 from .config import Settings
 from .documents import MIN_DATE, Article, aware, stored_article
-from .errors import FouilleError, InvalidFilterError
+from .errors import InvalidFilterError
 from .filters import Filters
 from .locking import reindex_lock
-from .matching import Matcher, Matches, top
+from .matching import Matches, top
 from .plan import EVERYTHING, Compiled, Stems, any_words, compile_query
 from .plan import Any as AnyOf
 from .postings import IndexArrays
 from .query import parse
+from .reading import Snapshots, View
 from .results import FeedStats, Hit, IndexStats, SearchPage
 from .snippets import highlight, highlighter, make_snippet
-from .spelling import Speller
 from .storage import Storage
-from .writer import ArticleWriter
+from .writer import ArticleWriter, rebuild
 
 log = logging.getLogger(__name__)
 
 SORTS = ("relevance", "date", "fresh")
 MAX_PAGE = 10_000
 FEW_HITS = 3
-#: Filter results kept per state (a filter is often repeated: paging, facets).
-FILTER_CACHE = 64
-#: A reader re-checks the table of contents at least this often, whatever the mtimes say.
-RECHECK_SECONDS = 1.0
-#: Tries to read a committed state that a concurrent commit keeps replacing.
-READ_ATTEMPTS = 8
-
-
-@dataclass
-class State:
-    """One committed state of one generation: its arrays and what is derived from them."""
-
-    generation: str
-    toc_generation: int
-    segments: list[Any]
-    arrays: IndexArrays
-    allowed: OrderedDict[Filters, np.ndarray] = field(default_factory=OrderedDict)
-
-    def allowed_docs(self, filters: Filters, matcher: Matcher) -> np.ndarray:
-        found = self.allowed.get(filters)
-        if found is None:
-            found = matcher.allowed(filters)
-            self.allowed[filters] = found
-            while len(self.allowed) > FILTER_CACHE:
-                self.allowed.popitem(last=False)
-        return found
-
-
-class _View:
-    """One thread's Whoosh searcher on a state (stored fields, term tables)."""
-
-    def __init__(self, state: State, searcher: Searcher) -> None:
-        self.state = state
-        self.searcher = searcher
-        # Each segment's stored-fields column, read directly: Whoosh's `stored_fields`
-        # also filters every field through the schema, a third of the cost of a hit.
-        self._columns: list[tuple[int, Any]] = []
-        reader = searcher.reader()
-        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-        for leaf, offset in leaves:
-            perdoc = getattr(leaf, "_perdoc", None)
-            column = perdoc._cached_reader("_stored", STORED_COLUMN) if perdoc else None
-            self._columns.append((offset, column))
-        self._starts = [offset for offset, _ in self._columns]
-
-    def stored(self, docnum: int) -> dict[str, Any]:
-        """A document's stored fields."""
-        i = bisect_right(self._starts, docnum) - 1
-        offset, column = self._columns[i] if i >= 0 else (0, None)
-        if column is None:
-            fields: dict[str, Any] = self.searcher.stored_fields(docnum)
-            return fields
-        return column[docnum - offset] or {}
-
-    def expand(self, fieldname: str, prefix: str) -> list[str]:
-        """Words of a field starting with `prefix`, the most frequent first."""
-        reader = self.searcher.reader()
-        words = []
-        for n, raw in enumerate(reader.expand_prefix(fieldname, prefix)):
-            if n >= 5000:
-                break
-            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            words.append((reader.doc_frequency(fieldname, word), word))
-        words.sort(reverse=True)
-        return [w for _, w in words]
-
-    def matcher(self) -> Matcher:
-        return Matcher(self.state.arrays, self.expand)
-
-    def speller(self) -> Speller:
-        return Speller(self.searcher.reader(), self.stored, self.state.arrays)
 
 
 class Engine:
@@ -134,11 +55,7 @@ class Engine:
         self.settings = settings
         self.root = root
         self.storage = Storage(root)
-        self._lock = threading.Lock()
-        self._local = threading.local()
-        self._states: OrderedDict[tuple[str, int], State] = OrderedDict()
-        self._seen: tuple[Any, ...] = ()
-        self._checked = 0.0
+        self._snapshots = Snapshots(self.storage)
         self._reindex_depth = 0
         self._reindex_owner: int | None = None
 
@@ -159,80 +76,6 @@ class Engine:
                 name = engine.storage.current() or engine.storage.create()
         engine.storage.open(name, any_format=True)  # an outdated index says so when searched
         return engine
-
-    # -- reading ---------------------------------------------------------------------------
-
-    def _state(self) -> State:
-        """The state of the latest commit of the live generation."""
-        stamp = self._stamp()
-        now = time.monotonic()
-        with self._lock:
-            if stamp == self._seen and now - self._checked < RECHECK_SECONDS and self._states:
-                return next(reversed(self._states.values()))
-            for attempt in range(READ_ATTEMPTS):
-                try:
-                    state = self._load_state()
-                    break
-                except (FileNotFoundError, EOFError, ArrayFileError):
-                    # A commit replaced the table of contents or removed a merged segment
-                    # between our reading the directory and opening it: read again.
-                    if attempt == READ_ATTEMPTS - 1:
-                        raise
-                    time.sleep(0.01 * (attempt + 1))
-            self._seen, self._checked = stamp, now
-            return state
-
-    def _load_state(self) -> State:
-        name = self.storage.require()
-        ix = self.storage.open(name)
-        toc = ix._read_toc()
-        key = (name, toc.generation)
-        state = self._states.get(key)
-        if state is None:
-            arrays = IndexArrays(self.root / name, toc.segments)
-            state = State(name, toc.generation, toc.segments, arrays)
-            self._states[key] = state
-            while len(self._states) > 2:
-                self._states.popitem(last=False)
-        else:
-            self._states.move_to_end(key)
-        return state
-
-    def _stamp(self) -> tuple[Any, ...]:
-        """What changes when a commit or a switch happens (directory modification times)."""
-        try:
-            name = (self.root / "CURRENT").stat()
-            root = self.root.stat()
-            gen = os.stat(self.root / self.storage.require())
-        except (OSError, FouilleError):
-            return ()
-        return (name.st_mtime_ns, root.st_mtime_ns, gen.st_mtime_ns, gen.st_ino)
-
-    def _view(self) -> _View:
-        """This thread's view of the current state."""
-        state = self._state()
-        view: _View | None = getattr(self._local, "view", None)
-        if view is not None and view.state is state:
-            return view
-        if view is not None:
-            view.searcher.close()
-        for attempt in range(READ_ATTEMPTS):
-            try:
-                ix = self.storage.open(state.generation)
-                reader = FileIndex._reader(
-                    ix.storage, ix.schema, state.segments, state.toc_generation
-                )
-                view = _View(state, Searcher(reader))
-            except FileNotFoundError:
-                # The state's segments were merged away and deleted: read the newest one.
-                if attempt == READ_ATTEMPTS - 1:
-                    raise
-                self._seen = ()
-                state = self._state()
-            else:
-                self._local.view = view
-                return view
-        raise AssertionError("unreachable")
 
     def search(
         self,
@@ -267,7 +110,7 @@ class Engine:
             compiled = Compiled(EVERYTHING, simple=False)
             if sort == "relevance":
                 sort = "date"
-        view = self._view()
+        view = self._snapshots.view()
         matcher = view.matcher()
         allowed = view.state.allowed_docs(filters, matcher) if filters else None
         found = matcher.run(compiled.plan, allowed)
@@ -341,7 +184,7 @@ class Engine:
             return top(found, limit, key=arrays.published[found.docs])
         return top(found, limit)
 
-    def _hit(self, view: _View, docnum: int, score: float, pattern: Any) -> Hit:
+    def _hit(self, view: View, docnum: int, score: float, pattern: Any) -> Hit:
         stored = view.stored(docnum)
         body = stored.get("body") or stored.get("summary") or ""
         return Hit(
@@ -359,22 +202,28 @@ class Engine:
             title_snippet=highlight(stored.get("title") or "", pattern),
         )
 
+    def version(self) -> str:
+        """Names the committed state searches see now: it changes with every commit and
+        every rebuild (HTTP caches key their validators on it)."""
+        state = self._snapshots.state()
+        return f"{state.generation}.{state.toc_generation}"
+
     def suggest(self, prefix: str, *, limit: int = 8) -> list[str]:
         """Completions for what a user is typing, from tags and the vocabulary."""
         prefix = (prefix or "")[: self.settings.max_query_length]
-        return self._view().speller().completions(prefix, limit=limit)
+        return self._snapshots.view().speller().completions(prefix, limit=limit)
 
     # -- articles --------------------------------------------------------------------------
 
     def get(self, article_id: str) -> Article | None:
         """The stored article with this id, or None."""
-        searcher = self._view().searcher
+        searcher = self._snapshots.view().searcher
         docnum = searcher.document_number(id=article_id)
         return stored_article(searcher.stored_fields(docnum)) if docnum is not None else None
 
     def more_like(self, article_id: str, *, limit: int = 5) -> list[Hit]:
         """Articles related to this one: those sharing its most distinctive words."""
-        view = self._view()
+        view = self._snapshots.view()
         docnum = view.searcher.document_number(id=article_id)
         if docnum is None:
             return []
@@ -397,12 +246,12 @@ class Engine:
 
     def articles(self) -> Iterator[Article]:
         """Every stored article (for rebuilds and exports)."""
-        for fields in self._view().searcher.reader().all_stored_fields():
+        for fields in self._snapshots.view().searcher.reader().all_stored_fields():
             yield stored_article(fields)
 
     def stats(self) -> IndexStats:
         """What the archive holds."""
-        view = self._view()
+        view = self._snapshots.view()
         arrays = view.state.arrays
         live = arrays.live_docs()
         dates = arrays.published[live]
@@ -422,7 +271,7 @@ class Engine:
     def feeds(self) -> list[FeedStats]:
         """Per feed URL, how many articles the archive holds and their date range (for the
         feeds' health table), ordered by URL."""
-        arrays = self._view().state.arrays
+        arrays = self._snapshots.view().state.arrays
         live = arrays.live_docs()
         if not len(live) or not arrays.feeds:
             return []
@@ -510,45 +359,11 @@ class Engine:
         """Re-analyse every stored article into a new index generation and switch to it
         atomically; searches keep working meanwhile. Returns the article count."""
         with self.locked():
-            old = self.storage.require()
-            source = self.storage.open(old, any_format=True)
-            try:
-                new = self.storage.new_generation()
-            except OSError as exc:
-                raise FouilleError(
-                    f"cannot rebuild the index in {self.root}: {exc.strerror or exc}"
-                ) from exc
-            count = 0
-            try:
-                writer = ArticleWriter(self.storage.open(new), batch_size=1 << 30)
-                try:
-                    with source.searcher() as searcher:
-                        for fields in searcher.reader().all_stored_fields():
-                            writer.upsert(stored_article(fields))
-                            count += 1
-                    writer.commit()
-                finally:
-                    writer.close()
-                self.storage.switch(new)
-            except OSError as exc:
-                self.storage.discard(new)
-                raise FouilleError(
-                    f"cannot rebuild the index in {self.root}: {exc.strerror or exc}"
-                ) from exc
-            except BaseException:
-                self.storage.discard(new)
-                raise
-            # The previous generation stays until the next rebuild: a reader may still use it.
-            self.storage.remove_all_but(old, new)
-            log.info("rebuilt %d articles into %s", count, new)
-            return count
+            return rebuild(self.storage)
 
     def close(self) -> None:
         """Release this thread's searcher and the open indexes."""
-        view = getattr(self._local, "view", None)
-        if view is not None:
-            view.searcher.close()
-            self._local.view = None
+        self._snapshots.close()
         self.storage.close()
 
     def __enter__(self) -> Engine:

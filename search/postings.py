@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 from whoosh.util.numeric import byte_to_length
 
-from .arrays import EXTENSION, ArrayFile
+from .arrays import EXTENSION, ArrayFile, term_hash
 from .errors import IndexOutdatedError
-from .segments import ARRAY_FIELDS, term_hash
+from .segments import ARRAY_FIELDS
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 EMPTY_IDS = np.zeros(0, dtype=np.int32)

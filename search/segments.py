@@ -4,10 +4,9 @@ Whoosh's own writer pushes every posting through a Python sorting pool and a per
 `add_posting` call, which caps a build at a few hundred articles per second. Here articles
 are analysed once (`search.inverter`), their tokens kept as flat integer arrays, and when the
 segment is written the postings of each field are grouped with numpy and encoded a block at
-a time in Whoosh's W3 format (`whoosh.codec.whoosh3`): the same `.trm` term table, the same
-`.pst` blocks (a pickled tuple of delta-coded ids, weights and values, compressed from 80
-bytes), and the per-document columns written by Whoosh's own `W3PerDocWriter`. Whoosh reads
-the result as a segment it wrote itself and stays the source of truth.
+a time in Whoosh's W3 format (`search.w3`), next to the per-document columns written by
+Whoosh's own `W3PerDocWriter`. Whoosh reads the result as a segment it wrote itself and stays
+the source of truth.
 
 Beside the segment, `<segment>.fouille` (`search.arrays`) holds what the search path reads
 with numpy: per field, the postings as document ids and term frequencies with a term lookup
@@ -17,106 +16,30 @@ table, the documents' field lengths; per document, the publication time (µs), f
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import struct
-import zlib
 from array import array
 from collections.abc import Iterable
 from datetime import datetime
-from pickle import dumps
 from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3Segment
-from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
-from whoosh.system import pack_int, pack_long, pack_ushort
-from whoosh.util.numeric import length_to_byte
+from whoosh.system import pack_ushort
 
 from . import arrays
+from .arrays import term_hash
 from .documents import microseconds
 from .inverter import ExactStream, Inverter, StemStream
+from .w3 import FieldPostings, TermTable, length_bytes, write_field
 
-BLOCK = 128  # postings per block, as Whoosh's W3 codec writes them
 #: Documents in one segment at most: their numbers within it fit the arrays' 16 bits.
 MAX_DOCS = 1 << 16
-#: Postings turned into Python objects at a time while a field is written.
-CHUNK = 1 << 16
 #: Occurrences of a word in one field that the arrays count (and keep positions of).
 MAX_TF = 255
-COMPRESSION = 1  # zlib level: Whoosh uses 3; 1 is twice as fast for a few % more bytes
-COMPRESSION_MIN_SIZE = 80  # Whoosh never compresses a smaller block either
-HEADER_MAGIC = b"W3Bl"
-_TERMINFO = struct.Struct("!BfIBBfII")
-_RECORD = struct.Struct("!ii")
-_BLOCKLEN = struct.Struct("!i")
-
 #: Fields fed from the one analysis: stemmed (frequencies) and exact (with positions).
 STEM_FIELDS = ("text", "title")
 EXACT_FIELDS = ("body_exact", "title_exact")
 #: Every field whose postings the search path reads as arrays.
 ARRAY_FIELDS = (*STEM_FIELDS, *EXACT_FIELDS, "tag", "author", "feed_title", "feed_url")
-
-_LENGTH_BYTES = np.array([length_to_byte(n) for n in range(1 << 16)], dtype=np.uint8)
-
-
-def length_bytes(lengths: np.ndarray) -> np.ndarray:
-    """Whoosh's one-byte encoding of field lengths (`length_to_byte`), vectorised."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    out: np.ndarray = _LENGTH_BYTES[np.minimum(lengths, len(_LENGTH_BYTES) - 1)]
-    big = lengths >= len(_LENGTH_BYTES)
-    if big.any():
-        out[big] = [length_to_byte(int(n)) for n in lengths[big]]
-    return out
-
-
-def term_hash(term: str) -> int:
-    """A stable 64-bit hash of a term: how the arrays look terms up."""
-    digest = hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
-
-
-class _TermTable(OrderedHashWriter):  # type: ignore[misc]  # Whoosh is untyped
-    """Whoosh's `.trm` table, with its records gathered in memory and written at once."""
-
-    def __init__(self, dbfile: Any) -> None:
-        super().__init__(dbfile)
-        self._records = bytearray()
-        self._base = dbfile.tell()
-
-    def add(self, key: bytes, value: bytes) -> None:
-        pos = self._base + len(self._records)
-        self._records += _RECORD.pack(len(key), len(value))
-        self._records += key
-        self._records += value
-        h = md5_hash(key)
-        self.buckets[h & 255].append((h, pos))
-        self.index.append(pos)
-
-    def close(self) -> int:
-        self.dbfile.write(bytes(self._records))
-        self._records = bytearray()
-        return int(super().close())
-
-
-class _Postings:
-    """One field's postings grouped by term, terms in byte order."""
-
-    def __init__(
-        self,
-        terms: list[bytes],
-        starts: np.ndarray,
-        docs: np.ndarray,
-        freqs: np.ndarray,
-        values: list[bytes] | None,
-    ) -> None:
-        self.terms = terms
-        self.starts = np.asarray(starts, dtype=np.int64)
-        self.docs = np.asarray(docs, dtype=np.int32)
-        #: Whole frequencies as int32 (the big fields); weights as float64 otherwise.
-        self.freqs = freqs if freqs.dtype == np.int32 else np.asarray(freqs, dtype=np.float64)
-        self.values = values
-        self.positions: np.ndarray | None = None
-        self.position_starts: np.ndarray | None = None
 
 
 class SegmentBuilder:
@@ -257,7 +180,7 @@ class SegmentBuilder:
         for docnum in sorted(self.deleted):
             segment.delete_document(docnum)
 
-        table = _TermTable(segment.create_file(self.storage, W3Codec.TERMS_EXT))
+        table = TermTable(segment.create_file(self.storage, W3Codec.TERMS_EXT))
         fieldmap: dict[str, int] = {}
         table.extras["fieldmap"] = fieldmap
         postfile = segment.create_file(self.storage, W3Codec.POSTS_EXT)
@@ -275,7 +198,7 @@ class SegmentBuilder:
                 continue
             fieldmap[name] = len(fieldmap)
             lenbytes = self._length_bytes(name)
-            _write_field(
+            write_field(
                 table,
                 postfile,
                 pack_ushort(fieldmap[name]),
@@ -352,22 +275,22 @@ class SegmentBuilder:
         term_starts = np.searchsorted(ranked[first], np.arange(len(encoded) + 1))
         return [encoded[i] for i in by_bytes], order, first, first_docs, term_starts
 
-    def _stem_postings(self, name: str) -> _Postings:
+    def _stem_postings(self, name: str) -> FieldPostings:
         stream = self._stems[name]
         ids = np.frombuffer(stream.ids, dtype=np.int32)
         ends = np.frombuffer(stream.ends, dtype=np.int64)
         terms, order, first, docs, starts = self._grouped(ids, ends, stems=True)
         del order
         freqs = np.diff(first, append=np.int32(len(ids)))
-        return _Postings(terms, starts, docs, freqs, None)
+        return FieldPostings(terms, starts, docs, freqs, None)
 
-    def _exact_postings(self, name: str) -> _Postings:
+    def _exact_postings(self, name: str) -> FieldPostings:
         stream = self._exact[name]
         ids = np.frombuffer(stream.ids, dtype=np.int32)
         ends = np.frombuffer(stream.ends, dtype=np.int64)
         terms, order, first, docs, starts = self._grouped(ids, ends, stems=False)
         freqs = np.diff(first, append=np.int32(len(ids)))
-        postings = _Postings(terms, starts, docs, freqs, None)
+        postings = FieldPostings(terms, starts, docs, freqs, None)
         # Positions go to the arrays only (Whoosh's Positions format pickles every posting's
         # list: the largest part of an index, and the slowest to write and to read), at most
         # MAX_TF of them per posting, as many as its stored frequency says.
@@ -383,7 +306,7 @@ class SegmentBuilder:
         postings.position_starts = np.concatenate(([0], np.cumsum(per_term)))
         return postings
 
-    def _other_by_field(self) -> dict[str, _Postings]:
+    def _other_by_field(self) -> dict[str, FieldPostings]:
         return {name: small.postings() for name, small in self._other.items()}
 
 
@@ -404,7 +327,7 @@ class _SmallField:
         self.weights.append(weight)
         self.value_codes.append(self.values.setdefault(vbytes, len(self.values)))
 
-    def postings(self) -> _Postings:
+    def postings(self) -> FieldPostings:
         terms = sorted(self.terms)
         rank = np.empty(len(terms), dtype=np.int64)
         rank[[self.terms[t] for t in terms]] = np.arange(len(terms))
@@ -412,7 +335,7 @@ class _SmallField:
         docs = np.frombuffer(self.docs, dtype=np.int32)
         order = np.lexsort((docs, ranked))
         values = list(self.values)
-        return _Postings(
+        return FieldPostings(
             terms,
             np.searchsorted(ranked[order], np.arange(len(terms) + 1)),
             docs[order],
@@ -431,123 +354,9 @@ def _by_code(codes: dict[str, int]) -> list[str]:
     return out
 
 
-def _write_field(
-    table: _TermTable,
-    postfile: Any,
-    prefix: bytes,
-    postings: _Postings,
-    fixed: int | None,
-    lenbytes: np.ndarray | None,
-) -> None:
-    """Write every term of one field: its W3 blocks to `postfile`, its info to `table`.
-
-    Block statistics are computed for the whole field with numpy; the Python lists the
-    pickles are made of are built a chunk of terms at a time, to bound memory.
-    """
-    docs = postings.docs
-    starts = postings.starts
-    freqs = postings.freqs
-    # Blocks of at most BLOCK postings, never across terms.
-    nblocks = (np.diff(starts) + BLOCK - 1) // BLOCK
-    block_end = np.cumsum(nblocks)
-    block_term = np.repeat(np.arange(len(nblocks)), nblocks)
-    bstart = (
-        starts[:-1][block_term]
-        + (np.arange(len(block_term)) - (block_end - nblocks)[block_term]) * BLOCK
-    )
-    bend = np.minimum(bstart + BLOCK, starts[1:][block_term])
-    del block_term
-    deltas = np.diff(docs, prepend=np.int32(0))
-    deltas[bstart] = docs[bstart]
-    wmax = np.maximum.reduceat(freqs, bstart).astype(np.float64).tolist()
-    wmin = np.minimum.reduceat(freqs, bstart).astype(np.float64).tolist()
-    wsum = np.add.reduceat(freqs, bstart).astype(np.float64).tolist()
-    if lenbytes is not None:
-        doc_lengths = lenbytes[docs]
-        lmin = np.minimum.reduceat(doc_lengths, bstart).tolist()
-        lmax = np.maximum.reduceat(doc_lengths, bstart).tolist()
-        del doc_lengths
-    else:
-        lmin = lmax = [0] * len(bstart)
-    # Whole frequencies are pickled as ints (2 bytes each where Whoosh's floats take 9).
-    weights = freqs if freqs.dtype == np.int32 or not _whole(freqs) else freqs.astype(np.int32)
-    values = postings.values
-    bstart_l, bend_l = bstart.tolist(), bend.tolist()
-    nblocks_l, starts_l = nblocks.tolist(), starts.tolist()
-    terms = postings.terms
-    written = postfile.tell()
-    t = 0
-    b = 0
-    while t < len(terms):
-        # The next chunk of terms: about CHUNK postings (at least one term).
-        t_end = max(int(np.searchsorted(starts, starts_l[t] + CHUNK, side="right")) - 1, t + 1)
-        t_end = min(t_end, len(terms))
-        a0, a1 = starts_l[t], starts_l[t_end]
-        delta_list = deltas[a0:a1].tolist()
-        doc_list = docs[a0:a1].tolist()
-        weight_list = weights[a0:a1].tolist()
-        out = bytearray()
-        for term in range(t, t_end):
-            first = len(out)
-            out += HEADER_MAGIC
-            weight = 0.0
-            maxweight = 0.0
-            minlen = 255
-            maxlen = 0
-            last = b + nblocks_l[term] - 1
-            while b <= last:
-                a, e = bstart_l[b] - a0, bend_l[b] - a0
-                hi, lo = wmax[b], wmin[b]
-                if lo == hi == 1.0:
-                    mini: Any = None
-                elif lo == hi:
-                    mini = hi
-                else:
-                    mini = tuple(weight_list[a:e])
-                if fixed is None or fixed < 0:
-                    vs: Any = tuple(values[a0 + a : a0 + e]) if values is not None else ()
-                elif fixed == 0:
-                    vs = None
-                else:
-                    assert values is not None
-                    vs = b"".join(values[a0 + a : a0 + e])
-                data = dumps((tuple(delta_list[a:e]), mini, vs), 2)
-                comp = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
-                if comp:
-                    data = zlib.compress(data, comp)
-                info = dumps((e - a, doc_list[e - 1], hi, comp, lmin[b], lmax[b]), 2)
-                size = len(info) + len(data)
-                out += _BLOCKLEN.pack(-size if b == last else size)
-                out += info
-                out += data
-                weight += wsum[b]
-                maxweight = max(maxweight, hi)
-                minlen = min(minlen, lmin[b])
-                maxlen = max(maxlen, lmax[b])
-                b += 1
-            a, e = starts_l[term] - a0, starts_l[term + 1] - a0
-            head = _TERMINFO.pack(
-                0,
-                weight,
-                e - a,
-                minlen if lenbytes is not None else 0,
-                maxlen,
-                maxweight,
-                doc_list[a],
-                doc_list[e - 1],
-            )
-            extent = pack_long(written + first) + pack_int(len(out) - first)
-            table.add(prefix + terms[term], head + extent)
-        postfile.write(bytes(out))
-        written += len(out)
-        t = t_end
-
-
-def _whole(values: np.ndarray) -> bool:
-    return bool(np.all(values == np.floor(values)))
-
-
-def _field_arrays(name: str, postings: _Postings, lenbytes: np.ndarray | None) -> dict[str, Any]:
+def _field_arrays(
+    name: str, postings: FieldPostings, lenbytes: np.ndarray | None
+) -> dict[str, Any]:
     hashes = np.array([term_hash(t.decode("utf-8")) for t in postings.terms], dtype=np.uint64)
     order = np.argsort(hashes, kind="stable")
     out = {

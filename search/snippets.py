@@ -1,14 +1,15 @@
 """Snippets and highlights: fragments of the original text (accents kept) with the words
 that matched, in any inflection, marked.
 
-Rather than re-analysing every body, an accent-tolerant regular expression (run in C)
-proposes the words that start like a query stem, and only those are analysed.
+Rather than re-analysing every body, the flattened text is searched (in C) for the first
+letters of the query's stems, and only the words starting there are analysed.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 from unidecode import unidecode
@@ -20,61 +21,17 @@ SNIPPET_CHARS = 200
 MAX_FRAGMENTS = 2
 SCAN_LIMIT = 200_000
 MAX_MATCHES = 400
-MAX_FORMS = 200
 MAX_VERDICTS = 10_000
-
-
-def _fold_classes() -> dict[str, str]:
-    """For each ASCII letter, a regex class of the characters that fold to it (é è ê → e)."""
-    classes: dict[str, set[str]] = {}
-    for code in range(0xC0, 0x250):
-        ch = chr(code)
-        folded = unidecode(ch).lower()
-        if len(folded) == 1 and folded.isalnum():
-            classes.setdefault(folded, set()).update({ch, ch.lower(), ch.upper()})
-    return {k: "[" + k + "".join(sorted(v)) + "]" for k, v in classes.items()}
-
-
-FOLD_CLASSES = _fold_classes()
-LIGATURES = {"oe": "(?:oe|œ|Œ)", "ae": "(?:ae|æ|Æ)"}
-JOINER = "[-‐‑'’]?"
-
-
-def form_pattern(form: str) -> str:
-    """An accent-, case- and hyphen-tolerant pattern for one folded word."""
-    prefix = form.endswith("*")
-    form = form.rstrip("*")
-    out: list[str] = []
-    i = 0
-    while i < len(form):
-        pair = form[i : i + 2]
-        if pair in LIGATURES:
-            out.append(LIGATURES[pair])
-            i += 2
-        else:
-            ch = form[i]
-            out.append(FOLD_CLASSES.get(ch, re.escape(ch)))
-            i += 1
-    body = JOINER.join(out) if len(out) > 2 else "".join(out)
-    return body + (r"\w*" if prefix else "")
-
-
-@lru_cache(maxsize=512)
-def compile_forms(forms: frozenset[str]) -> re.Pattern[str] | None:
-    """One regex matching any of the folded forms as a whole word."""
-    if not forms:
-        return None
-    ordered = sorted(forms, key=len, reverse=True)[:MAX_FORMS]
-    alternatives = "|".join(form_pattern(f) for f in ordered)
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
 
 
 class Highlighter:
     """Finds, in stored text, the words a query matched, in any inflection.
 
-    A regex (run in C) finds candidate words that start like a query stem, accents and case
-    aside; each candidate is kept only if the analyzer gives it one of the query's stems.
-    No re-analysis of whole bodies, no walk through the index vocabulary.
+    The text is flattened to one lower-case ASCII byte per character (`flatten`); the first
+    letters of each query stem are looked for with `bytes.find` (in C, no pattern to compile
+    per query); each word starting there is kept only if the analyzer gives it one of the
+    query's stems or words. The verdict on a word is remembered: the same words come back in
+    every hit.
     """
 
     def __init__(self, stems: frozenset[str], words: frozenset[str]) -> None:
@@ -84,25 +41,38 @@ class Highlighter:
         heads = {_head(st) for st in stems if st}
         heads |= {w for w in self.words if w}
         heads |= set(self.prefixes)
-        self.regex = _candidate_regex(frozenset(heads))
-        # Verdicts on the words seen so far: the same words come back in every hit.
+        self.probes = _probes(heads)
         self._verdicts: dict[str, bool] = {}
 
     def spans(self, text: str, limit: int = MAX_MATCHES) -> list[tuple[int, int, str]]:
         """(start, end, folded word) of each matched word in `text`, in order."""
-        if self.regex is None or not text:
+        if not self.probes or not text:
             return []
+        flat = flatten(text[:SCAN_LIMIT])
+        starts: set[int] = set()
+        for probe in self.probes:
+            at = flat.find(probe)
+            while at != -1:
+                if not at or flat[at - 1] not in WORD_BYTES:
+                    starts.add(at)
+                at = flat.find(probe, at + 1)
         out: list[tuple[int, int, str]] = []
         verdicts = self._verdicts
-        for m in self.regex.finditer(flatten(text[:SCAN_LIMIT])):
-            word = text[m.start() : m.end()]
+        end = 0
+        for start in sorted(starts):
+            if start < end:
+                continue  # inside the word just read (after its hyphen or apostrophe)
+            run = WORD_RUN.match(flat, start)
+            assert run is not None
+            end = run.end()
+            word = text[start:end]
             accepted = verdicts.get(word)
             if accepted is None:
                 if len(verdicts) >= MAX_VERDICTS:
                     verdicts.clear()
                 accepted = verdicts[word] = self._accepts(word)
             if accepted:
-                out.append((m.start(), m.end(), fold(word)))
+                out.append((start, end, fold(word)))
                 if len(out) >= limit:
                     break
         return out
@@ -114,6 +84,31 @@ class Highlighter:
         if self.stems and any(t in self.stems for _, t, _, _ in _analyze_run(word, True)):
             return True
         return bool(self.words) and any(t in self.words for _, t, _, _ in _analyze_run(word, False))
+
+
+#: Flattened bytes a word is made of (letters, digits, the œ and æ stand-ins).
+WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789\x01\x02")
+WORD_RUN = re.compile(rb"[a-z0-9\x01\x02]+(?:[-'][a-z0-9\x01\x02]+)*")
+PROBE_LENGTH = 3
+
+
+def _probes(heads: set[str]) -> tuple[bytes, ...]:
+    """The flattened first letters of each head (ligatures both ways): a word that starts
+    like a query stem starts with one of them."""
+    probes = set()
+    for head in heads:
+        if not head.isascii():
+            continue
+        for form in {head, head.replace("oe", "\x01"), head.replace("ae", "\x02")}:
+            probe = form[:PROBE_LENGTH].encode("ascii")
+            if probe:
+                probes.add(probe)
+            if len(form) > 3 and "-" not in form[:3]:
+                # A compound the query writes solid may be hyphenated in the text (email,
+                # e-mail; wifi, Wi-Fi).
+                probes.add(f"{form[0]}-{form[1]}".encode("ascii"))
+                probes.add(f"{form[:2]}-".encode("ascii"))
+    return tuple(sorted(probes))
 
 
 def _head(stem: str) -> str:
@@ -167,18 +162,6 @@ def _flat_pattern(head: str) -> bytes:
     return b"-?'?".join(out) if len(out) > 2 else b"".join(out)
 
 
-@lru_cache(maxsize=512)
-def _candidate_regex(heads: frozenset[str]) -> re.Pattern[bytes] | None:
-    ordered = sorted((h for h in heads if h.isascii() and h), key=len, reverse=True)[:MAX_FORMS]
-    if not ordered:
-        return None
-    alternatives = b"|".join(_flat_pattern(h) for h in ordered)
-    word = rb"[a-z0-9\x01\x02]"
-    return re.compile(
-        rb"(?<!" + word + rb")(?:" + alternatives + rb")" + word + rb"*(?:[-']" + word + rb"+)*"
-    )
-
-
 @lru_cache(maxsize=256)
 def highlighter(stems: frozenset[str], words: frozenset[str]) -> Highlighter:
     """A (cached) highlighter for a query's stems and exact words."""
@@ -211,13 +194,16 @@ def _best_windows(
 ) -> list[tuple[int, int]]:
     """Greedy: the window covering the most distinct matched words, then a second one
     elsewhere if it adds something."""
+    # Matches are in order and do not overlap: those inside [lo, hi] are a slice.
+    starts = [m[0] for m in matches]
+    ends = [m[1] for m in matches]
     candidates = []
-    for i, (start, _, _) in enumerate(matches[:100]):
+    for start in starts[:100]:
         lo = max(0, start - size // 5)
         hi = min(length, lo + size)
-        inside = [m for m in matches[i:] if m[1] <= hi] + [m for m in matches[:i] if m[0] >= lo]
-        keys = {m[2] for m in inside}
-        candidates.append((len(keys) * 10 + len(inside), -lo, lo, hi, keys))
+        a, b = bisect_left(starts, lo), bisect_right(ends, hi)
+        keys = {m[2] for m in matches[a:b]}
+        candidates.append((len(keys) * 10 + max(b - a, 0), -lo, lo, hi, keys))
     candidates.sort(reverse=True)
     best = candidates[0]
     chosen = [(best[2], best[3])]

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from .schema import FORMAT, build_schema
 CURRENT = "CURRENT"
 FORMAT_FILE = "FORMAT"
 GEN_RE = re.compile(r"^gen-(\d{6})$")
+#: Tries to open an index whose table of contents a concurrent commit keeps replacing.
+OPEN_ATTEMPTS = 8
 
 
 class Storage:
@@ -122,10 +125,18 @@ class Storage:
         with self._lock:
             ix = self._indexes.get(name)
             if ix is None:
-                try:
-                    ix = whoosh_index.open_dir(str(self.root / name))
-                except (whoosh_index.EmptyIndexError, OSError) as exc:
-                    raise IndexNotFoundError(self.root) from exc
+                for attempt in range(OPEN_ATTEMPTS):
+                    try:
+                        ix = whoosh_index.open_dir(str(self.root / name))
+                        break
+                    except FileNotFoundError as exc:
+                        # A commit replaced the table of contents between Whoosh listing
+                        # the directory and reading it: read again.
+                        if attempt == OPEN_ATTEMPTS - 1:
+                            raise IndexNotFoundError(self.root) from exc
+                        time.sleep(0.005 * (attempt + 1))
+                    except (whoosh_index.EmptyIndexError, OSError) as exc:
+                        raise IndexNotFoundError(self.root) from exc
                 self._indexes[name] = ix
         if not any_format and self.format_of(name) != FORMAT:
             raise IndexOutdatedError(self.root)

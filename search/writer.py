@@ -30,6 +30,7 @@ from .errors import FouilleError, IndexLockedError
 from .inverter import Inverter
 from .schema import TITLE_REPEAT
 from .segments import MAX_DOCS, SegmentBuilder
+from .storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -311,3 +312,40 @@ def _copy_segment(segment: Any) -> Any:
     if getattr(segment, "_deleted", None) is not None:
         twin._deleted = set(segment._deleted)
     return twin
+
+
+def rebuild(storage: Storage) -> int:
+    """Re-analyse every stored article of the live generation into a new one and switch to
+    it atomically (the caller holds the reindex lock); returns the article count."""
+    old = storage.require()
+    source = storage.open(old, any_format=True)
+    try:
+        new = storage.new_generation()
+    except OSError as exc:
+        raise FouilleError(
+            f"cannot rebuild the index in {storage.root}: {exc.strerror or exc}"
+        ) from exc
+    count = 0
+    try:
+        writer = ArticleWriter(storage.open(new), batch_size=1 << 30)
+        try:
+            with source.searcher() as searcher:
+                for fields in searcher.reader().all_stored_fields():
+                    writer.upsert(stored_article(fields))
+                    count += 1
+            writer.commit()
+        finally:
+            writer.close()
+        storage.switch(new)
+    except OSError as exc:
+        storage.discard(new)
+        raise FouilleError(
+            f"cannot rebuild the index in {storage.root}: {exc.strerror or exc}"
+        ) from exc
+    except BaseException:
+        storage.discard(new)
+        raise
+    # The previous generation stays until the next rebuild: a reader may still use it.
+    storage.remove_all_but(old, new)
+    log.info("rebuilt %d articles into %s", count, new)
+    return count

@@ -66,11 +66,17 @@ def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
     assert "try --port" in result.output
 
 
-def test_fouille_serve_runs_waitress_until_interrupted(web_settings: Settings) -> None:
-    """The real command: prints its URL once listening, answers there, and on Ctrl+C stops
-    cleanly (status 0) and frees the port. Every step waits for the server's own signal."""
+@pytest.mark.parametrize(("workers", "server"), [("1", "waitress"), ("2", "gunicorn")])
+def test_fouille_serve_runs_until_interrupted(
+    web_settings: Settings, workers: str, server: str
+) -> None:
+    """The real command, in one process (waitress) or with worker processes (gunicorn):
+    prints its URL once listening, answers there, and on Ctrl+C stops cleanly (status 0)
+    and frees the port. Every step waits for the server's own signal."""
     process = subprocess.Popen(
-        fouille_argv("serve", "--index", str(web_settings.index_dir), "--port", "0"),
+        fouille_argv(
+            "serve", "--index", str(web_settings.index_dir), "--port", "0", "--workers", workers
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -84,7 +90,7 @@ def test_fouille_serve_runs_waitress_until_interrupted(web_settings: Settings) -
         url = _wait_for_url(lines, output)
         with urllib.request.urlopen(url + "healthz", timeout=WAIT) as response:
             assert json.load(response)["index"]["articles"] == 11
-            assert response.headers["Server"] == "waitress"
+            assert response.headers["Server"].startswith(server)
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -11,6 +11,7 @@ from werkzeug.urls import iri_to_uri
 
 from search import VERSION, Hit, SearchPage
 
+from .caching import conditional
 from .errors import ParamError
 from .filters import safe_url
 from .params import SearchParams
@@ -31,6 +32,7 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @bp.get("/api/search")
+@conditional
 def api_search() -> Response:
     """The same search as `/search`, as JSON (the shape of `fouille search --json`)."""
     params = SearchParams.from_args(request.args, settings())
@@ -39,6 +41,7 @@ def api_search() -> Response:
 
 
 @bp.get("/api/suggest")
+@conditional
 def api_suggest() -> Response:
     """OpenSearch suggestions: `["prefix", ["completion", …]]`."""
     q = request.args.get("q", "")
@@ -47,7 +50,6 @@ def api_suggest() -> Response:
     completions = engine().suggest(q, limit=SUGGEST_LIMIT) if q.strip() else []
     response = jsonify([q, list(completions)])
     response.mimetype = SUGGEST_TYPE
-    response.headers["Cache-Control"] = "public, max-age=60"
     return response
 
 
@@ -104,6 +106,7 @@ def opensearch() -> Response:
 
 
 @bp.get("/search.atom")
+@conditional
 def atom() -> Response:
     """The newest articles matching a search, as an Atom feed a reader can follow."""
     params = SearchParams.from_args(request.args, settings())

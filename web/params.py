@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.datastructures import MultiDict
 
@@ -98,6 +100,14 @@ class SearchParams:
         tags = tuple(t for t in self.tags if t != tag) if tag in self.tags else (*self.tags, tag)
         return self.with_(tags=tags)
 
+    def query_string(self) -> str:
+        """The URL query of these parameters (what `url_args` gives, encoded)."""
+        pairs = []
+        for name, value in self.url_args().items():
+            for item in value if isinstance(value, list) else (value,):
+                pairs.append(f"{name}={_quoted(str(item))}")
+        return "&".join(pairs)
+
     def url_args(self) -> dict[str, Any]:
         """URL parameters for `url_for`, leaving out defaults so URLs stay short."""
         out: dict[str, Any] = {"q": self.q}
@@ -115,6 +125,11 @@ class SearchParams:
         if self.as_typed:
             out["as_typed"] = 1
         return out
+
+
+@lru_cache(maxsize=4096)
+def _quoted(value: str) -> str:
+    return quote(value, safe="")
 
 
 def _capped(name: str, value: str) -> str:

@@ -6,13 +6,14 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from search import Engine, SearchPage, Settings
 from search.formatting import french_date, french_month
 
 from . import EXTENSION, EngineHolder
+from .caching import conditional
 from .filters import is_iso_day
 from .params import SORTS, SearchParams
 
@@ -52,8 +53,19 @@ def _holder() -> EngineHolder:
 
 
 def search_url(params: SearchParams, endpoint: str = "views.search", **kw: Any) -> str:
-    """The URL of `params` on a search endpoint (HTML page, API or Atom)."""
-    return url_for(endpoint, **params.url_args(), **kw)
+    """The URL of `params` on a search endpoint (HTML page, API or Atom).
+
+    A results page links to itself a few dozen times (facets, pages, tags): the endpoint's
+    path is built once per request and the query string by `SearchParams.query_string`,
+    which is several times cheaper than `url_for` each time.
+    """
+    if kw:
+        return url_for(endpoint, **params.url_args(), **kw)
+    paths: dict[str, str] = g.setdefault("search_paths", {})
+    path = paths.get(endpoint)
+    if path is None:
+        path = paths[endpoint] = url_for(endpoint)
+    return f"{path}?{params.query_string()}"
 
 
 def date_presets(params: SearchParams) -> list[dict[str, Any]]:
@@ -113,6 +125,7 @@ def home() -> str:
 
 
 @bp.get("/search")
+@conditional
 def search() -> str | Response:
     """The results page; every state of it (filters, sort, page) is in the URL."""
     params = SearchParams.from_args(request.args, settings())

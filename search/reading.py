@@ -1,0 +1,198 @@
+"""Reading the index: one `State` per committed state of the live generation, shared by
+every thread, and one `View` per thread (its own Whoosh searcher on that state's segments).
+
+A state is checked for change through directory modification times (cheap enough for every
+request) and re-read at least every `RECHECK_SECONDS`. A commit that replaces the table of
+contents, or removes merged segments, while a state is being read makes the read start over.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from bisect import bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import STORED_COLUMN
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+
+from .arrays import ArrayFileError
+from .filters import Filters
+from .matching import Matcher
+from .postings import IndexArrays
+from .spelling import Speller
+from .storage import Storage
+
+#: Filter results kept per state (a filter is often repeated: paging, facets).
+FILTER_CACHE = 64
+#: A reader re-checks the table of contents at least this often, whatever the mtimes say.
+RECHECK_SECONDS = 1.0
+#: Tries to read a committed state that a concurrent commit keeps replacing.
+READ_ATTEMPTS = 8
+
+
+@dataclass
+class State:
+    """One committed state of one generation: its arrays and what is derived from them."""
+
+    generation: str
+    toc_generation: int
+    segments: list[Any]
+    arrays: IndexArrays
+    allowed: OrderedDict[Filters, np.ndarray] = field(default_factory=OrderedDict)
+
+    def allowed_docs(self, filters: Filters, matcher: Matcher) -> np.ndarray:
+        found = self.allowed.get(filters)
+        if found is None:
+            found = matcher.allowed(filters)
+            self.allowed[filters] = found
+            while len(self.allowed) > FILTER_CACHE:
+                self.allowed.popitem(last=False)
+        return found
+
+
+class View:
+    """One thread's Whoosh searcher on a state (stored fields, term tables)."""
+
+    def __init__(self, state: State, searcher: Searcher) -> None:
+        self.state = state
+        self.searcher = searcher
+        # Each segment's stored-fields column, read directly: Whoosh's `stored_fields`
+        # also filters every field through the schema, a third of the cost of a hit.
+        self._columns: list[tuple[int, Any]] = []
+        reader = searcher.reader()
+        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+        for leaf, offset in leaves:
+            perdoc = getattr(leaf, "_perdoc", None)
+            column = perdoc._cached_reader("_stored", STORED_COLUMN) if perdoc else None
+            self._columns.append((offset, column))
+        self._starts = [offset for offset, _ in self._columns]
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """A document's stored fields."""
+        i = bisect_right(self._starts, docnum) - 1
+        offset, column = self._columns[i] if i >= 0 else (0, None)
+        if column is None:
+            fields: dict[str, Any] = self.searcher.stored_fields(docnum)
+            return fields
+        return column[docnum - offset] or {}
+
+    def expand(self, fieldname: str, prefix: str) -> list[str]:
+        """Words of a field starting with `prefix`, the most frequent first."""
+        reader = self.searcher.reader()
+        words = []
+        for n, raw in enumerate(reader.expand_prefix(fieldname, prefix)):
+            if n >= 5000:
+                break
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            words.append((reader.doc_frequency(fieldname, word), word))
+        words.sort(reverse=True)
+        return [w for _, w in words]
+
+    def matcher(self) -> Matcher:
+        return Matcher(self.state.arrays, self.expand)
+
+    def speller(self) -> Speller:
+        return Speller(self.searcher.reader(), self.stored, self.state.arrays)
+
+
+class Snapshots:
+    """The committed states of one index directory, and each thread's view of the latest."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._states: OrderedDict[tuple[str, int], State] = OrderedDict()
+        self._seen: tuple[Any, ...] = ()
+        self._checked = 0.0
+
+    def state(self) -> State:
+        """The state of the latest commit of the live generation."""
+        stamp = self._stamp()
+        now = time.monotonic()
+        with self._lock:
+            if stamp == self._seen and now - self._checked < RECHECK_SECONDS and self._states:
+                return next(reversed(self._states.values()))
+            for attempt in range(READ_ATTEMPTS):
+                try:
+                    state = self._load_state()
+                    break
+                except (FileNotFoundError, EOFError, ArrayFileError):
+                    # A commit replaced the table of contents or removed a merged segment
+                    # between our reading the directory and opening it: read again.
+                    if attempt == READ_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.01 * (attempt + 1))
+            self._seen, self._checked = stamp, now
+            return state
+
+    def _load_state(self) -> State:
+        """Read the latest committed state (from the cache when already read)."""
+        name = self._storage.require()
+        ix = self._storage.open(name)
+        toc = ix._read_toc()
+        key = (name, toc.generation)
+        state = self._states.get(key)
+        if state is None:
+            arrays = IndexArrays(self._storage.root / name, toc.segments)
+            state = State(name, toc.generation, toc.segments, arrays)
+            self._states[key] = state
+            while len(self._states) > 2:
+                self._states.popitem(last=False)
+        else:
+            self._states.move_to_end(key)
+        return state
+
+    def _stamp(self) -> tuple[Any, ...]:
+        """What changes when a commit or a switch happens: the modification times of
+        `CURRENT` (a switch replaces it) and of the generation last read (a commit writes a
+        table of contents there). Two `stat` calls, cheap enough for every request."""
+        latest = next(reversed(self._states.values()), None) if self._states else None
+        if latest is None:
+            return ()
+        root = self._storage.root
+        try:
+            current = os.stat(root / "CURRENT")
+            gen = os.stat(root / latest.generation)
+        except OSError:
+            return ()
+        return (current.st_mtime_ns, current.st_ino, gen.st_mtime_ns, gen.st_ino)
+
+    def view(self) -> View:
+        """This thread's view of the current state."""
+        state = self.state()
+        view: View | None = getattr(self._local, "view", None)
+        if view is not None and view.state is state:
+            return view
+        if view is not None:
+            view.searcher.close()
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                ix = self._storage.open(state.generation)
+                reader = FileIndex._reader(
+                    ix.storage, ix.schema, state.segments, state.toc_generation
+                )
+                view = View(state, Searcher(reader))
+            except FileNotFoundError:
+                # The state's segments were merged away and deleted: read the newest one.
+                if attempt == READ_ATTEMPTS - 1:
+                    raise
+                self._seen = ()
+                state = self.state()
+            else:
+                self._local.view = view
+                return view
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Release this thread's searcher."""
+        view = getattr(self._local, "view", None)
+        if view is not None:
+            view.searcher.close()
+            self._local.view = None

@@ -1,0 +1,202 @@
+"""Running the app on a real WSGI server: gunicorn worker processes, or waitress in one.
+
+Searching is CPU work in Python, so one process serves one search at a time whatever its
+threads: `workers` processes (gunicorn, forked after the app and its libraries are loaded,
+so their code pages are shared) serve that many at once. Each worker opens the index on its
+first request; the index's arrays are memory-mapped files, shared through the page cache.
+Where gunicorn cannot run (no `fork`, or one worker asked), waitress serves in one process.
+
+Reloads are graceful: on SIGHUP, and when the live index generation changes (a rebuild),
+gunicorn starts new workers and lets the old ones finish their requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+#: waitress threads, when it serves alone.
+THREADS = 8
+#: How often the gunicorn master looks for a new index generation (seconds).
+GENERATION_POLL = 2.0
+
+
+def default_workers() -> int:
+    """One worker per core."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def can_fork() -> bool:
+    """True where gunicorn can run (POSIX, with fork)."""
+    if not hasattr(os, "fork") or sys.platform == "win32":
+        return False
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class ServeError(Exception):
+    """The server could not start (the port is taken, or the host unknown)."""
+
+
+def serve_app(
+    app: Flask,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    on_ready: Callable[[str], None],
+    generation: Callable[[], str | None] | None = None,
+) -> None:
+    """Serve `app` on host:port until interrupted; `on_ready(url)` once the port listens.
+
+    Args:
+        workers: processes; 1 (or no fork) means waitress in this process.
+        generation: the live index generation, watched to reload the workers on a change.
+
+    Raises:
+        ServeError: the port could not be bound.
+    """
+    _check_port(host, port)
+    if workers > 1 and can_fork():
+        _gunicorn(app, host, port, workers, on_ready, generation)
+    else:
+        _waitress(app, host, port, on_ready)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail at once on a taken port (gunicorn would retry for seconds, then log it)."""
+    if not port:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+
+
+def _waitress(app: Flask, host: str, port: int, on_ready: Callable[[str], None]) -> None:
+    from waitress import create_server
+
+    try:
+        server = create_server(app, host=host, port=port, threads=THREADS)
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+    holder = app.extensions.get("fouille")
+
+    def reopen(signum: int, frame: Any) -> None:
+        if holder is not None:
+            holder.close()  # the next request opens the index again
+
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, reopen)
+    on_ready(f"http://{url_host(host)}:{server.effective_port}/")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        if holder is not None:
+            holder.close()
+
+
+def _gunicorn(
+    app: Flask,
+    host: str,
+    port: int,
+    workers: int,
+    on_ready: Callable[[str], None],
+    generation: Callable[[], str | None] | None,
+) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    def when_ready(arbiter: Any) -> None:
+        listener = arbiter.LISTENERS[0]
+        bound_port = listener.sock.getsockname()[1]
+        on_ready(f"http://{url_host(host)}:{bound_port}/")
+        if generation is not None:
+            _watch_generation(generation, arbiter)
+
+    def post_fork(arbiter: Any, worker: Any) -> None:
+        # The master may have opened the index (to check it): each worker opens its own.
+        holder = app.extensions.get("fouille")
+        if holder is not None:
+            holder.close()
+
+    class Application(BaseApplication):
+        def load_config(self) -> None:
+            settings = {
+                "bind": bind,
+                "workers": workers,
+                # Threads keep client connections alive; the GIL makes more than a few
+                # per process pointless for CPU-bound searches.
+                "worker_class": "gthread",
+                "threads": 2,
+                "keepalive": 5,
+                "preload_app": True,
+                "when_ready": when_ready,
+                "post_fork": post_fork,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "graceful_timeout": 10,
+                "timeout": 60,
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    try:
+        Application().run()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise ServeError(f"cannot listen on {host}:{port}") from exc
+
+
+def _watch_generation(generation: Callable[[], str | None], arbiter: Any) -> None:
+    """Reload the workers gracefully when the live index generation changes."""
+
+    def watch() -> None:
+        seen = _safe(generation)
+        stop = threading.Event()
+        while not stop.wait(GENERATION_POLL):
+            now = _safe(generation)
+            if now != seen:
+                seen = now
+                log.info("index generation changed to %s: reloading the workers", now)
+                os.kill(arbiter.pid, signal.SIGHUP)
+
+    threading.Thread(target=watch, name="fouille-generation", daemon=True).start()
+
+
+def _safe(generation: Callable[[], str | None]) -> str | None:
+    try:
+        return generation()
+    except Exception:  # an unreadable index is the workers' to report
+        return None
+
+
+def url_host(host: str) -> str:
+    """How a listening address is written in a URL."""
+    if host in ("0.0.0.0", "", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
