@@ -1,4 +1,4 @@
-"""Feed bytes → `Article`s, with feedparser.
+"""Feed bytes → `Article`s, with feedparser (RSS, Atom) or `indexer.jsonfeed` (JSON Feed).
 
 feedparser only ever sees bytes we fetched or read ourselves, wrapped in a stream: given a
 string it would open URLs and *local files* on its own.
@@ -25,6 +25,7 @@ import feedparser
 from search import Article, FeedError
 from search.urls import TRACKING_PARAMS, public_feed_url, public_link, url_secrets, without_tracking
 
+from .discover import decode_html, discover
 from .html import html_to_text, looks_like_html, normalize_whitespace, unescape_entities
 
 logger = logging.getLogger(__name__)
@@ -71,8 +72,10 @@ class ParsedFeed:
     #: Feed-level links by relation (RFC 5005 `next`, `prev-archive`, …), absolute URLs.
     links: Mapping[str, str] = field(default_factory=dict)
     generator: str = ""
-    #: The feed format, as feedparser names it (`rss20`, `atom10`, …).
+    #: The feed format, as feedparser names it (`rss20`, `atom10`, …; `json11` for JSON Feed).
     version: str = ""
+    #: The site the feed belongs to (its `<link>`, `home_page_url`), when it says.
+    site: str = ""
 
 
 def parse_feed(
@@ -96,7 +99,8 @@ def parse_feed(
         tags: added to every article.
         content_type: the HTTP Content-Type, when fetched (helps with the encoding).
         base_url: where the document was finally found (after redirects), if not `url`.
-        now: the time used as `published` for entries without any date, first time seen.
+        now: the time used as `published` for entries without any date, first time seen
+            (unless the feed's own date is older: see `undated`).
         first_seen: looks up the `published` time already given to an entry id, if any
             (so that undated entries keep their first-seen time from run to run).
         tracking_params: query parameters removed from article links (`utm_*`…).
@@ -112,6 +116,18 @@ def parse_feed(
     shown = public_feed_url(url)
     if not data.strip():
         raise FeedError(shown, "empty response: no feed there")
+    from .jsonfeed import looks_like_json, parse_json_feed  # it imports this module
+
+    if looks_like_json(data):
+        return parse_json_feed(
+            data,
+            url=url,
+            name=name,
+            tags=tags,
+            now=now,
+            first_seen=first_seen,
+            tracking_params=tracking_params,
+        )
     # Without a Content-Type feedparser flags every document; local files are XML documents.
     headers = {
         "content-location": base_url or url,
@@ -122,7 +138,7 @@ def parse_feed(
         parsed = feedparser.parse(io.BytesIO(clean), response_headers=headers)
     except Exception as exc:  # feedparser on hostile bytes: any failure is this feed's problem
         logger.debug("feedparser failed on %s", shown, exc_info=True)
-        raise FeedError(shown, f"cannot parse the feed: {_one_line(exc)}") from exc
+        raise FeedError(shown, f"cannot parse the feed: {one_line(exc)}") from exc
 
     version = parsed.get("version", "") or ""
     entries = parsed.get("entries", []) or []
@@ -131,17 +147,19 @@ def parse_feed(
         # Served as text/plain or text/html, or a wrong charset: the document itself is fine.
         bozo = None
     if not entries and not version:
-        raise FeedError(shown, _not_a_feed_reason(data, content_type, bozo))
+        raise FeedError(shown, _not_a_feed_reason(data, content_type, bozo, base_url or url))
 
     feed = parsed.get("feed", {}) or {}
-    feed_title = name or _title_text(feed.get("title", ""), feed.get("title_detail")) or _host(url)
+    own_title = _title_text(feed.get("title", ""), feed.get("title_detail"))
+    feed_title = name or own_title or host_of(url)
     warnings: list[str] = []
     if bozo is not None:
         if not entries:
-            raise FeedError(shown, f"malformed feed, no entries could be read: {_one_line(bozo)}")
-        warnings.append(f"malformed feed ({_one_line(bozo)}); read {len(entries)} entries anyway")
+            raise FeedError(shown, f"malformed feed, no entries could be read: {one_line(bozo)}")
+        warnings.append(f"malformed feed ({one_line(bozo)}); read {len(entries)} entries anyway")
 
     now = now or datetime.now(UTC)
+    feed_date = _feed_date(feed)
     extra_tags = tuple(t.strip() for t in tags if t and t.strip())
     source_url = url if _is_web(url) else _published_address(feed) or url
     articles: list[Article] = []
@@ -156,6 +174,7 @@ def parse_feed(
                 now=now,
                 first_seen=first_seen,
                 tracking_params=tracking_params,
+                feed_date=feed_date,
             )
         except Exception:  # one unreadable entry must not cost the feed
             logger.debug("unreadable entry in %s", shown, exc_info=True)
@@ -172,7 +191,9 @@ def parse_feed(
         if rel and href and rel not in links:
             links[rel] = href
     generator = str(feed.get("generator", "") or "")
-    return ParsedFeed(url, feed_title, articles, warnings, links, generator, version)
+    site = str(feed.get("link", "") or "")
+    site = site if _is_web(site) else ""
+    return ParsedFeed(url, feed_title, articles, warnings, links, generator, version, site)
 
 
 def entry_to_article(
@@ -184,6 +205,7 @@ def entry_to_article(
     now: datetime | None = None,
     first_seen: FirstSeen | None = None,
     tracking_params: Iterable[str] = TRACKING_PARAMS,
+    feed_date: datetime | None = None,
 ) -> Article | None:
     """One feedparser entry → an `Article`; None for an entry with nothing to show.
 
@@ -191,8 +213,8 @@ def entry_to_article(
     and the feed URL as they are, so that it never changes. url: the link without tracking
     parameters nor the feed's secrets (a subscriber key repeated in every link); feed_url:
     the feed's public address. published: the entry's published date, else updated, else
-    when we first saw it; always timezone-aware. body: `content:encoded`/`content` in
-    preference to the summary.
+    as `undated` says (`feed_date` is the feed's own date); always timezone-aware. body:
+    `content:encoded`/`content` in preference to the summary.
     """
     title = _title_text(entry.get("title", ""), entry.get("title_detail"))
     link = str(entry.get("link", "") or "").strip()
@@ -222,12 +244,12 @@ def entry_to_article(
     if published is None:
         published = updated
     if published is None:
-        published = (first_seen(article_id) if first_seen else None) or now or datetime.now(UTC)
+        published = undated(
+            article_id, feed_date, now=now or datetime.now(UTC), first_seen=first_seen
+        )
     if not title:
-        title = _first_words(body) or link
-    url = link or (article_id if article_id.startswith(("http://", "https://")) else "")
-    if url:
-        url = without_tracking(public_link(url, url_secrets(feed_url)), tracking_params)
+        title = first_words(body) or link
+    url = clean_link(link or _web_id(article_id), feed_url, tracking_params)
     if link and title == link:
         title = url
 
@@ -350,28 +372,65 @@ def _tags(entry: Mapping[str, Any], extra: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _first_words(text: str, limit: int = 80) -> str:
+def undated(
+    article_id: str,
+    feed_date: datetime | None,
+    *,
+    now: datetime,
+    first_seen: FirstSeen | None = None,
+) -> datetime:
+    """The date of an entry that carries none.
+
+    The date it was given when first seen (so that it never looks changed), else the feed's
+    own date (channel `lastBuildDate`/`pubDate`, Atom `updated`) when that is older than
+    this fetch — an entry of a feed last built in 2020 is not news of today — else `now`.
+    """
+    known = first_seen(article_id) if first_seen else None
+    if known is not None:
+        return known
+    if feed_date is not None and feed_date < now:
+        return feed_date
+    return now
+
+
+def _feed_date(feed: dict[str, Any]) -> datetime | None:
+    """The feed's own date: when it was last updated, else published."""
+    # dict.get: feedparser's own get() maps a missing `updated` to `published` (and warns).
+    for key in ("updated", "published"):
+        moment = _date(dict.get(feed, f"{key}_parsed")) or parse_feed_date(dict.get(feed, key, ""))
+        if moment is not None:
+            return moment
+    return None
+
+
+def first_words(text: str, limit: int = 80) -> str:
+    """The first line of `text`, cut at a word before `limit` characters (a missing title)."""
     line = text.strip().split("\n", 1)[0]
     if len(line) <= limit:
         return line
     return line[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any) -> str:
+def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any, base_url: str) -> str:
     head = data[:4096].lstrip().lower()
     html_start = re.match(rb"(<!--.*?-->\s*)*<!doctype html|<html", head, re.S)
     if "html" in content_type.lower() or html_start:
+        reason = "an HTML page, not a feed"
         title = re.search(rb"<title[^>]*>(.*?)</title", data[:65536], re.I | re.S)
         if title:
             text = title.group(1).decode("utf-8", "replace")
             text = " ".join(unescape_entities(text).split())[:80]
             if text:
-                return f"an HTML page (“{text}”), not a feed"
-        return "an HTML page, not a feed"
-    if head.startswith((b"{", b"[")):
-        return "JSON, not an RSS or Atom feed (JSON Feed is not supported)"
+                reason = f"an HTML page (“{text}”), not a feed"
+        links = discover(decode_html(data, content_type), base_url) if _is_web(base_url) else []
+        if links:
+            named = public_feed_url(links[0].url)
+            reason += f"; it names its feed: {named} (`fouille feeds add` finds it)"
+        return reason
+    if head.startswith(b"["):
+        return "JSON, but not a JSON Feed"
     if bozo is not None:
-        return f"not a feed: {_one_line(bozo)}"
+        return f"not a feed: {one_line(bozo)}"
     return "not an RSS or Atom feed"
 
 
@@ -412,14 +471,28 @@ def _cap_categories(data: bytes, limit: int = MAX_ENTRY_CATEGORIES) -> bytes:
     return b"".join(out)
 
 
-def _one_line(exc: Any) -> str:
+def one_line(exc: Any) -> str:
+    """An exception's message on one line, at most 200 characters."""
     text = " ".join(str(exc).split())
     return (text or type(exc).__name__)[:200]
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     """A feed's name of last resort: its host and port (never its user info), or a file name."""
     return urlsplit(url).netloc.rpartition("@")[2] or url.rsplit("/", 1)[-1]
+
+
+def clean_link(link: str, feed_url: str, tracking_params: Iterable[str]) -> str:
+    """An article's link as stored (issue 13): without tracking parameters nor the secrets of
+    the feed at `feed_url` (a subscriber key repeated in every link)."""
+    if not link:
+        return ""
+    return without_tracking(public_link(link, url_secrets(feed_url)), tracking_params)
+
+
+def _web_id(article_id: str) -> str:
+    """An entry id that is a web address (an RSS guid often is), as the link of last resort."""
+    return article_id if article_id.startswith(("http://", "https://")) else ""
 
 
 def _is_web(url: str) -> bool:

@@ -75,12 +75,37 @@ class FeedState:
     not_before: str = ""
     last_fetched: str = ""
     last_status: int = 0
+    # Health (`fouille feeds`, /feeds): the last attempt, whatever came of it.
+    #: ISO 8601 UTC time of the last attempt to read the feed.
+    last_attempt: str = ""
+    #: Its outcome: "ok", "not-modified", "skipped" or "failed" (a FeedReport status).
+    last_result: str = ""
+    #: Why it failed, in one line ("" unless it did).
+    last_error: str = ""
+    #: The feed's site (its `<link>`), as last read.
+    site: str = ""
+    #: The `feed_url` its articles carry when it is not the configured one (a local file
+    #: read as its published address).
+    articles_url: str = ""
+    # History (`--backfill`), so that a walk cut short resumes where it stopped.
+    #: The deepest page read so far (the live feed is page 1).
+    backfill_page: int = 0
+    #: The page the next `--backfill` starts at ("" when there is none to resume)…
+    backfill_next: str = ""
+    #: …and its number.
+    backfill_resume: int = 0
+    #: True once a walk reached the oldest page: later walks stop at known articles.
+    backfill_end: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FeedState:
-        """A state from its JSON form; unknown keys are ignored."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        """A state from its JSON form; unknown keys, and values of the wrong type, are
+        ignored (a file written by another version stays readable both ways)."""
+        defaults: dict[str, Any] = {f.name: f.default for f in fields(cls)}
+        # `type() is`, not isinstance: a bool is an int, and must not become a page number.
+        return cls(
+            **{k: v for k, v in data.items() if k in defaults and type(v) is type(defaults[k])}
+        )
 
     def wait_until(self) -> datetime | None:
         """The time before which the feed should not be fetched, if any."""
@@ -122,6 +147,14 @@ class FeedStateStore:
     def put(self, url: str, state: FeedState) -> None:
         """Replace the state of the feed configured as `url`."""
         self._states[url] = state
+
+    def known(self, url: str) -> FeedState | None:
+        """The state of the feed configured as `url`, if one was saved."""
+        return self._states.get(url)
+
+    def forget(self, url: str) -> bool:
+        """Drop the state of the feed configured as `url` (a feed no longer followed)."""
+        return self._states.pop(url, None) is not None
 
     def save(self) -> None:
         """Write every state; readers see the old file or the new one, never a mix."""
