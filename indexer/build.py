@@ -32,7 +32,15 @@ from search import Article, Engine, FeedError, FouilleError, Settings
 from search.urls import public_feed_url, public_link, scrub
 
 from .feeds import ParsedFeed, parse_feed
-from .fetch import FeedSkipped, FeedState, FeedStateStore, FetchResult, fetch, make_client
+from .fetch import (
+    FeedSkipped,
+    FeedState,
+    FeedStateStore,
+    FetchResult,
+    fetch,
+    make_client,
+    same_site,
+)
 from .pool import Done, HostPool, host_key
 from .sources import Source, resolve_sources
 
@@ -378,6 +386,8 @@ class _Run:
         """Queue the fetch of `url` for `feed`; it fills `state` in a pool thread."""
         target = state.permanent_url or url
         host = host_key(target)
+        # A feed's credentials go to its own site only, also for the older pages it links to.
+        headers = feed.source.request_headers() if same_site(feed.source.url, url) else {}
 
         def job() -> FetchResult:
             if not self.force:
@@ -395,7 +405,7 @@ class _Run:
                         force=self.force or force,
                         conditional=conditional,
                         now=self.now,
-                        headers=feed.source.request_headers(),
+                        headers=headers,
                     )
             except FeedError:
                 until = state.wait_until()

@@ -308,7 +308,7 @@ def _credentials(url: str, headers: Mapping[str, str]) -> tuple[str, dict[str, s
     return urlunsplit(parts._replace(netloc=host)), credentials
 
 
-def _same_site(origin: str, target: str) -> bool:
+def same_site(origin: str, target: str) -> bool:
     """Whether credentials for `origin` may go to `target`: same host and port, and not from
     HTTPS down to plain HTTP (what browsers and requests do on a redirect)."""
     a, b = urlsplit(origin), urlsplit(target)
@@ -345,7 +345,7 @@ def _follow(
     seen = {current}
     all_permanent = True
     for _ in range(MAX_REDIRECTS + 1):
-        sent = {**headers, **credentials} if _same_site(url, current) else headers
+        sent = {**headers, **credentials} if same_site(url, current) else headers
         with _stream(client, current, sent, watchdog.trace) as response:
             if response.status_code in REDIRECT_STATUSES:
                 target = response.headers.get("location", "").strip()
@@ -611,7 +611,8 @@ def _when(moment: datetime) -> str:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc or url
+    """A URL's host and port as an error names it: never its user info."""
+    return urlsplit(url).netloc.rpartition("@")[2] or url
 
 
 def _first_line(exc: BaseException) -> str:
