@@ -5,7 +5,10 @@ in the index directory.
 beside the index and its `feeds-state.json`, where every command and the web app find it
 from the one setting they share, and survives `reindex --rebuild`. Its `[[feeds]]` tables
 have the shape of `fouille.toml`'s, so that a feed can be moved from one to the other.
-Edits are serialised by a lock file and written atomically.
+Edits are serialised by a lock file and written atomically, readable by the owner only: a
+feed's URL may hold its credentials (`https://user:pass@…`, `?key=…`). A feed that needs
+`username`, `password` or `headers` (or `${NAME}` to keep a secret out of files) belongs in
+fouille.toml, which can say all that; this file refuses them rather than lose them.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from search import ConfigError
+from search.urls import public_feed_url
 
 FEEDS_FILE_NAME = "feeds.toml"
 LOCK_SUFFIX = ".lock"
 #: Most feeds one file may hold (an OPML import of a runaway file stops there).
 MAX_FEEDS = 10_000
+#: Keys of fouille.toml's `[[feeds]]` that this file does not keep (see the module's doc).
+CREDENTIAL_KEYS = ("username", "password", "headers")
 HEADER = (
     "# Feeds followed with `fouille feeds add` and `fouille feeds import`.\n"
     "# Written by Fouille (comments here are not kept): your own settings and feeds go in\n"
@@ -96,7 +102,8 @@ class FeedList:
             os.close(fd)
 
     def save(self, feeds: Sequence[ManagedFeed]) -> None:
-        """Write the list; readers see the old file or the new one, never a mix."""
+        """Write the list, readable by its owner only (mkstemp's 0600 is kept by the
+        rename); readers see the old file or the new one, never a mix."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".feeds.", suffix=".toml", dir=self.path.parent)
         try:
@@ -137,7 +144,15 @@ def toml_string(text: str) -> str:
 
 def _feed(item: object, path: Path) -> ManagedFeed:
     if not isinstance(item, dict) or not isinstance(item.get("url"), str) or not item["url"]:
-        raise ConfigError(f"{path} is damaged: a feed without a url: {str(item)[:80]}")
+        # Not quoted: the table may hold a secret.
+        raise ConfigError(f"{path} is damaged: a feed without a url")
+    credentials = [key for key in CREDENTIAL_KEYS if key in item]
+    if credentials:
+        raise ConfigError(
+            f"{path}: feed {public_feed_url(item['url'])}: {credentials[0]} is not kept here; "
+            "move the feed to fouille.toml's [[feeds]], where username, password and headers "
+            "work (and ${NAME} keeps them out of the file)"
+        )
     tags = item.get("tags", [])
     if isinstance(tags, str):
         tags = [tags]

@@ -4,7 +4,9 @@ import and export OPML, against feeds served over real HTTP on 127.0.0.1 and a r
 from __future__ import annotations
 
 import json
+import stat
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,10 +14,11 @@ from click.testing import CliRunner
 from feedserver import FeedServer, item, rss
 
 from fouille.cli import main
+from indexer.build import index_articles
 from indexer.feedlist import FEEDS_FILE_NAME
 from indexer.fetch import STATE_FILE_NAME
 from indexer.opml import read_opml
-from search import Engine, Settings
+from search import Article, Engine, Settings
 
 DATA = Path(__file__).parent / "data"
 BLOG_PAGE = (
@@ -324,3 +327,80 @@ def test_group_options_apply_to_subcommands(server, index_dir):
     )
     assert result.exit_code == 0, result.output
     assert [f["url"] for f in managed(index_dir)] == [server.url("/rss")]
+
+
+# --- feeds with secrets (issue 13 meets issue 14) ---------------------------------------------
+
+KEY = "cle-4f9a2c"
+PASSWORD = "motdepasse-42"
+
+
+def test_feeds_toml_is_private_and_refuses_credentials_it_cannot_keep(server, index_dir):
+    server.route(f"/prive.xml?cle={KEY}", body=rss([item(1)]))
+    secret = server.url(f"/prive.xml?cle={KEY}").replace("http://", f"http://moi:{PASSWORD}@")
+    assert fouille(index_dir, "feeds", "add", secret).exit_code == 0
+    path = index_dir / FEEDS_FILE_NAME
+    assert KEY in path.read_text("utf-8"), "the URL is kept whole: it is what is fetched"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert fouille(index_dir, "reindex").exit_code == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    # username/password/headers belong in fouille.toml: said, not silently dropped.
+    text = path.read_text("utf-8") + f'username = "moi"\npassword = "{PASSWORD}-bis"\n'
+    path.write_text(text, "utf-8")
+    for args in (("feeds",), ("reindex",), ("feeds", "add", "https://b.exemple/", "--no-check")):
+        result = fouille(index_dir, *args)
+        assert result.exit_code == 2, args
+        assert "fouille.toml" in result.stderr and "username" in result.stderr
+        assert PASSWORD not in result.output and KEY not in result.output
+    assert path.read_text("utf-8") == text, "left as it was, for the user"
+
+
+def test_purge_deletes_what_a_secret_address_stored_before_issue_13(server, index_dir):
+    server.route(f"/prive.xml?cle={KEY}", body=rss([item(1), item(2)], title="Abonnés"))
+    secret = server.url(f"/prive.xml?cle={KEY}")
+    public = server.url("/prive.xml")
+    # An archive written before issue 13 stored the feed's address as configured.
+    old = Article(
+        id="https://exemple.fr/ancien",
+        url="https://exemple.fr/ancien",
+        title="Un ancien article",
+        body="Texte réservé aux abonnés.",
+        published=datetime(2024, 1, 1, tzinfo=UTC),
+        feed_url=secret,
+        feed_title="Abonnés",
+    )
+    with Engine.open(Settings(index_dir=index_dir), create=True) as engine:
+        index_articles(engine, [old])
+    assert fouille(index_dir, "feeds", "add", secret).exit_code == 0
+    assert fouille(index_dir, "reindex").exit_code == 0
+    assert stored_feeds(index_dir) == {public: 3}, "one feed, under its public address"
+    (row,) = listed(index_dir)
+    assert (row["url"], row["articles"], row["name"]) == (public, 3, "Abonnés")
+
+    result = fouille(index_dir, "feeds", "remove", public, "--purge")
+    assert result.exit_code == 0, result.output
+    assert "its 3 articles were deleted" in result.stdout and KEY not in result.output
+    assert stored_feeds(index_dir) == {}
+    assert managed(index_dir) == []
+
+
+def test_purge_refuses_to_guess_between_feeds_of_one_public_address(server, index_dir):
+    for n, topic in enumerate(("politique", "sport"), 1):
+        server.route(f"/flux?cat={topic}", body=rss([item(n)], title=topic))
+        assert fouille(index_dir, "feeds", "add", server.url(f"/flux?cat={topic}")).exit_code == 0
+    assert fouille(index_dir, "reindex").exit_code == 0
+    public = server.url("/flux")
+    assert stored_feeds(index_dir) == {public: 2}
+
+    result = fouille(index_dir, "feeds", "remove", public, "--purge")
+    assert result.exit_code == 2 and "2 followed feeds" in result.stderr
+    result = fouille(index_dir, "feeds", "remove", server.url("/flux?cat=sport"), "--purge")
+    assert result.exit_code == 2 and "cannot be told apart" in result.stderr
+    assert stored_feeds(index_dir) == {public: 2} and len(managed(index_dir)) == 2, "nothing"
+
+    result = fouille(index_dir, "feeds", "remove", server.url("/flux?cat=sport"))
+    assert result.exit_code == 0, result.output
+    assert [f["url"] for f in managed(index_dir)] == [server.url("/flux?cat=politique")]
+    assert fouille(index_dir, "feeds", "remove", public).exit_code == 0, "one left: it is named"
+    assert managed(index_dir) == [] and stored_feeds(index_dir) == {public: 2}
