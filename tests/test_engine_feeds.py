@@ -93,3 +93,35 @@ def test_deleting_while_a_reindex_runs_is_refused_and_changes_nothing(two_feeds)
         with reindex_lock(two_feeds.index_dir), pytest.raises(IndexLockedError):
             engine.delete_articles(feed_url=ONE)
         assert engine.stats().articles == 8
+
+
+def test_a_feed_stored_under_its_secret_address_is_one_feed_shown_public(make_index):
+    """Articles indexed before issue 13 carry the feed's secret address; since, its public
+    one: `feeds()` counts them as one feed and shows no secret; deleting by the public
+    address deletes both."""
+    secret = "https://abonne:motdepasse-9@prive.exemple/flux.xml?cle=CLE-1234"
+    public = "https://prive.exemple/flux.xml"
+    old = [
+        Article(
+            id=f"ancien-{n}",
+            url=f"https://prive.exemple/{n}",
+            title=f"Ancienne dépêche {n} sur la fibre",
+            body="La fibre, avant.",
+            published=datetime(2023, 1, n, tzinfo=UTC),
+            feed_url=secret,
+            feed_title="abonne:motdepasse-9@prive.exemple",  # an untitled feed, then
+        )
+        for n in (1, 2)
+    ]
+    new = article(3, public, day=20)
+    settings = make_index([*old, new, article(1, ONE)])
+    with Engine.open(settings) as engine:
+        stats = {s.feed_url: s for s in engine.feeds()}
+        assert set(stats) == {public, ONE}
+        merged = stats[public]
+        assert merged.articles == 3
+        assert merged.oldest == datetime(2023, 1, 1, tzinfo=UTC)
+        assert merged.newest == datetime(2024, 3, 20, 12, tzinfo=UTC)
+        assert "motdepasse" not in repr(merged) and "CLE-1234" not in repr(merged)
+        assert engine.delete_articles(feed_url=public) == 3
+        assert {s.feed_url for s in engine.feeds()} == {ONE}
