@@ -6,58 +6,48 @@ string it would open URLs and *local files* on its own.
 
 from __future__ import annotations
 
-import contextlib
-import email.utils
 import hashlib
 import io
-import itertools
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import feedparser
 
 from search import Article, FeedError
 from search.urls import TRACKING_PARAMS, public_feed_url, public_link, url_secrets, without_tracking
 
+from .dates import FirstSeen, parse_feed_date, struct_date, undated
+from .dates import feed_date as own_date
 from .discover import decode_html, discover
 from .html import html_to_text, looks_like_html, normalize_whitespace, unescape_entities
+from .repair import MAX_ENTRY_CATEGORIES, cap_categories, fix_char_refs
+
+__all__ = [
+    "MAX_ENTRY_CATEGORIES",
+    "MAX_TITLE_CHARS",
+    "FirstSeen",
+    "ParsedFeed",
+    "clean_link",
+    "entry_to_article",
+    "first_words",
+    "host_of",
+    "one_line",
+    "parse_feed",
+    "parse_feed_date",
+    "undated",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Longest title we keep (some feeds put the whole article there).
 MAX_TITLE_CHARS = 500
 
-_SLASHED_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})(?:\D{1,4}(\d{1,2})[:h](\d{2}))?")
-_WEEKDAYS = {
-    **{day: n for n, day in enumerate(("lun", "mar", "mer", "jeu", "ven", "sam", "dim"))},
-    **{day: n for n, day in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
-}
-try:
-    _PARIS: tzinfo = ZoneInfo("Europe/Paris")
-except ZoneInfoNotFoundError:  # no time zone database: UTC is the least surprising guess
-    _PARIS = UTC
-
 _BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
-
-#: Most category elements kept per entry. feedparser de-duplicates tags in quadratic time: an
-#: entry with 100,000 of them took 200 s to parse (issue 6). The engine keeps 100 tags anyway.
-MAX_ENTRY_CATEGORIES = 200
-_ENTRY_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.I)
-_CATEGORY_START = re.compile(rb"<(?:[\w.-]+:)?(?:category|subject|keywords)\b", re.I)
-#: Numeric character references: feedparser's lenient parser crashes on a surrogate
-#: (`&#xD800;`) or a number past Unicode (`&#99999999999;`), losing the whole feed.
-_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
-_CATEGORY = re.compile(
-    rb"<((?:[\w.-]+:)?(?:category|subject|keywords))\b[^>]*?(?:/>|>.*?</\1\s*>)", re.I | re.S
-)
-
-FirstSeen = Callable[[str], "datetime | None"]
 
 
 @dataclass(frozen=True)
@@ -134,7 +124,7 @@ def parse_feed(
         "content-type": content_type or "application/xml",
     }
     try:
-        clean = _fix_char_refs(_cap_categories(data))
+        clean = fix_char_refs(cap_categories(data))
         parsed = feedparser.parse(io.BytesIO(clean), response_headers=headers)
     except Exception as exc:  # feedparser on hostile bytes: any failure is this feed's problem
         logger.debug("feedparser failed on %s", shown, exc_info=True)
@@ -159,7 +149,7 @@ def parse_feed(
         warnings.append(f"malformed feed ({one_line(bozo)}); read {len(entries)} entries anyway")
 
     now = now or datetime.now(UTC)
-    feed_date = _feed_date(feed)
+    feed_date = own_date(feed)
     extra_tags = tuple(t.strip() for t in tags if t and t.strip())
     source_url = url if _is_web(url) else _published_address(feed) or url
     articles: list[Article] = []
@@ -229,11 +219,11 @@ def entry_to_article(
 
     # dict.get: feedparser's own get() maps a missing `updated` to `published` (and warns).
     published = (
-        _date(dict.get(entry, "published_parsed"))
-        or _date(entry.get("created_parsed"))
+        struct_date(dict.get(entry, "published_parsed"))
+        or struct_date(entry.get("created_parsed"))
         or parse_feed_date(dict.get(entry, "published", ""))
     )
-    updated = _date(dict.get(entry, "updated_parsed")) or parse_feed_date(
+    updated = struct_date(dict.get(entry, "updated_parsed")) or parse_feed_date(
         dict.get(entry, "updated", "")
     )
     raw_date = str(dict.get(entry, "published") or dict.get(entry, "updated") or "")
@@ -286,59 +276,6 @@ def _detail_text(value: Any, detail: Mapping[str, Any] | None) -> str:
     return normalize_whitespace(unescape_entities(text))
 
 
-def _date(value: Any) -> datetime | None:
-    if not isinstance(value, tuple) or len(value) < 6:
-        return None
-    try:
-        year, month, day, hour, minute, second = (int(v) for v in value[:6])
-        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def parse_feed_date(text: Any) -> datetime | None:
-    """A date feedparser could not read: RFC 822 without a zone, ISO 8601, or the French
-    `dim, 05/03/2020 - 11:30` some CMSs write. A time without a zone is taken as Paris time.
-    """
-    text = " ".join(str(text or "").split())
-    if not text:
-        return None
-    moment: datetime | None = None
-    with contextlib.suppress(TypeError, ValueError, IndexError):
-        moment = email.utils.parsedate_to_datetime(text)
-    if moment is None:
-        with contextlib.suppress(ValueError):
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment is None:
-        moment = _slashed_date(text)
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_PARIS)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # 9999-12-31T23:59-14:00 is past the last datetime once in UTC
-        return None
-
-
-def _slashed_date(text: str) -> datetime | None:
-    """`05/03/2020 - 11:30`: day first as in French, unless the weekday says month first
-    (Drupal's default `D, m/d/Y - H:i` writes `dim, 05/03/2020` for Sunday 3 May 2020)."""
-    match = _SLASHED_DATE.search(text)
-    if not match:
-        return None
-    first, second, year, hour, minute = (int(g) if g else 0 for g in match.groups())
-    weekday = _WEEKDAYS.get(text[: match.start()].strip(" ,.").lower()[:3])
-    candidates = []
-    for day, month in ((first, second), (second, first)):
-        with contextlib.suppress(ValueError):
-            candidates.append(datetime(year, month, day, hour, minute))
-    if weekday is not None:
-        matching = [c for c in candidates if c.weekday() == weekday]
-        candidates = matching or candidates
-    return candidates[0] if candidates else None
-
-
 def _authors(entry: Mapping[str, Any]) -> str:
     names: list[str] = []
     for author in entry.get("authors", []) or []:
@@ -372,37 +309,6 @@ def _tags(entry: Mapping[str, Any], extra: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def undated(
-    article_id: str,
-    feed_date: datetime | None,
-    *,
-    now: datetime,
-    first_seen: FirstSeen | None = None,
-) -> datetime:
-    """The date of an entry that carries none.
-
-    The date it was given when first seen (so that it never looks changed), else the feed's
-    own date (channel `lastBuildDate`/`pubDate`, Atom `updated`) when that is older than
-    this fetch — an entry of a feed last built in 2020 is not news of today — else `now`.
-    """
-    known = first_seen(article_id) if first_seen else None
-    if known is not None:
-        return known
-    if feed_date is not None and feed_date < now:
-        return feed_date
-    return now
-
-
-def _feed_date(feed: dict[str, Any]) -> datetime | None:
-    """The feed's own date: when it was last updated, else published."""
-    # dict.get: feedparser's own get() maps a missing `updated` to `published` (and warns).
-    for key in ("updated", "published"):
-        moment = _date(dict.get(feed, f"{key}_parsed")) or parse_feed_date(dict.get(feed, key, ""))
-        if moment is not None:
-            return moment
-    return None
-
-
 def first_words(text: str, limit: int = 80) -> str:
     """The first line of `text`, cut at a word before `limit` characters (a missing title)."""
     line = text.strip().split("\n", 1)[0]
@@ -432,43 +338,6 @@ def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any, base_url: str)
     if bozo is not None:
         return f"not a feed: {one_line(bozo)}"
     return "not an RSS or Atom feed"
-
-
-def _fix_char_refs(data: bytes) -> bytes:
-    """Character references to no character (surrogates, past U+10FFFF) become U+FFFD."""
-    if b"&#" not in data:
-        return data
-
-    def fix(match: re.Match[bytes]) -> bytes:
-        hexa, decimal = match.groups()
-        digits = (hexa or decimal).lstrip(b"0")
-        if len(digits) > 8:
-            return b"&#xFFFD;"
-        code = int(hexa, 16) if hexa else int(decimal)
-        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
-            return b"&#xFFFD;"
-        return match.group(0)
-
-    return _CHAR_REF.sub(fix, data)
-
-
-def _cap_categories(data: bytes, limit: int = MAX_ENTRY_CATEGORIES) -> bytes:
-    """The document with at most `limit` category elements in each entry (bytes level, before
-    feedparser; a document that has fewer in all is returned as it is)."""
-    if sum(1 for _ in _CATEGORY_START.finditer(data)) <= limit:
-        return data
-    bounds = [0, *(m.start() for m in _ENTRY_START.finditer(data)), len(data)]
-    out = []
-    for start, end in itertools.pairwise(bounds):
-        seen = 0
-
-        def keep(match: re.Match[bytes]) -> bytes:
-            nonlocal seen
-            seen += 1
-            return match.group(0) if seen <= limit else b""
-
-        out.append(_CATEGORY.sub(keep, data[start:end]))
-    return b"".join(out)
 
 
 def one_line(exc: Any) -> str:

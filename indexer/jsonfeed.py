@@ -16,19 +16,10 @@ from typing import Any
 from search import Article, FeedError
 from search.urls import TRACKING_PARAMS, public_feed_url
 
-from .feeds import (
-    MAX_ENTRY_CATEGORIES,
-    MAX_TITLE_CHARS,
-    FirstSeen,
-    ParsedFeed,
-    clean_link,
-    first_words,
-    host_of,
-    one_line,
-    parse_feed_date,
-    undated,
-)
+from .dates import FirstSeen, parse_feed_date, undated
+from .feeds import MAX_TITLE_CHARS, ParsedFeed, clean_link, first_words, host_of, one_line
 from .html import html_to_text, looks_like_html, normalize_whitespace, unescape_entities
+from .repair import MAX_ENTRY_CATEGORIES
 
 logger = logging.getLogger(__name__)
 
