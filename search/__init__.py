@@ -17,7 +17,16 @@ from .errors import (
     InvalidFilterError,
 )
 from .keys import article_id, article_key
-from .results import ArticlePage, Explanation, Facets, Hit, IndexStats, SearchPage, Snippet
+from .results import (
+    ArticlePage,
+    Explanation,
+    Facets,
+    FeedStats,
+    Hit,
+    IndexStats,
+    SearchPage,
+    Snippet,
+)
 
 __version__ = VERSION
 __all__ = [
@@ -30,6 +39,7 @@ __all__ = [
     "Facets",
     "FeedConfig",
     "FeedError",
+    "FeedStats",
     "FouilleError",
     "Hit",
     "IndexLockedError",

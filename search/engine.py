@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import archive, duplicates, facets, hits
+from . import archive, duplicates, facets, feedstats, hits, urls
 from .config import Settings
 from .documents import Article, stored_article
 from .errors import IndexNotFoundError, InvalidFilterError
@@ -28,7 +28,7 @@ from .locking import reindex_lock
 from .plan import EVERYTHING, Compiled, any_words, compile_query
 from .query import parse, split_dates
 from .reading import Snapshots
-from .results import ArticlePage, Hit, IndexStats, SearchPage
+from .results import ArticlePage, FeedStats, Hit, IndexStats, SearchPage
 from .snippets import highlighter
 from .storage import Storage
 from .writer import ArticleWriter, rebuild
@@ -261,6 +261,16 @@ class Engine:
             last_commit=datetime.fromtimestamp(committed, UTC),
         )
 
+    def feeds(self) -> list[FeedStats]:
+        """Per feed, how many articles the archive holds and their date range (for the
+        feeds' health table), ordered by URL.
+
+        Feeds are named by their public address and title (`search.urls`), as hits name
+        them: articles indexed before issue 13 under a feed's secret address add up with
+        those indexed since under its public one.
+        """
+        return feedstats.per_feed(self._snapshots.view().state.arrays)
+
     # -- writing ---------------------------------------------------------------------------
 
     @contextmanager
@@ -304,6 +314,27 @@ class Engine:
                 writer.commit()
             finally:
                 writer.close()
+
+    def delete_articles(self, *, feed_url: str) -> int:
+        """Delete every article of the feed `feed_url` from the index and commit (a feed
+        removed with its articles).
+
+        Returns:
+            How many articles were deleted.
+
+        Raises:
+            IndexLockedError: a reindex is running.
+        """
+        public = urls.public_feed_url(feed_url)
+        with self.writer() as writer:
+            # Also those indexed before issue 13 under the feed's secret address.
+            stored = {url for url, _ in self._snapshots.view().state.arrays.feeds}
+            targets = {feed_url, public} | {
+                url for url in stored if url and urls.public_feed_url(url) == public
+            }
+            count = sum(writer.delete_where(feed_url=url) for url in sorted(targets))
+        log.info("deleted %d articles of %s", count, public)
+        return count
 
     def rebuild(self) -> int:
         """Re-analyse every stored article into a new index generation and switch to it

@@ -300,3 +300,14 @@ class ArticlePage:
             "passage": self.passage,
             "related": [hit.to_dict() for hit in self.related],
         }
+
+
+@dataclass(frozen=True)
+class FeedStats:
+    """What the archive holds of one feed (articles are counted by their `feed_url`)."""
+
+    feed_url: str
+    title: str
+    articles: int
+    oldest: datetime | None
+    newest: datetime | None

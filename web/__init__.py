@@ -104,11 +104,13 @@ def create_app(settings: Settings | None = None, *, config: dict[str, Any] | Non
 
     from .api import bp as api_bp
     from .articles import bp as articles_bp
+    from .feeds import bp as feeds_bp
     from .views import bp as views_bp
 
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(articles_bp)
+    app.register_blueprint(feeds_bp)
 
     from . import auth, proxy
 
