@@ -25,6 +25,7 @@ all it does per search is read the cluster of each matching article.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -190,8 +191,45 @@ MAX_VERSIONS = 50
 Ranker = Callable[[int], list[tuple[int, float]]]
 
 
+@dataclass(frozen=True)
+class Clusters:
+    """The near-duplicate clusters of one committed state of the index."""
+
+    #: Each document's cluster (the smallest document number in it).
+    label: np.ndarray
+    #: Whether a document's cluster holds other documents.
+    shared: np.ndarray
+    #: The documents of clusters of two or more, cluster by cluster, ascending.
+    members: np.ndarray
+    #: Where each cluster's documents start in `members` (by cluster), and how many.
+    first: np.ndarray
+    size: np.ndarray
+
+    @classmethod
+    def build(cls, title: np.ndarray, body: np.ndarray, published: np.ndarray) -> Clusters:
+        """The clusters the keys of an index make (`clusters`)."""
+        label = clusters(title, body, published)
+        size = np.bincount(label, minlength=len(label))
+        shared = size[label] > 1
+        members = np.flatnonzero(shared)
+        members = members[np.argsort(label[members], kind="stable")]
+        first = np.zeros(len(label), dtype=np.int64)
+        heads = np.concatenate(([True], label[members][1:] != label[members][:-1]))
+        starts = np.flatnonzero(heads) if len(members) else np.zeros(0, dtype=np.int64)
+        first[label[members][starts]] = starts
+        return cls(label, shared, members, first, size)
+
+    def of(self, doc: int) -> np.ndarray:
+        """The documents of `doc`'s cluster, ascending."""
+        if not self.shared[doc]:
+            return np.array([doc], dtype=self.members.dtype)
+        cluster = self.label[doc]
+        start = self.first[cluster]
+        return self.members[start : start + self.size[cluster]]
+
+
 def collapse(
-    clusters: tuple[np.ndarray, np.ndarray] | None,
+    found: Clusters | None,
     docs: np.ndarray,
     rank: Ranker,
     page: int,
@@ -200,7 +238,7 @@ def collapse(
     """One page of results with near-duplicates gathered under the best ranked of them.
 
     Args:
-        clusters: the clusters of the index (`IndexArrays.clusters`); None to show every
+        found: the clusters of the index (`IndexArrays.clusters`); None to show every
             article on its own.
         docs: every matching document (ascending).
         rank: the first `n` (document, score) of `docs` in the order of the search.
@@ -211,13 +249,15 @@ def collapse(
         there are; and the number of stories.
     """
     start, stop = (page - 1) * page_size, page * page_size
-    if clusters is None:
+    if found is None:
         return rank(stop)[start:stop], {}, len(docs)
-    label, shared = clusters
+    label, shared = found.label, found.shared
     twins = docs[shared[docs]]
     if not len(twins):
         return rank(stop)[start:stop], {}, len(docs)
-    stories = len(docs) - len(twins) + len(np.unique(label[twins]))
+    seen = np.zeros(len(label), dtype=bool)  # cheaper than sorting when twins are many
+    seen[label[twins]] = True
+    stories = len(docs) - len(twins) + int(np.count_nonzero(seen))
     limit = stop
     while True:
         ranked = rank(limit)
@@ -230,15 +270,14 @@ def collapse(
             break
         limit *= 2
     window = list(leaders.values())[start:stop]
-    shown = np.array([label[doc] for doc, _ in window if shared[doc]], dtype=label.dtype)
     versions: dict[int, tuple[list[int], int]] = {}
-    if len(shown):
-        members = twins[np.isin(label[twins], shown)]
-        by_cluster: dict[int, list[int]] = {}
-        for doc in members.tolist():
-            by_cluster.setdefault(int(label[doc]), []).append(doc)
-        for doc, _ in window:
-            others = [d for d in by_cluster.get(int(label[doc]), []) if d != doc]
-            if others:
-                versions[doc] = (others[:MAX_VERSIONS], len(others))
+    for doc, _ in window:
+        if not shared[doc]:
+            continue
+        members = found.of(doc)
+        at = np.searchsorted(docs, members)
+        at[at >= len(docs)] = 0
+        others = [d for d in members[docs[at] == members].tolist() if d != doc]
+        if others:
+            versions[doc] = (others[:MAX_VERSIONS], len(others))
     return window, versions, stories

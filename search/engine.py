@@ -22,6 +22,7 @@ from . import archive, duplicates, facets, feedstats, hits, urls
 from .config import Settings
 from .documents import Article, stored_article
 from .errors import IndexNotFoundError, InvalidFilterError
+from .explain import Recorder
 from .explain import normalized as explain_query
 from .filters import Filters
 from .locking import reindex_lock
@@ -114,7 +115,8 @@ class Engine:
             if sort == "relevance":
                 sort = "date"
         view = self._snapshots.view()
-        matcher = view.matcher()
+        # To explain, the matcher records its evaluation: the same one ranks the hits.
+        matcher = Recorder(view.state.arrays, view.expand) if explain else view.matcher()
         allowed = view.state.allowed_docs(filters, matcher) if filters else None
         found = matcher.run(compiled.plan, allowed)
         suggestion = corrected_from = None
@@ -147,9 +149,9 @@ class Engine:
         shown = tuple(hits.make_hit(view, docnum, score, pattern) for docnum, score in window)
         if versions:
             shown = hits.with_versions(view, shown, window, versions)
-        if explain:
+        if isinstance(matcher, Recorder):
             plan = any_words(compiled) if fallback else compiled.plan
-            shown = hits.explained(view, plan, tree, allowed, found, window, shown, sort)
+            shown = hits.explained(matcher, plan, tree, found, window, shown, sort)
         return SearchPage(
             query=text,
             total=len(found),

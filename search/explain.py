@@ -1,9 +1,9 @@
 """Why an article matched: the parts of its score, from the very evaluation that ranks it.
 
-`Recorder` is the matcher itself (`search.matching.Matcher`), run on the same plan, with
-two hooks: it keeps what each plan node gave the documents being explained, and every
-term or phrase scored inside a word's node (`_scored`, `_phrase`: the only places a score
-is made). A document's parts are then read off that record as the matcher combined them:
+`Recorder` is the matcher itself (`search.matching.Matcher`) with two hooks, used for the
+search being explained: it keeps what each plan node matched, and every term or phrase
+scored inside a word's node (`_scored`, `_phrase`: the only places a score is made). Once
+the hits are ranked, each hit's parts are read off that record as the matcher combined them:
 
 - AND and OR add their clauses, alternatives (`Best`) keep the best one, an exclusion keeps
   its positive side;
@@ -25,7 +25,7 @@ from typing import Any as AnyType
 import numpy as np
 
 from .analysis import RUN_RE, analyze, normalize
-from .matching import Matcher, Matches
+from .matching import EMPTY, Matcher, Matches
 from .plan import (
     All,
     Any,
@@ -49,13 +49,17 @@ FIELD_NAMES = {"title": "titre", "author": "auteur", "tag": "tag", "feed": "flux
 
 @dataclass
 class _Frame:
-    """What one plan node gave the documents explained, and what it is made of."""
+    """What one plan node matched, with what it is made of."""
 
     node: PlanNode
-    scores: dict[int, float] = field(default_factory=dict)
+    found: Matches = EMPTY
     children: list[_Frame] = field(default_factory=list)
-    #: For word nodes: (field, term, weight, {doc: (tf or None, score)}) of each scoring.
-    terms: list[tuple[str, str, float, dict[int, tuple[int | None, float]]]] = field(
+    #: For word nodes: (field, term, weight, postings, matches) of each term scored.
+    terms: list[tuple[str, str, float, Postings | None, Matches]] = field(default_factory=list)
+    #: The scores of the documents explained (`Recorder.explain` fills it).
+    scores: dict[int, float] = field(default_factory=dict)
+    #: (field, term, weight, {doc: (tf or None, score)}) for the documents explained.
+    parts: list[tuple[str, str, float, dict[int, tuple[int | None, float]]]] = field(
         default_factory=list
     )
 
@@ -78,73 +82,88 @@ class _Watched:
 
 
 class Recorder(Matcher):
-    """The matcher, keeping for the documents `docs` what each clause gave them."""
+    """The matcher, keeping what each node of the plans it runs matched, and every term it
+    scored: the ranking and its explanation come from one evaluation."""
 
     def __init__(
-        self,
-        arrays: IndexArrays,
-        expand: Callable[[str, str], Sequence[str]] | None,
-        docs: Iterable[int],
+        self, arrays: IndexArrays, expand: Callable[[str, str], Sequence[str]] | None = None
     ) -> None:
         self._watched = _Watched(arrays)
         super().__init__(self._watched, expand)  # type: ignore[arg-type]
-        self.docs = np.unique(np.fromiter(docs, dtype=np.int64)).astype(np.int32)
-        self.root = _Frame(All(()))
-        self._stack = [self.root]
+        #: The evaluation of each plan run, by plan.
+        self.runs: dict[PlanNode, _Frame] = {}
+        self._stack = [_Frame(All(()))]
+
+    def run(self, plan: PlanNode, allowed: np.ndarray | None = None) -> Matches:
+        top = _Frame(plan)
+        self._stack = [top]
+        try:
+            found = super().run(plan, allowed)
+        finally:
+            self._stack = [_Frame(All(()))]  # filters evaluated outside a run land there
+        if top.children:
+            self.runs[plan] = top.children[-1]
+        return found
 
     def evaluate(self, node: PlanNode) -> Matches:
         frame = _Frame(node)
         self._stack[-1].children.append(frame)
         self._stack.append(frame)
         try:
-            found = super().evaluate(node)
+            frame.found = super().evaluate(node)
         finally:
             self._stack.pop()
-        frame.scores = self._pick(found.docs, found.scores)
-        return found
+        return frame.found
 
     def _scored(self, postings: Postings, field: str, weight: float) -> Matches:
         found = super()._scored(postings, field, weight)
-        known = self._watched.terms.get(id(postings))
-        term = known[1] if known is not None and known[0] is postings else ""
         if len(found):
-            at = np.searchsorted(postings.docs, self.docs)
-            at[at >= len(postings.docs)] = 0
-            tf = {
-                int(d): int(postings.tf[i])
-                for d, i in zip(self.docs.tolist(), at.tolist(), strict=True)
-                if postings.docs[i] == d
-            }
-            scores = self._pick(found.docs, found.scores)
-            parts = {d: (tf.get(d), s) for d, s in scores.items()}
-            self._stack[-1].terms.append((field, term, weight, parts))
+            known = self._watched.terms.get(id(postings))
+            term = known[1] if known is not None and known[0] is postings else ""
+            self._stack[-1].terms.append((field, term, weight, postings, found))
         return found
 
     def _phrase(self, words: tuple[str, ...], field: str, weight: float, *args: AnyType) -> Matches:
         found = super()._phrase(words, field, weight, *args)
         if len(found):
-            parts: dict[int, tuple[int | None, float]] = {
-                d: (None, s) for d, s in self._pick(found.docs, found.scores).items()
-            }
-            self._stack[-1].terms.append((field, " ".join(words), weight, parts))
+            self._stack[-1].terms.append((field, " ".join(words), weight, None, found))
         return found
 
-    def _pick(self, docs: np.ndarray, scores: np.ndarray) -> dict[int, float]:
-        """{doc: score} for the documents explained that are among `docs`."""
-        if not len(docs) or not len(self.docs):
-            return {}
-        at = np.searchsorted(docs, self.docs)
-        at[at >= len(docs)] = 0
-        hit = docs[at] == self.docs
-        return dict(
-            zip(self.docs[hit].tolist(), scores[at[hit]].astype(np.float64).tolist(), strict=True)
-        )
+    def explain(
+        self, plan: PlanNode, docs: Iterable[int], labels: dict[PlanNode, str]
+    ) -> dict[int, list[ScorePart]]:
+        """The parts of the score of each of `docs` in the run of `plan`: one per field and
+        term that counted."""
+        wanted = np.unique(np.fromiter(docs, dtype=np.int64)).astype(np.int32)
+        frame = self.runs.get(plan)
+        if frame is None:
+            return {int(doc): [] for doc in wanted}
+        _fill(frame, wanted)
+        return {int(doc): _parts(frame, int(doc), labels) for doc in wanted}
 
-    def parts(self, doc: int, labels: dict[PlanNode, str]) -> list[ScorePart]:
-        """The parts of `doc`'s score: one per field and term that counted."""
-        if not self.root.children:
-            return []
-        return _parts(self.root.children[-1], doc, labels)
+
+def _pick(wanted: np.ndarray, docs: np.ndarray, values: np.ndarray) -> dict[int, float]:
+    """{doc: value} for the documents of `wanted` that are among `docs`."""
+    if not len(docs) or not len(wanted):
+        return {}
+    at = np.searchsorted(docs, wanted)
+    at[at >= len(docs)] = 0
+    hit = docs[at] == wanted
+    return dict(zip(wanted[hit].tolist(), values[at[hit]].astype(np.float64).tolist(), strict=True))
+
+
+def _fill(frame: _Frame, wanted: np.ndarray) -> None:
+    """The scores and term parts of the documents `wanted`, through the whole evaluation."""
+    frame.scores = _pick(wanted, frame.found.docs, frame.found.scores)
+    if not frame.scores:
+        return  # none of them here, nor below
+    for fieldname, term, weight, postings, found in frame.terms:
+        scores = _pick(wanted, found.docs, found.scores)
+        tf = _pick(wanted, postings.docs, postings.tf) if postings is not None else {}
+        parts = {d: (int(tf[d]) if d in tf else None, s) for d, s in scores.items()}
+        frame.parts.append((fieldname, term, weight, parts))
+    for child in frame.children:
+        _fill(child, wanted)
 
 
 def _parts(frame: _Frame, doc: int, labels: dict[PlanNode, str]) -> list[ScorePart]:
@@ -177,7 +196,7 @@ def _parts(frame: _Frame, doc: int, labels: dict[PlanNode, str]) -> list[ScorePa
 def _word_parts(frame: _Frame, doc: int, label: str) -> list[ScorePart]:
     """Inside one word: the parts of each term add up, the best term counts."""
     by_term: dict[str, list[ScorePart]] = {}
-    for fieldname, term, weight, found in frame.terms:
+    for fieldname, term, weight, found in frame.parts:
         if doc in found:
             tf, score = found[doc]
             by_term.setdefault(term, []).append(
@@ -287,20 +306,21 @@ def _folded(run: str) -> str:
 
 def explanations(
     recorder: Recorder,
+    plan: PlanNode,
     tree: Node | None,
     ranked: Sequence[tuple[int, float]],
     relevance: dict[int, float],
     fresh: bool,
 ) -> dict[int, Explanation]:
-    """The explanation of each ranked (document, score): its parts, which add up to its
-    relevance (`relevance`: the matcher's score of each document), and, when the "fresh"
-    sort ranked them, the factor that turned the relevance into the score."""
-    names = labels(tree)
+    """The explanation of each ranked (document, score) in the run of `plan`: its parts,
+    which add up to its relevance (`relevance`: the matcher's score of each document), and,
+    when the "fresh" sort ranked them, the factor that turned the relevance into the score."""
+    found = recorder.explain(plan, [doc for doc, _ in ranked], labels(tree))
     out = {}
     for doc, score in ranked:
         base = relevance.get(doc, 0.0)
         out[doc] = Explanation(
-            parts=tuple(recorder.parts(doc, names)),
+            parts=tuple(found.get(doc, ())),
             relevance=base,
             freshness=score / base if fresh and base > 0 else None,
             score=score,

@@ -149,23 +149,20 @@ def with_versions(
 
 
 def explained(
-    view: View,
+    recorder: explain.Recorder,
     plan: PlanNode,
     tree: Node | None,
-    allowed: np.ndarray | None,
     found: Matches,
     window: list[tuple[int, float]],
     shown: tuple[Hit, ...],
     sort: str,
 ) -> tuple[Hit, ...]:
-    """The hits of `window` with why they matched: `plan` run again, the way it ranked
-    them, recording the parts of their scores (`search.explain`)."""
+    """The hits of `window` with why they matched, read off the recorded evaluation of
+    `plan` that ranked them (`search.explain`)."""
     docs = [doc for doc, _ in window]
-    recorder = explain.Recorder(view.state.arrays, view.expand, docs)
-    recorder.run(plan, allowed)
     at = np.searchsorted(found.docs, docs)
     relevance = {doc: float(found.scores[i]) for doc, i in zip(docs, at.tolist(), strict=True)}
-    why = explain.explanations(recorder, tree, window, relevance, fresh=sort == "fresh")
+    why = explain.explanations(recorder, plan, tree, window, relevance, fresh=sort == "fresh")
     return tuple(
         replace(hit, explanation=why[doc]) for hit, (doc, _) in zip(shown, window, strict=True)
     )

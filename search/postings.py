@@ -241,16 +241,14 @@ class IndexArrays:
         # Near-duplicate keys (`search.duplicates`); 0, no key, in segments written before.
         self.dup_title = _concat([_column(seg, "dup_title") for seg in segs], np.uint64)
         self.dup_body = _concat([_column(seg, "dup_body") for seg in segs], np.uint64)
-        self._clusters: tuple[np.ndarray, np.ndarray] | None = None
+        self._clusters: duplicates.Clusters | None = None
 
-    def clusters(self) -> tuple[np.ndarray, np.ndarray]:
-        """(each document's near-duplicate cluster, whether it shares it with another
-        document), computed once per state."""
+    def clusters(self) -> duplicates.Clusters:
+        """The near-duplicate clusters of this state, computed once."""
         found = self._clusters
         if found is None:
-            label = duplicates.clusters(self.dup_title, self.dup_body, self.published)
-            sizes = np.bincount(label, minlength=self.count)
-            found = self._clusters = (label, sizes[label] > 1)
+            found = duplicates.Clusters.build(self.dup_title, self.dup_body, self.published)
+            self._clusters = found
         return found
 
     def live_docs(self) -> np.ndarray:

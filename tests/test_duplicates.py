@@ -16,7 +16,7 @@ from archive_sample import CANTINE_BODY, archive_articles
 from search import Article, Engine
 from search.analysis import analyze, terms
 from search.arrays import term_hash
-from search.duplicates import clusters, keys
+from search.duplicates import Clusters, clusters, keys
 from tests.corpora import open_index
 
 STORY = (
@@ -86,6 +86,14 @@ def test_clusters_join_what_any_key_links() -> None:
     assert clusters(title, body, published).tolist() == [0, 1, 1, 3, 3, 3, 0, 7]
     none = np.zeros(3, dtype=np.uint64)
     assert clusters(none, none, np.zeros(3, dtype=np.int64)).tolist() == [0, 1, 2]
+
+
+def test_each_cluster_knows_its_members() -> None:
+    title = np.array([0, 5, 5, 0, 7, 7, 0, 9], dtype=np.uint64)
+    body = np.array([1, 0, 0, 3, 3, 0, 1, 0], dtype=np.uint64)
+    found = Clusters.build(title, body, np.zeros(8, dtype=np.int64))
+    assert found.shared.tolist() == [True, True, True, True, True, True, True, False]
+    assert [found.of(d).tolist() for d in (6, 2, 4, 7)] == [[0, 6], [1, 2], [3, 4, 5], [7]]
 
 
 def test_a_title_links_articles_days_apart_not_a_weekly_series() -> None:
@@ -193,7 +201,7 @@ def test_known_duplicates_of_a_real_corpus(corpus: Path, tmp_path: Path) -> None
     ]
     with open_index(tmp_path, articles) as engine:
         arrays = engine._snapshots.view().state.arrays
-        label, shared = arrays.clusters()
+        label, shared = arrays.clusters().label, arrays.clusters().shared
         view = engine._snapshots.view()
         number = {view.stored(d)["id"]: d for d in range(arrays.count)}
         for a, b in (("359", "360"), ("8251", "8315"), ("33409", "34556")):
