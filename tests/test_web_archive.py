@@ -198,7 +198,9 @@ def test_versions_are_listed_under_the_result(site: httpx.Client) -> None:
     (link,) = hit.xpath(".//div[@class='versions']//a")
     assert link.get("href") == f"/article/{article_key('cantine-bio-2')}?q=cantines%20bio"
     assert "1 résultat" not in text(doc, "//p[@class='results-count']")
-    assert text(doc, "//p[@class='results-count']").startswith("2 résultats")
+    assert text(doc, "//p[@class='results-count']").startswith(
+        "2 résultats pour « cantines bio » · 1 article distinct"
+    )
     api = site.get("/api/search", params={"q": "cantines bio"}).json()
     assert api["total"] == 2 and api["stories"] == 1 and api["hits"][0]["version_count"] == 2
 
