@@ -40,7 +40,7 @@ MERGE_FACTOR = 8
 TOKEN_BUDGET = 16000000
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     """An article written in this session, not committed yet."""
 
@@ -58,7 +58,7 @@ class ArticleWriter:
     def __init__(self, ix: Any, *, batch_size: int, inverter: Inverter | None = None) -> None:
         self._ix = ix
         self._batch_size = max(1, batch_size)
-        self._inverter = inverter or Inverter()
+        self._inverter = inverter
         self._lock = ix.lock("WRITELOCK")
         try:
             acquired = self._lock.acquire(blocking=False)
@@ -177,7 +177,9 @@ class ArticleWriter:
 
     def _building(self) -> SegmentBuilder:
         if self._builder is None:
-            self._builder = SegmentBuilder(self._ix, self._inverter)
+            # A fresh vocabulary per segment: ids need only agree within one, and the
+            # memory of a long import stays that of one segment.
+            self._builder = SegmentBuilder(self._ix, self._inverter or Inverter())
         return self._builder
 
     def _add(self, builder: SegmentBuilder, article: Article) -> int:
@@ -237,7 +239,7 @@ class ArticleWriter:
 
     def _merge(self, group: list[Any]) -> Any:
         """One segment with the live articles of `group` (None when none is live)."""
-        builder = SegmentBuilder(self._ix, self._inverter)
+        builder = SegmentBuilder(self._ix, self._inverter or Inverter())
         reader = FileIndex._reader(self._ix.storage, self._ix.schema, group, self._generation)
         try:
             for fields in reader.all_stored_fields():
