@@ -20,6 +20,7 @@ from search import VERSION, FouilleError, Settings
 #: Command name → "module:attribute" of its click command.
 COMMANDS = {
     "demo": "fouille.serve_cmd:demo",
+    "feeds": "fouille.feeds_cmd:feeds",
     "passwd": "fouille.access_cmd:passwd",
     "reindex": "fouille.reindex_cmd:reindex",
     "search": "fouille.search_cmd:search",

@@ -4,14 +4,15 @@ again and again with `--every`)."""
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -23,6 +24,8 @@ from search import FouilleError, Settings
 from .cli import config_option, echo_json, fail, index_option, json_option, load_settings
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: When stderr is not a terminal (cron, systemd), a progress line at most this often (s).
+PROGRESS_INTERVAL = 5.0
 
 
 def parse_interval(text: str) -> timedelta:
@@ -153,9 +156,8 @@ def _run_once(
     as_json: bool,
     locked_is_fatal: bool = True,
 ) -> int:
-    show_progress = not quiet and not as_json and sys.stderr.isatty() and len(sources) > 1
     try:
-        with _progress(len(sources), show_progress) as on_feed:
+        with _progress(len(sources), enabled=not quiet, quiet_tty=as_json) as progress:
             report = build.reindex(
                 settings,
                 sources,
@@ -163,7 +165,8 @@ def _run_once(
                 max_pages=options.max_pages,
                 force=options.force,
                 rebuild=options.rebuild,
-                on_feed=on_feed,
+                on_feed=progress.feed if progress else None,
+                on_page=progress.page if progress else None,
             )
     except FouilleError as exc:
         return _cannot(str(exc), locked_is_fatal)
@@ -231,23 +234,90 @@ def _run_forever(
         sys.exit(0)
 
 
+class _Progress:
+    """What a running reindex shows on stderr: feeds done, articles read, and the pages of
+    a feed being backfilled. On a terminal, one line kept up to date; elsewhere (cron,
+    systemd, a pipe), a plain line at most every `PROGRESS_INTERVAL` seconds, so that the
+    logs of a long run show it is alive."""
+
+    def __init__(self, total: int, stream: TextIO, *, tty: bool) -> None:
+        self.total = total
+        self.stream = stream
+        self.tty = tty
+        self.done = 0
+        self.entries = 0
+        self.new = 0
+        self.current: FeedReport | None = None
+        self.resumed: set[str] = set()
+        self.last = time.monotonic()
+        self.shown = False
+
+    def page(self, feed: FeedReport) -> None:
+        """A page of `feed` was stored."""
+        if feed.resumed_at and feed.url not in self.resumed:
+            self.resumed.add(feed.url)
+            self.say(
+                f"{_shorten(feed.label, 60)}: backfill resumes at page {feed.resumed_at}, "
+                "where the last one stopped"
+            )
+        self.current = feed
+        self.update()
+
+    def feed(self, feed: FeedReport) -> None:
+        """`feed` is done."""
+        self.done += 1
+        self.entries += feed.entries
+        self.new += feed.new
+        if self.current is feed:
+            self.current = None
+        self.update()
+
+    def text(self) -> str:
+        feed = self.current
+        if feed is not None and feed.last_page > 1:
+            return (
+                f"{self.done}/{self.total} feeds done, {self.entries} entries read "
+                f"({self.new} new); {_shorten(feed.label, 40)}: page {feed.last_page}, "
+                f"{feed.entries} entries ({feed.new} new)"
+            )
+        return f"{self.done}/{self.total} feeds done, {self.entries} entries read ({self.new} new)"
+
+    def update(self) -> None:
+        if self.tty:
+            width = shutil.get_terminal_size((100, 20)).columns - 1
+            self.stream.write("\r\x1b[K" + self.text()[:width])
+            self.stream.flush()
+            self.shown = True
+        elif time.monotonic() - self.last >= PROGRESS_INTERVAL:
+            self.say(self.text())
+
+    def say(self, line: str) -> None:
+        """A line of its own (above the live line on a terminal)."""
+        self.clear()
+        self.stream.write(f"reindex: {line}\n")
+        self.stream.flush()
+        self.last = time.monotonic()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
 @contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[FeedReport], None] | None]:
+def _progress(total: int, *, enabled: bool, quiet_tty: bool) -> Iterator[_Progress | None]:
+    """The progress display of one run (None when disabled). `quiet_tty`: no live line on a
+    terminal (--json), plain lines only."""
     if not enabled:
         yield None
         return
-    entries = 0
-    with click.progressbar(
-        length=total, label="reindex", file=sys.stderr, show_pos=True, width=24
-    ) as bar:
-
-        def on_feed(feed: FeedReport) -> None:
-            nonlocal entries
-            entries += feed.entries
-            bar.label = f"{entries:>7} entries · {_shorten(feed.label, 32):<32}"
-            bar.update(1)
-
-        yield on_feed
+    tty = sys.stderr.isatty() and not quiet_tty
+    progress = _Progress(total, sys.stderr, tty=tty)
+    try:
+        yield progress
+    finally:
+        progress.clear()
 
 
 def _print_report(report: Report, index_dir: Path) -> None:
@@ -280,7 +350,9 @@ def _feed_status(feed: FeedReport) -> str:
     text = f"{feed.new} new, {feed.updated} updated, {feed.unchanged} unchanged"
     if feed.duplicates:
         text += f", {feed.duplicates} already read from another feed"
-    if feed.pages > 1:
+    if feed.resumed_at:
+        text += f" ({feed.pages} pages, backfill resumed at page {feed.resumed_at})"
+    elif feed.pages > 1:
         text += f" ({feed.pages} pages)"
     return text
 

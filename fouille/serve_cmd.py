@@ -7,13 +7,16 @@ sample index, the web app serves it.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
-from search import Engine, FouilleError, IndexNotFoundError, Settings
+from search import Engine, FeedStats, FouilleError, IndexNotFoundError, Settings
 from search.storage import Storage
 from web import create_app
+from web.feeds import HEALTH
 from web.passwords import check_setting
 from web.server import ServeError, default_workers, serve_app
 
@@ -103,6 +106,7 @@ def run_server(settings: Settings) -> None:
     Prints the URL once the port is listening (tests and scripts wait for that line).
     """
     app = create_app(settings)
+    app.extensions[HEALTH] = feed_health_rows
     workers = settings.workers or default_workers()
 
     def ready(url: str) -> None:
@@ -146,6 +150,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False  # another name: it may resolve to anything
+
+
+def feed_health_rows(settings: Settings, stats: Sequence[FeedStats]) -> list[dict[str, Any]]:
+    """The /feeds page's rows: the indexer's view of each feed (imported on first use, so
+    that `fouille serve` need not load the indexer)."""
+    from indexer.health import feed_health
+
+    return [row.to_dict() for row in feed_health(settings, stats)]
 
 
 def _has_index(settings: Settings) -> bool:

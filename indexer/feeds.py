@@ -1,4 +1,4 @@
-"""Feed bytes → `Article`s, with feedparser.
+"""Feed bytes → `Article`s, with feedparser (RSS, Atom) or `indexer.jsonfeed` (JSON Feed).
 
 feedparser only ever sees bytes we fetched or read ourselves, wrapped in a stream: given a
 string it would open URLs and *local files* on its own.
@@ -6,57 +6,48 @@ string it would open URLs and *local files* on its own.
 
 from __future__ import annotations
 
-import contextlib
-import email.utils
 import hashlib
 import io
-import itertools
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import feedparser
 
 from search import Article, FeedError
 from search.urls import TRACKING_PARAMS, public_feed_url, public_link, url_secrets, without_tracking
 
+from .dates import FirstSeen, parse_feed_date, struct_date, undated
+from .dates import feed_date as own_date
+from .discover import decode_html, discover
 from .html import html_to_text, looks_like_html, normalize_whitespace, unescape_entities
+from .repair import MAX_ENTRY_CATEGORIES, cap_categories, fix_char_refs
+
+__all__ = [
+    "MAX_ENTRY_CATEGORIES",
+    "MAX_TITLE_CHARS",
+    "FirstSeen",
+    "ParsedFeed",
+    "clean_link",
+    "entry_to_article",
+    "first_words",
+    "host_of",
+    "one_line",
+    "parse_feed",
+    "parse_feed_date",
+    "undated",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Longest title we keep (some feeds put the whole article there).
 MAX_TITLE_CHARS = 500
 
-_SLASHED_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})(?:\D{1,4}(\d{1,2})[:h](\d{2}))?")
-_WEEKDAYS = {
-    **{day: n for n, day in enumerate(("lun", "mar", "mer", "jeu", "ven", "sam", "dim"))},
-    **{day: n for n, day in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
-}
-try:
-    _PARIS: tzinfo = ZoneInfo("Europe/Paris")
-except ZoneInfoNotFoundError:  # no time zone database: UTC is the least surprising guess
-    _PARIS = UTC
-
 _BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
-
-#: Most category elements kept per entry. feedparser de-duplicates tags in quadratic time: an
-#: entry with 100,000 of them took 200 s to parse (issue 6). The engine keeps 100 tags anyway.
-MAX_ENTRY_CATEGORIES = 200
-_ENTRY_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.I)
-_CATEGORY_START = re.compile(rb"<(?:[\w.-]+:)?(?:category|subject|keywords)\b", re.I)
-#: Numeric character references: feedparser's lenient parser crashes on a surrogate
-#: (`&#xD800;`) or a number past Unicode (`&#99999999999;`), losing the whole feed.
-_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
-_CATEGORY = re.compile(
-    rb"<((?:[\w.-]+:)?(?:category|subject|keywords))\b[^>]*?(?:/>|>.*?</\1\s*>)", re.I | re.S
-)
-
-FirstSeen = Callable[[str], "datetime | None"]
 
 
 @dataclass(frozen=True)
@@ -71,8 +62,10 @@ class ParsedFeed:
     #: Feed-level links by relation (RFC 5005 `next`, `prev-archive`, …), absolute URLs.
     links: Mapping[str, str] = field(default_factory=dict)
     generator: str = ""
-    #: The feed format, as feedparser names it (`rss20`, `atom10`, …).
+    #: The feed format, as feedparser names it (`rss20`, `atom10`, …; `json11` for JSON Feed).
     version: str = ""
+    #: The site the feed belongs to (its `<link>`, `home_page_url`), when it says.
+    site: str = ""
 
 
 def parse_feed(
@@ -96,7 +89,8 @@ def parse_feed(
         tags: added to every article.
         content_type: the HTTP Content-Type, when fetched (helps with the encoding).
         base_url: where the document was finally found (after redirects), if not `url`.
-        now: the time used as `published` for entries without any date, first time seen.
+        now: the time used as `published` for entries without any date, first time seen
+            (unless the feed's own date is older: see `undated`).
         first_seen: looks up the `published` time already given to an entry id, if any
             (so that undated entries keep their first-seen time from run to run).
         tracking_params: query parameters removed from article links (`utm_*`…).
@@ -112,17 +106,29 @@ def parse_feed(
     shown = public_feed_url(url)
     if not data.strip():
         raise FeedError(shown, "empty response: no feed there")
+    from .jsonfeed import looks_like_json, parse_json_feed  # it imports this module
+
+    if looks_like_json(data):
+        return parse_json_feed(
+            data,
+            url=url,
+            name=name,
+            tags=tags,
+            now=now,
+            first_seen=first_seen,
+            tracking_params=tracking_params,
+        )
     # Without a Content-Type feedparser flags every document; local files are XML documents.
     headers = {
         "content-location": base_url or url,
         "content-type": content_type or "application/xml",
     }
     try:
-        clean = _fix_char_refs(_cap_categories(data))
+        clean = fix_char_refs(cap_categories(data))
         parsed = feedparser.parse(io.BytesIO(clean), response_headers=headers)
     except Exception as exc:  # feedparser on hostile bytes: any failure is this feed's problem
         logger.debug("feedparser failed on %s", shown, exc_info=True)
-        raise FeedError(shown, f"cannot parse the feed: {_one_line(exc)}") from exc
+        raise FeedError(shown, f"cannot parse the feed: {one_line(exc)}") from exc
 
     version = parsed.get("version", "") or ""
     entries = parsed.get("entries", []) or []
@@ -131,17 +137,19 @@ def parse_feed(
         # Served as text/plain or text/html, or a wrong charset: the document itself is fine.
         bozo = None
     if not entries and not version:
-        raise FeedError(shown, _not_a_feed_reason(data, content_type, bozo))
+        raise FeedError(shown, _not_a_feed_reason(data, content_type, bozo, base_url or url))
 
     feed = parsed.get("feed", {}) or {}
-    feed_title = name or _title_text(feed.get("title", ""), feed.get("title_detail")) or _host(url)
+    own_title = _title_text(feed.get("title", ""), feed.get("title_detail"))
+    feed_title = name or own_title or host_of(url)
     warnings: list[str] = []
     if bozo is not None:
         if not entries:
-            raise FeedError(shown, f"malformed feed, no entries could be read: {_one_line(bozo)}")
-        warnings.append(f"malformed feed ({_one_line(bozo)}); read {len(entries)} entries anyway")
+            raise FeedError(shown, f"malformed feed, no entries could be read: {one_line(bozo)}")
+        warnings.append(f"malformed feed ({one_line(bozo)}); read {len(entries)} entries anyway")
 
     now = now or datetime.now(UTC)
+    feed_date = own_date(feed)
     extra_tags = tuple(t.strip() for t in tags if t and t.strip())
     source_url = url if _is_web(url) else _published_address(feed) or url
     articles: list[Article] = []
@@ -156,6 +164,7 @@ def parse_feed(
                 now=now,
                 first_seen=first_seen,
                 tracking_params=tracking_params,
+                feed_date=feed_date,
             )
         except Exception:  # one unreadable entry must not cost the feed
             logger.debug("unreadable entry in %s", shown, exc_info=True)
@@ -172,7 +181,9 @@ def parse_feed(
         if rel and href and rel not in links:
             links[rel] = href
     generator = str(feed.get("generator", "") or "")
-    return ParsedFeed(url, feed_title, articles, warnings, links, generator, version)
+    site = str(feed.get("link", "") or "")
+    site = site if _is_web(site) else ""
+    return ParsedFeed(url, feed_title, articles, warnings, links, generator, version, site)
 
 
 def entry_to_article(
@@ -184,6 +195,7 @@ def entry_to_article(
     now: datetime | None = None,
     first_seen: FirstSeen | None = None,
     tracking_params: Iterable[str] = TRACKING_PARAMS,
+    feed_date: datetime | None = None,
 ) -> Article | None:
     """One feedparser entry → an `Article`; None for an entry with nothing to show.
 
@@ -191,8 +203,8 @@ def entry_to_article(
     and the feed URL as they are, so that it never changes. url: the link without tracking
     parameters nor the feed's secrets (a subscriber key repeated in every link); feed_url:
     the feed's public address. published: the entry's published date, else updated, else
-    when we first saw it; always timezone-aware. body: `content:encoded`/`content` in
-    preference to the summary.
+    as `undated` says (`feed_date` is the feed's own date); always timezone-aware. body:
+    `content:encoded`/`content` in preference to the summary.
     """
     title = _title_text(entry.get("title", ""), entry.get("title_detail"))
     link = str(entry.get("link", "") or "").strip()
@@ -207,11 +219,11 @@ def entry_to_article(
 
     # dict.get: feedparser's own get() maps a missing `updated` to `published` (and warns).
     published = (
-        _date(dict.get(entry, "published_parsed"))
-        or _date(entry.get("created_parsed"))
+        struct_date(dict.get(entry, "published_parsed"))
+        or struct_date(entry.get("created_parsed"))
         or parse_feed_date(dict.get(entry, "published", ""))
     )
-    updated = _date(dict.get(entry, "updated_parsed")) or parse_feed_date(
+    updated = struct_date(dict.get(entry, "updated_parsed")) or parse_feed_date(
         dict.get(entry, "updated", "")
     )
     raw_date = str(dict.get(entry, "published") or dict.get(entry, "updated") or "")
@@ -222,12 +234,12 @@ def entry_to_article(
     if published is None:
         published = updated
     if published is None:
-        published = (first_seen(article_id) if first_seen else None) or now or datetime.now(UTC)
+        published = undated(
+            article_id, feed_date, now=now or datetime.now(UTC), first_seen=first_seen
+        )
     if not title:
-        title = _first_words(body) or link
-    url = link or (article_id if article_id.startswith(("http://", "https://")) else "")
-    if url:
-        url = without_tracking(public_link(url, url_secrets(feed_url)), tracking_params)
+        title = first_words(body) or link
+    url = clean_link(link or _web_id(article_id), feed_url, tracking_params)
     if link and title == link:
         title = url
 
@@ -264,59 +276,6 @@ def _detail_text(value: Any, detail: Mapping[str, Any] | None) -> str:
     return normalize_whitespace(unescape_entities(text))
 
 
-def _date(value: Any) -> datetime | None:
-    if not isinstance(value, tuple) or len(value) < 6:
-        return None
-    try:
-        year, month, day, hour, minute, second = (int(v) for v in value[:6])
-        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def parse_feed_date(text: Any) -> datetime | None:
-    """A date feedparser could not read: RFC 822 without a zone, ISO 8601, or the French
-    `dim, 05/03/2020 - 11:30` some CMSs write. A time without a zone is taken as Paris time.
-    """
-    text = " ".join(str(text or "").split())
-    if not text:
-        return None
-    moment: datetime | None = None
-    with contextlib.suppress(TypeError, ValueError, IndexError):
-        moment = email.utils.parsedate_to_datetime(text)
-    if moment is None:
-        with contextlib.suppress(ValueError):
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment is None:
-        moment = _slashed_date(text)
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_PARIS)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # 9999-12-31T23:59-14:00 is past the last datetime once in UTC
-        return None
-
-
-def _slashed_date(text: str) -> datetime | None:
-    """`05/03/2020 - 11:30`: day first as in French, unless the weekday says month first
-    (Drupal's default `D, m/d/Y - H:i` writes `dim, 05/03/2020` for Sunday 3 May 2020)."""
-    match = _SLASHED_DATE.search(text)
-    if not match:
-        return None
-    first, second, year, hour, minute = (int(g) if g else 0 for g in match.groups())
-    weekday = _WEEKDAYS.get(text[: match.start()].strip(" ,.").lower()[:3])
-    candidates = []
-    for day, month in ((first, second), (second, first)):
-        with contextlib.suppress(ValueError):
-            candidates.append(datetime(year, month, day, hour, minute))
-    if weekday is not None:
-        matching = [c for c in candidates if c.weekday() == weekday]
-        candidates = matching or candidates
-    return candidates[0] if candidates else None
-
-
 def _authors(entry: Mapping[str, Any]) -> str:
     names: list[str] = []
     for author in entry.get("authors", []) or []:
@@ -350,76 +309,59 @@ def _tags(entry: Mapping[str, Any], extra: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _first_words(text: str, limit: int = 80) -> str:
+def first_words(text: str, limit: int = 80) -> str:
+    """The first line of `text`, cut at a word before `limit` characters (a missing title)."""
     line = text.strip().split("\n", 1)[0]
     if len(line) <= limit:
         return line
     return line[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any) -> str:
+def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any, base_url: str) -> str:
     head = data[:4096].lstrip().lower()
     html_start = re.match(rb"(<!--.*?-->\s*)*<!doctype html|<html", head, re.S)
     if "html" in content_type.lower() or html_start:
+        reason = "an HTML page, not a feed"
         title = re.search(rb"<title[^>]*>(.*?)</title", data[:65536], re.I | re.S)
         if title:
             text = title.group(1).decode("utf-8", "replace")
             text = " ".join(unescape_entities(text).split())[:80]
             if text:
-                return f"an HTML page (“{text}”), not a feed"
-        return "an HTML page, not a feed"
-    if head.startswith((b"{", b"[")):
-        return "JSON, not an RSS or Atom feed (JSON Feed is not supported)"
+                reason = f"an HTML page (“{text}”), not a feed"
+        links = discover(decode_html(data, content_type), base_url) if _is_web(base_url) else []
+        if links:
+            named = public_feed_url(links[0].url)
+            reason += f"; it names its feed: {named} (`fouille feeds add` finds it)"
+        return reason
+    if head.startswith(b"["):
+        return "JSON, but not a JSON Feed"
     if bozo is not None:
-        return f"not a feed: {_one_line(bozo)}"
+        return f"not a feed: {one_line(bozo)}"
     return "not an RSS or Atom feed"
 
 
-def _fix_char_refs(data: bytes) -> bytes:
-    """Character references to no character (surrogates, past U+10FFFF) become U+FFFD."""
-    if b"&#" not in data:
-        return data
-
-    def fix(match: re.Match[bytes]) -> bytes:
-        hexa, decimal = match.groups()
-        digits = (hexa or decimal).lstrip(b"0")
-        if len(digits) > 8:
-            return b"&#xFFFD;"
-        code = int(hexa, 16) if hexa else int(decimal)
-        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
-            return b"&#xFFFD;"
-        return match.group(0)
-
-    return _CHAR_REF.sub(fix, data)
-
-
-def _cap_categories(data: bytes, limit: int = MAX_ENTRY_CATEGORIES) -> bytes:
-    """The document with at most `limit` category elements in each entry (bytes level, before
-    feedparser; a document that has fewer in all is returned as it is)."""
-    if sum(1 for _ in _CATEGORY_START.finditer(data)) <= limit:
-        return data
-    bounds = [0, *(m.start() for m in _ENTRY_START.finditer(data)), len(data)]
-    out = []
-    for start, end in itertools.pairwise(bounds):
-        seen = 0
-
-        def keep(match: re.Match[bytes]) -> bytes:
-            nonlocal seen
-            seen += 1
-            return match.group(0) if seen <= limit else b""
-
-        out.append(_CATEGORY.sub(keep, data[start:end]))
-    return b"".join(out)
-
-
-def _one_line(exc: Any) -> str:
+def one_line(exc: Any) -> str:
+    """An exception's message on one line, at most 200 characters."""
     text = " ".join(str(exc).split())
     return (text or type(exc).__name__)[:200]
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     """A feed's name of last resort: its host and port (never its user info), or a file name."""
     return urlsplit(url).netloc.rpartition("@")[2] or url.rsplit("/", 1)[-1]
+
+
+def clean_link(link: str, feed_url: str, tracking_params: Iterable[str]) -> str:
+    """An article's link as stored (issue 13): without tracking parameters nor the secrets of
+    the feed at `feed_url` (a subscriber key repeated in every link)."""
+    if not link:
+        return ""
+    return without_tracking(public_link(link, url_secrets(feed_url)), tracking_params)
+
+
+def _web_id(article_id: str) -> str:
+    """An entry id that is a web address (an RSS guid often is), as the link of last resort."""
+    return article_id if article_id.startswith(("http://", "https://")) else ""
 
 
 def _is_web(url: str) -> bool:

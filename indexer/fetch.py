@@ -8,8 +8,8 @@
 - conditional GET (ETag / Last-Modified, RFC 9110 §13.1), and the server's wishes honoured:
   `Cache-Control: max-age` / `Expires` (RFC 9111 §5.2/§5.3) and `Retry-After` on 429/503
   (RFC 9110 §10.2.3) make us skip the feed until then, unless forced;
-- per-feed state kept in one JSON file beside the index, replaced atomically, readable by
-  its owner only (it is keyed by the feeds' addresses, keys and all);
+- per-feed state kept in one JSON file beside the index (`indexer.state`), readable by its
+  owner only; the body is read by `indexer.body`;
 - a subscriber feed's credentials (user info in its URL, an Authorization or Cookie header)
   are sent to its own host only, never across a redirect to another one, and no error names
   them: a FeedError shows the feed's public address (issue 13).
@@ -19,20 +19,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import email.utils
-import json
 import logging
-import os
-import re
 import socket
-import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -41,13 +34,26 @@ import httpx
 from search import FeedError, Settings
 from search.urls import public_feed_url, scrub, url_secrets
 
+from .body import first_line, read_body
+from .state import STATE_FILE_NAME, FeedState, FeedStateStore, fresh_until, retry_after
+
+__all__ = [
+    "STATE_FILE_NAME",
+    "FeedSkipped",
+    "FeedState",
+    "FeedStateStore",
+    "FetchResult",
+    "fetch",
+    "make_client",
+    "read_body",
+    "retry_after",
+    "same_site",
+]
+
 logger = logging.getLogger(__name__)
 
-STATE_FILE_NAME = "feeds-state.json"
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-#: A server asking us to wait longer than this is only obeyed up to this long.
-MAX_DELAY = timedelta(days=1)
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -59,88 +65,6 @@ BODY_TIME_FACTOR = 2
 CHECK_CREDENTIALS = (
     "check the feed's credentials (username and password, headers, or the key in its URL)"
 )
-#: Files holding a secret are written readable by their owner only.
-PRIVATE_MODE = 0o600
-
-
-@dataclass
-class FeedState:
-    """What we remember about one feed between runs."""
-
-    etag: str = ""
-    last_modified: str = ""
-    #: Where a permanent redirect sent us; fetched instead of the configured URL.
-    permanent_url: str = ""
-    #: ISO 8601 UTC time before which the server asked us not to come back.
-    not_before: str = ""
-    last_fetched: str = ""
-    last_status: int = 0
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FeedState:
-        """A state from its JSON form; unknown keys are ignored."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-    def wait_until(self) -> datetime | None:
-        """The time before which the feed should not be fetched, if any."""
-        if not self.not_before:
-            return None
-        try:
-            return datetime.fromisoformat(self.not_before)
-        except ValueError:
-            return None
-
-
-class FeedStateStore:
-    """Per-feed `FeedState`s in a JSON file, written atomically (temp file + os.replace)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._states: dict[str, FeedState] = {}
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            feeds = raw.get("feeds", {}) if isinstance(raw, dict) else {}
-            for url, data in feeds.items():
-                if isinstance(data, dict):
-                    self._states[url] = FeedState.from_dict(data)
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, TypeError) as exc:
-            # A damaged state only costs one unconditional fetch per feed.
-            logger.warning("ignoring unreadable feed state %s: %s", path, exc)
-
-    @classmethod
-    def in_index(cls, index_dir: Path) -> FeedStateStore:
-        """The store that lives in the root of `index_dir`."""
-        return cls(Path(index_dir) / STATE_FILE_NAME)
-
-    def get(self, url: str) -> FeedState:
-        """The state of the feed configured as `url` (a fresh one if unknown)."""
-        return self._states.setdefault(url, FeedState())
-
-    def put(self, url: str, state: FeedState) -> None:
-        """Replace the state of the feed configured as `url`."""
-        self._states[url] = state
-
-    def save(self) -> None:
-        """Write every state; readers see the old file or the new one, never a mix."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"version": 1, "feeds": {url: asdict(s) for url, s in sorted(self._states.items())}}
-        # mkstemp creates the file 0600; the mode is set again in case of an odd umask or
-        # platform, before anything is written to it.
-        fd, tmp = tempfile.mkstemp(prefix=".feeds-state.", dir=self.path.parent)
-        try:
-            os.fchmod(fd, PRIVATE_MODE)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
 
 
 @dataclass(frozen=True)
@@ -275,7 +199,7 @@ def _credentials(url: str, headers: Mapping[str, str]) -> tuple[str, dict[str, s
     return urlunsplit(parts._replace(netloc=host)), credentials
 
 
-def _same_site(origin: str, target: str) -> bool:
+def same_site(origin: str, target: str) -> bool:
     """Whether credentials for `origin` may go to `target`: same host and port, and not from
     HTTPS down to plain HTTP (what browsers and requests do on a redirect)."""
     a, b = urlsplit(origin), urlsplit(target)
@@ -312,7 +236,7 @@ def _follow(
     seen = {current}
     all_permanent = True
     for _ in range(MAX_REDIRECTS + 1):
-        sent = {**headers, **credentials} if _same_site(url, current) else headers
+        sent = {**headers, **credentials} if same_site(url, current) else headers
         with _stream(client, current, sent, watchdog.trace) as response:
             if response.status_code in REDIRECT_STATUSES:
                 target = response.headers.get("location", "").strip()
@@ -395,13 +319,13 @@ def _stream(
     except httpx.TimeoutException as exc:
         raise FeedError(url, "timed out waiting for the server") from exc
     except httpx.ConnectError as exc:
-        raise FeedError(url, f"cannot connect to {_host(url)}: {_first_line(exc)}") from exc
+        raise FeedError(url, f"cannot connect to {_host(url)}: {first_line(exc)}") from exc
     except httpx.InvalidURL as exc:
-        raise FeedError(url, f"invalid URL: {_first_line(exc)}") from exc
+        raise FeedError(url, f"invalid URL: {first_line(exc)}") from exc
     except httpx.UnsupportedProtocol as exc:
-        raise FeedError(url, f"unsupported URL scheme: {_first_line(exc)}") from exc
+        raise FeedError(url, f"unsupported URL scheme: {first_line(exc)}") from exc
     except httpx.HTTPError as exc:
-        raise FeedError(url, f"HTTP error: {_first_line(exc)}") from exc
+        raise FeedError(url, f"HTTP error: {first_line(exc)}") from exc
 
 
 def _finish(
@@ -428,7 +352,7 @@ def _finish(
         reason = response.reason_phrase or "error"
         raise FeedError(url, f"HTTP {status} {reason}: {CHECK_CREDENTIALS}")
     if status == 304:
-        state.not_before = _fresh_until(headers, now)
+        state.not_before = fresh_until(headers, now)
         return FetchResult(final_url, status, None, headers)
     if status != 200:
         reason = response.reason_phrase or "error"
@@ -437,87 +361,8 @@ def _finish(
     content = read_body(response, max_bytes=max_bytes, url=url, deadline=deadline)
     state.etag = headers.get("etag", "")
     state.last_modified = headers.get("last-modified", "")
-    state.not_before = _fresh_until(headers, now)
+    state.not_before = fresh_until(headers, now)
     return FetchResult(final_url, status, content, headers)
-
-
-def read_body(
-    response: httpx.Response, *, max_bytes: int, url: str, deadline: float | None = None
-) -> bytes:
-    """Stream the body, decoding gzip/deflate ourselves, stopping at `max_bytes` either way,
-    and at `deadline` (a `time.monotonic()` value) however slowly the bytes come.
-
-    Raises:
-        FeedError: too big, too slow, or an encoding we cannot (or fail to) decode.
-    """
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise FeedError(url, f"feed too large: {int(declared)} bytes (limit {max_bytes})")
-    decoder = _Decoder(response.headers.get("content-encoding", ""), url)
-    raw_total = 0
-    out = bytearray()
-    try:
-        # No chunk size: each network read comes back at once, so the deadline is checked.
-        for chunk in response.iter_raw():
-            if deadline is not None and time.monotonic() > deadline:
-                raise FeedError(url, "too slow: the body did not arrive in time")
-            raw_total += len(chunk)
-            if raw_total > max_bytes:
-                raise FeedError(url, f"feed too large: over {max_bytes} bytes (limit)")
-            out += decoder.decode(chunk, max_bytes - len(out) + 1)
-            if len(out) > max_bytes:
-                raise FeedError(url, f"feed too large: over {max_bytes} bytes once decompressed")
-        out += decoder.flush(max_bytes - len(out) + 1)
-    except httpx.TimeoutException as exc:
-        raise FeedError(url, "timed out reading the response") from exc
-    except httpx.HTTPError as exc:
-        raise FeedError(url, f"HTTP error while reading: {_first_line(exc)}") from exc
-    if len(out) > max_bytes:
-        raise FeedError(url, f"feed too large: over {max_bytes} bytes once decompressed")
-    return bytes(out)
-
-
-class _Decoder:
-    """Incremental Content-Encoding decoder with a per-call output cap."""
-
-    def __init__(self, encoding: str, url: str) -> None:
-        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
-        codings = [c for c in codings if c != "identity"]
-        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise FeedError(url, f"unsupported Content-Encoding: {encoding}")
-        self.url = url
-        self.coding = codings[0] if codings else ""
-        self._z: zlib._Decompress | None = None
-        if self.coding in ("gzip", "x-gzip"):
-            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif self.coding == "deflate":
-            self._z = zlib.decompressobj(zlib.MAX_WBITS)
-        self._first = True
-
-    def decode(self, data: bytes, limit: int) -> bytes:
-        if self._z is None:
-            return data
-        try:
-            out = self._z.decompress(data, max(limit, 1))
-        except zlib.error as exc:
-            if self.coding == "deflate" and self._first:
-                # Some servers send raw deflate (no zlib header) under "deflate".
-                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-                self._first = False
-                return self.decode(data, limit)
-            raise FeedError(self.url, f"cannot decompress the {self.coding} body: {exc}") from exc
-        self._first = False
-        # With input left over (`unconsumed_tail`), `out` is `limit` bytes long: one more
-        # than the caller allows, so it stops; the rest is never decompressed.
-        return out
-
-    def flush(self, limit: int) -> bytes:
-        if self._z is None:
-            return b""
-        try:
-            return self._z.flush(max(limit, 1))
-        except zlib.error as exc:
-            raise FeedError(self.url, f"cannot decompress the {self.coding} body: {exc}") from exc
 
 
 def _deadline(client: httpx.Client) -> float | None:
@@ -527,61 +372,10 @@ def _deadline(client: httpx.Client) -> float | None:
     return time.monotonic() + (timeout.connect or 0.0) + BODY_TIME_FACTOR * timeout.read
 
 
-def retry_after(value: str, *, now: datetime) -> timedelta | None:
-    """The delay a `Retry-After` header asks for (seconds or an HTTP date), capped at a day."""
-    value = value.strip()
-    if not value:
-        return None
-    if value.isdigit():
-        delay = timedelta(seconds=int(value))
-    else:
-        when = _http_date(value)
-        if when is None:
-            return None
-        delay = when - now
-    return max(timedelta(0), min(delay, MAX_DELAY))
-
-
-def _fresh_until(headers: Mapping[str, str], now: datetime) -> str:
-    """When the response stops being fresh, per Cache-Control max-age or Expires ("" if now)."""
-    cache_control = headers.get("cache-control", "").lower()
-    if "no-cache" in cache_control or "no-store" in cache_control:
-        return ""
-    delay: timedelta | None = None
-    match = re.search(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", cache_control)
-    if match:
-        delay = timedelta(seconds=int(match.group(1)))
-        age = headers.get("age", "").strip()
-        if age.isdigit():
-            delay -= timedelta(seconds=int(age))
-    elif headers.get("expires"):
-        expires = _http_date(headers["expires"])
-        if expires is not None:
-            delay = expires - now
-    if delay is None or delay <= timedelta(0):
-        return ""
-    return (now + min(delay, MAX_DELAY)).isoformat()
-
-
-def _http_date(value: str) -> datetime | None:
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def _when(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc or url
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (at most 200 characters), for a report."""
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
+    """A URL's host and port as an error names it: never its user info."""
+    return urlsplit(url).netloc.rpartition("@")[2] or url

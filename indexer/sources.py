@@ -1,4 +1,5 @@
-"""Where feeds come from: the config file, `--feed URL|PATH`, or the bundled sample."""
+"""Where feeds come from: the config file, the feeds followed by command (`feeds.toml`),
+`--feed URL|PATH`, or the bundled sample."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ from pathlib import Path
 from search import ConfigError, FeedConfig, Settings
 from search.urls import public_feed_url, url_secrets
 
-#: Files taken from a directory given as a feed source. (No .json: feedparser 6.0 reads no
-#: JSON Feed, and directories of saved feeds often hold other JSON.)
+from .feedlist import FeedList
+
+#: Files taken from a directory given as a feed source. (No .json: directories of saved
+#: feeds often hold other JSON; a JSON Feed file is read when named on its own.)
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".feed"})
 SAMPLE_RESOURCE = "data/sample.xml"
+#: Where a followed feed comes from (`Source.origin`).
+CONFIGURED, MANAGED, DEFAULT = "config", "managed", "default"
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,9 @@ class Source:
     path: Path | None = None
     #: A shorter way to show it (a file's path relative to the directory it was found in).
     display: str = ""
+    #: "config" (fouille.toml, FOUILLE_FEEDS), "managed" (feeds.toml), "default" (the
+    #: built-in feed), or "" (named on the command line).
+    origin: str = ""
     username: str = field(default="", repr=False)
     password: str = field(default="", repr=False)
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
@@ -101,11 +109,12 @@ def resolve_sources(
 ) -> list[Source]:
     """The feeds a reindex reads.
 
-    `feeds` (from `--feed`) and `sample` replace the configured feeds; with neither, the
-    feeds of `settings` are used. A directory stands for every feed file below it.
+    `feeds` (from `--feed`) and `sample` replace the followed feeds; with neither, the
+    followed feeds are used (see `followed`). A directory stands for every feed file below it.
 
     Raises:
-        ConfigError: a path given on the command line does not exist, or there is no feed.
+        ConfigError: a path given on the command line does not exist, there is no feed, or
+            the list of managed feeds is damaged.
     """
     sources: list[Source] = []
     configured = {feed.url: feed for feed in settings.feeds}
@@ -123,32 +132,64 @@ def resolve_sources(
         path = sample_path()
         sources.append(Source(str(path.resolve()), "Exemple Fouille", (), path))
     if not feeds and not sample:
-        base = settings.config_file.parent if settings.config_file else Path.cwd()
-        for feed in settings.feeds:
-            sources.extend(_configured(feed, base))
+        sources.extend(followed(settings))
     if not sources:
-        raise ConfigError("no feed to read: add [[feeds]] to fouille.toml or pass --feed")
+        raise ConfigError(
+            "no feed to read: add one with `fouille feeds add URL`, list it in fouille.toml "
+            "([[feeds]]), or pass --feed"
+        )
     return _unique(sources)
 
 
-def _configured(feed: FeedConfig, base: Path) -> list[Source]:
+def followed(settings: Settings) -> list[Source]:
+    """The feeds followed: those of the config file (or `FOUILLE_FEEDS`), then those added by
+    command (`feeds.toml` in the index directory). The built-in default feed is only read
+    while neither lists a feed (and no feed was ever added by command).
+
+    Raises:
+        ConfigError: `feeds.toml` is damaged.
+    """
+    feed_list = FeedList.in_index(settings.index_dir)
+    managed = [Source(feed.url, feed.name, feed.tags, origin=MANAGED) for feed in feed_list.load()]
+    configured = settings.feeds
+    if is_default_feeds(configured) and (managed or feed_list.path.exists()):
+        # Feeds managed by command replace the default, even once all are removed.
+        configured = ()
+    base = settings.config_file.parent if settings.config_file else Path.cwd()
+    origin = DEFAULT if is_default_feeds(configured) else CONFIGURED
+    sources: list[Source] = []
+    for feed in configured:
+        sources.extend(_configured(feed, base, origin))
+    return _unique([*sources, *managed])
+
+
+def is_default_feeds(feeds: tuple[FeedConfig, ...]) -> bool:
+    """True when `feeds` is the built-in default (nothing configured)."""
+    return feeds == Settings().feeds
+
+
+def _configured(feed: FeedConfig, base: Path, origin: str) -> list[Source]:
     if is_url(feed.url):
-        return [_from_config(feed)]
+        return [_from_config(feed, origin)]
     raw = feed.url.removeprefix("file://")
     path = Path(raw).expanduser()
     if not path.is_absolute():
         path = base / path
     if path.is_dir():
-        return [Source(s.url, feed.name, tuple(feed.tags), s.path) for s in _local_sources(path)]
+        return [
+            Source(s.url, feed.name, tuple(feed.tags), s.path, origin=origin)
+            for s in _local_sources(path)
+        ]
     # A missing file is reported as that feed's failure when it is read.
-    return [Source(str(path.resolve()), feed.name, tuple(feed.tags), path)]
+    return [Source(str(path.resolve()), feed.name, tuple(feed.tags), path, origin=origin)]
 
 
-def _from_config(feed: FeedConfig) -> Source:
+def _from_config(feed: FeedConfig, origin: str = "") -> Source:
     return Source(
         feed.url,
         feed.name,
         tuple(feed.tags),
+        origin=origin,
         username=feed.username,
         password=feed.password,
         headers=feed.headers,

@@ -16,7 +16,7 @@ from .errors import (
     IndexOutdatedError,
     InvalidFilterError,
 )
-from .results import Facets, Hit, IndexStats, SearchPage, Snippet
+from .results import Facets, FeedStats, Hit, IndexStats, SearchPage, Snippet
 
 __version__ = VERSION
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Facets",
     "FeedConfig",
     "FeedError",
+    "FeedStats",
     "FouilleError",
     "Hit",
     "IndexLockedError",

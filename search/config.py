@@ -64,6 +64,10 @@ class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     max_feed_bytes: int = 20 * 1024 * 1024
+    #: Feeds fetched at once by a reindex (1: one after the other).
+    fetch_workers: int = 8
+    #: Connections at once to any one host (1 or 2): politeness toward each site.
+    connections_per_host: int = 1
     user_agent: str = f"Fouille/{VERSION} (+https://github.com/fouille; feed search)"
     host: str = "127.0.0.1"
     port: int = 8000

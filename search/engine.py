@@ -33,7 +33,7 @@ from .plan import Any as AnyOf
 from .postings import IndexArrays
 from .query import parse
 from .reading import Snapshots, View
-from .results import Facets, Hit, IndexStats, SearchPage
+from .results import Facets, FeedStats, Hit, IndexStats, SearchPage
 from .snippets import highlight, highlighter, make_snippet
 from .storage import Storage
 from .writer import ArticleWriter, rebuild
@@ -279,6 +279,40 @@ class Engine:
             last_commit=datetime.fromtimestamp(committed, UTC),
         )
 
+    def feeds(self) -> list[FeedStats]:
+        """Per feed, how many articles the archive holds and their date range (for the
+        feeds' health table), ordered by URL.
+
+        Feeds are named by their public address and title (`search.urls`), as hits name
+        them: articles indexed before issue 13 under a feed's secret address add up with
+        those indexed since under its public one.
+        """
+        arrays = self._snapshots.view().state.arrays
+        live = arrays.live_docs()
+        if not len(live) or not arrays.feeds:
+            return []
+        codes = arrays.feed_of[live]
+        dates = arrays.published[live]
+        size = len(arrays.feeds)
+        counts = np.bincount(codes, minlength=size)
+        oldest = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+        newest = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)
+        np.minimum.at(oldest, codes, dates)
+        np.maximum.at(newest, codes, dates)
+        merged: dict[str, FeedStats] = {}
+        for code, (url, title) in enumerate(arrays.feeds):
+            if not url or not counts[code]:
+                continue
+            stats = FeedStats(
+                feed_url=urls.public_feed_url(url),
+                title=urls.public_label(title, url),
+                articles=int(counts[code]),
+                oldest=_from_us(int(oldest[code])),
+                newest=_from_us(int(newest[code])),
+            )
+            merged[stats.feed_url] = _add_stats(merged.get(stats.feed_url), stats)
+        return sorted(merged.values(), key=lambda stats: stats.feed_url)
+
     # -- writing ---------------------------------------------------------------------------
 
     @contextmanager
@@ -323,6 +357,27 @@ class Engine:
             finally:
                 writer.close()
 
+    def delete_articles(self, *, feed_url: str) -> int:
+        """Delete every article of the feed `feed_url` from the index and commit (a feed
+        removed with its articles).
+
+        Returns:
+            How many articles were deleted.
+
+        Raises:
+            IndexLockedError: a reindex is running.
+        """
+        public = urls.public_feed_url(feed_url)
+        with self.writer() as writer:
+            # Also those indexed before issue 13 under the feed's secret address.
+            stored = {url for url, _ in self._snapshots.view().state.arrays.feeds}
+            targets = {feed_url, public} | {
+                url for url in stored if url and urls.public_feed_url(url) == public
+            }
+            count = sum(writer.delete_where(feed_url=url) for url in sorted(targets))
+        log.info("deleted %d articles of %s", count, public)
+        return count
+
     def rebuild(self) -> int:
         """Re-analyse every stored article into a new index generation and switch to it
         atomically; searches keep working meanwhile. Returns the article count."""
@@ -350,6 +405,23 @@ def _public_feeds(found: Facets) -> Facets:
         counts[label] = counts.get(label, 0) + count
     feeds = tuple(sorted(counts.items(), key=lambda pair: -pair[1]))
     return replace(found, feeds=feeds)
+
+
+def _add_stats(known: FeedStats | None, more: FeedStats) -> FeedStats:
+    """Two rows of one feed (stored under its old and its public address) as one; the name
+    is the one of the most recent articles."""
+    if known is None:
+        return more
+    newer = more if (more.newest or MIN_DATE) > (known.newest or MIN_DATE) else known
+    return FeedStats(
+        feed_url=known.feed_url,
+        title=newer.title,
+        articles=known.articles + more.articles,
+        oldest=min(d for d in (known.oldest, more.oldest) if d is not None)
+        if known.oldest or more.oldest
+        else None,
+        newest=newer.newest,
+    )
 
 
 def _from_us(value: int) -> datetime:

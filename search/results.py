@@ -148,3 +148,14 @@ class IndexStats:
             "generation": self.generation,
             "last_commit": self.last_commit.isoformat() if self.last_commit else None,
         }
+
+
+@dataclass(frozen=True)
+class FeedStats:
+    """What the archive holds of one feed (articles are counted by their `feed_url`)."""
+
+    feed_url: str
+    title: str
+    articles: int
+    oldest: datetime | None
+    newest: datetime | None

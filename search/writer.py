@@ -47,6 +47,7 @@ class _Pending:
     segment: int  # index in `_new`, or -1 for the segment being built
     docnum: int
     content_hash: str
+    feed_url: str = ""
 
 
 class ArticleWriter:
@@ -102,13 +103,35 @@ class ArticleWriter:
             self._delete_committed(article.id)
         builder = self._building()
         docnum = self._add(builder, article)
-        self._pending[article.id] = _Pending(-1, docnum, article.content_hash)
+        self._pending[article.id] = _Pending(-1, docnum, article.content_hash, article.feed_url)
         self._changes += 1
         if builder.count >= MAX_DOCS or builder.tokens >= TOKEN_BUDGET:
             self._flush()
         if self._changes >= self._batch_size:
             self.commit()
         return "new" if known is None else "updated"
+
+    def delete_where(self, *, feed_url: str) -> int:
+        """Delete every article of the feed `feed_url`, committed or written in this session
+        (a feed removed with its articles); the deletion is durable at the next commit.
+
+        Returns:
+            How many articles were deleted.
+        """
+        count = 0
+        for article_id, pending in list(self._pending.items()):
+            if pending.feed_url == feed_url:
+                # Its committed version, if any, was deleted when this one was written.
+                self._delete_pending(pending)
+                del self._pending[article_id]
+                count += 1
+        for docnum in self._searcher.document_numbers(feed_url=feed_url):
+            segment, local = self._locate(docnum)
+            if not segment.is_deleted(local):
+                segment.delete_document(local)
+                count += 1
+        self._changes += count
+        return count
 
     def commit(self) -> None:
         """Make everything written so far durable and visible to searches.
@@ -120,7 +143,9 @@ class ArticleWriter:
             return
         try:
             self._flush()
-            segments = self._merged([*self._segments, *self._new])
+            # A segment whose every article was deleted is dropped (its files go with the
+            # next commit, as a merged segment's do).
+            segments = [s for s in self._merged([*self._segments, *self._new]) if _live(s)]
             self._generation += 1
             TOC(self._ix.schema, segments, self._generation).write(
                 self._ix.storage, self._ix.indexname
@@ -218,13 +243,19 @@ class ArticleWriter:
 
     def _delete_committed(self, article_id: str) -> None:
         for docnum in self._searcher.document_numbers(id=article_id):
-            offset = 0
-            for segment in self._segments:
-                count = segment.doc_count_all()
-                if docnum < offset + count:
-                    segment.delete_document(docnum - offset)
-                    break
-                offset += count
+            segment, local = self._locate(docnum)
+            segment.delete_document(local)
+
+    def _locate(self, docnum: int) -> tuple[Any, int]:
+        """The committed segment holding the searcher's document `docnum`, and its number
+        there."""
+        offset = 0
+        for segment in self._segments:
+            count = segment.doc_count_all()
+            if docnum < offset + count:
+                return segment, docnum - offset
+            offset += count
+        raise IndexError(f"no document {docnum} in the committed segments")
 
     def _merged(self, segments: list[Any]) -> list[Any]:
         """The segments after merging any level that has filled up."""

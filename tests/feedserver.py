@@ -5,7 +5,9 @@
         url = server.url("/feed")
 
 A route is either fixed (`status`, `body`, `headers`, `delay`) or a function of the request
-(`server.route("/x", handler=lambda request: Reply(...))`). Every request is recorded.
+(`server.route("/x", handler=lambda request: Reply(...))`). Every request is recorded, and
+the server counts what is open at once (`max_connections`, `max_in_flight`): several
+servers stand for several hosts in the politeness tests.
 """
 
 from __future__ import annotations
@@ -56,19 +58,44 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class FeedServer:
-    """A threaded HTTP server with per-path replies, started and stopped as a context."""
+    """A threaded HTTP server with per-path replies, started and stopped as a context.
 
-    def __init__(self) -> None:
+    `latency`: seconds every reply waits before its headers (a distant server).
+    """
+
+    def __init__(self, *, latency: float = 0.0) -> None:
         self.routes: dict[str, Callable[[Request], Reply]] = {}
         self.requests: list[Request] = []
+        self.latency = latency
+        #: TCP connections and requests open at once, now and at most.
+        self.connections = self.in_flight = 0
+        self.max_connections = self.max_in_flight = 0
+        self._count = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()
+                server._open("connections", +1)
+
+            def finish(self) -> None:
+                server._open("connections", -1)
+                super().finish()
+
             def do_GET(self) -> None:
+                server._open("in_flight", +1)
+                try:
+                    self._reply()
+                finally:
+                    server._open("in_flight", -1)
+
+            def _reply(self) -> None:
                 request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
                 server.requests.append(request)
+                if server.latency:
+                    server.closed.wait(server.latency)
                 route = server.routes.get(self.path)
                 reply = route(request) if route else Reply(404, b"not found")
                 body = gzip.compress(reply.body) if reply.gzip else reply.body
@@ -99,6 +126,13 @@ class FeedServer:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
+
+    def _open(self, what: str, change: int) -> None:
+        with self._count:
+            now = getattr(self, what) + change
+            setattr(self, what, now)
+            if now > getattr(self, f"max_{what}"):
+                setattr(self, f"max_{what}", now)
 
     def __enter__(self) -> FeedServer:
         self._thread.start()

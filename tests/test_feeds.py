@@ -1,6 +1,6 @@
-"""indexer.feeds: feed bytes → Articles.
+"""indexer.feeds: feed bytes → Articles (RSS, Atom and JSON Feed).
 
-Cases live in tests/data/feeds: NAME.xml, and NAME.expected.json beside it.
+Cases live in tests/data/feeds: NAME.xml or NAME.json, and NAME.expected.json beside it.
 """
 
 from __future__ import annotations
@@ -28,9 +28,17 @@ def _value(article, key):
     return value
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in CASES.glob("*.xml")))
-def test_feed_cases(name):
-    data = (CASES / f"{name}.xml").read_bytes()
+FILES = sorted(
+    p.name
+    for p in CASES.glob("*.*")
+    if p.suffix in (".xml", ".json") and ".expected." not in p.name
+)
+
+
+@pytest.mark.parametrize("filename", FILES)
+def test_feed_cases(filename):
+    name = filename.rsplit(".", 1)[0]
+    data = (CASES / filename).read_bytes()
     expected = json.loads((CASES / f"{name}.expected.json").read_text(encoding="utf-8"))
     if "error" in expected:
         with pytest.raises(FeedError) as info:
@@ -139,3 +147,36 @@ def test_entry_with_an_unreadable_looking_date_is_dated():
     )
     article = parse_feed(body.encode(), url=URL, now=NOW).articles[0]
     assert article.published == datetime(2020, 5, 3, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "x", "items": ',
+        b"\xef\xbb\xbf{\xff\xfe}",
+    ],
+)
+def test_hostile_json_is_this_feed_s_one_line_failure(data):
+    with pytest.raises(FeedError) as info:
+        parse_feed(data, url=URL)
+    assert "\n" not in info.value.reason and len(info.value.reason) < 300
+
+
+def test_a_json_feed_of_the_wrong_shapes_keeps_what_it_can():
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": 42,
+        "authors": "personne",
+        "items": [
+            {"id": True, "url": "javascript:alert(1)", "title": ["liste"], "content_text": "A"},
+            {"id": "b", "title": "Bien", "tags": ["x"] * 100_000 + [7, None, "Été"]},
+            {"id": "c", "title": "Date folle", "date_published": "hier soir"},
+        ],
+    }
+    feed = parse_feed(json.dumps(document).encode(), url=URL, now=NOW)
+    assert feed.title == "blog.exemple.fr"
+    first, second, third = feed.articles
+    assert first.url == "" and first.title == "A" and first.id.startswith("urn:fouille:")
+    assert second.tags == ("x",), "tags past the cap are not read"
+    assert third.published == NOW

@@ -1,7 +1,10 @@
 """Issue 13's acceptance test: a subscriber feed behind HTTP Basic with a key in its URL,
 served from 127.0.0.1, indexed; then every command and every route (logged in) is driven,
 and neither a feed's password, its key, a header's value nor the site's password shows in
-any output, log or response.
+any output, log or response. That includes issue 14's feeds management: a subscriber feed
+followed with `fouille feeds add` (its credentials in its URL, kept in feeds.toml), one
+imported from OPML, `fouille feeds` and its JSON, exports, removals, the /feeds page and
+/api/feeds, and the progress lines of a backfill.
 
 Two ways round: the real `fouille` in subprocesses (what a user sees, the server's own
 output included), and the same work in this process with every log record captured at
@@ -11,6 +14,7 @@ DEBUG (what a log file could hold).
 from __future__ import annotations
 
 import base64
+import io
 import json
 import logging
 import os
@@ -30,11 +34,17 @@ import pytest
 from faults import fouille_argv, fouille_env
 from feedserver import FeedServer, Reply, Request, rss
 
+from fouille.reindex_cmd import _Progress
+from fouille.serve_cmd import feed_health_rows
 from indexer.build import index_articles, reindex
+from indexer.feedlist import FEEDS_FILE_NAME
 from indexer.fetch import STATE_FILE_NAME
+from indexer.health import feed_health
+from indexer.manage import export_opml
 from indexer.sources import resolve_sources
 from search import Article, Engine, Settings
 from web import create_app
+from web.feeds import HEALTH
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +54,11 @@ B_PASSWORD = "lectrice-pw-8841"
 B_HEADER = "jeton-entete-5520"
 WRONG_PASSWORD = "mauvais-mdp-0042"
 WEB_PASSWORD = "porte-verrouillee-77"
+#: The feed followed by command (`fouille feeds add`): credentials in its URL only.
+C_PASSWORD = "bulletin-pw-6613"
+C_KEY = "jetonC-90210"
 TIMEOUT = 60.0
+WORDPRESS = "<generator>https://wordpress.org/?v=6.5</generator>"
 
 
 def basic(user: str, password: str) -> str:
@@ -61,6 +75,9 @@ SECRETS = {
     "web password": WEB_PASSWORD,
     "feed Basic header": basic("abonne", FEED_PASSWORD),
     "second feed's Basic header": basic("lectrice", B_PASSWORD),
+    "managed feed's password": C_PASSWORD,
+    "managed feed's key": C_KEY,
+    "managed feed's Basic header": basic("lecteur", C_PASSWORD),
 }
 
 
@@ -144,11 +161,54 @@ def secret_url(server: FeedServer, password: str = FEED_PASSWORD) -> str:
     return server.url(f"/feed.xml?cle={KEY}").replace("http://", f"http://abonne:{password}@")
 
 
+def managed_routes(server: FeedServer) -> None:
+    """Feed C, followed by command: Basic lecteur + a key, both in its URL; a WordPress feed
+    of two pages (the third is a 404), so that a backfill walks it. Feed D, imported from
+    OPML with the same credentials, answers 404."""
+    auth = {"authorization": f"Basic {basic('lecteur', C_PASSWORD)}"}
+    for page in (1, 2):
+        items = [
+            {
+                "title": f"Le bulletin numéro {page}{n}",
+                "link": f"https://bulletin.exemple/{page}{n}?jeton={C_KEY}",
+                "guid": f"https://bulletin.exemple/{page}{n}",
+                "pubDate": f"Thu, 0{page} May 2025 1{n}:00:00 +0200",
+                "description": "Pour les lecteurs fidèles du bulletin.",
+            }
+            for n in range(2)
+        ]
+        body = rss(items, title="", extra=WORDPRESS)
+        query = f"jeton={C_KEY}" + ("&paged=2" if page == 2 else "")
+
+        def handler(request: Request, body: bytes = body) -> Reply:
+            if request.headers.get("authorization") != auth["authorization"]:
+                return Reply(401, b"abonnement requis")
+            return Reply(200, body)
+
+        server.route(f"/c/feed/?{query}", handler=handler)
+
+
+def managed_url(server: FeedServer, path: str = "/c/feed/") -> str:
+    url = server.url(f"{path}?jeton={C_KEY}")
+    return url.replace("http://", f"http://lecteur:{C_PASSWORD}@")
+
+
+def opml(server: FeedServer) -> str:
+    """An OPML export of another reader: feed C (followed already) and feed D."""
+    outlines = "".join(
+        f'<outline text="{name}" type="rss" xmlUrl="{url.replace("&", "&amp;")}"/>'
+        for name, url in (("C", managed_url(server)), ("D", managed_url(server, "/d.xml")))
+    )
+    return f'<?xml version="1.0"?><opml version="2.0"><body>{outlines}</body></opml>'
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, FeedServer]]:
     root = tmp_path_factory.mktemp("prive")
     with FeedServer() as server:
         feed_routes(server)
+        managed_routes(server)
+        (root / "abonnements.opml").write_text(opml(server), encoding="utf-8")
         (root / "fouille.toml").write_text(
             'index_dir = "index"\n'
             'web_password = "${WEB_PW}"\n'
@@ -200,7 +260,15 @@ def add_old_article(index_dir: Path, server: FeedServer) -> None:
 def drive_routes(base: str, seen: Seen, label: str, feeds: FeedServer) -> None:
     """Every route, logged in through the form, then with Basic."""
     with httpx.Client(base_url=base, follow_redirects=False, timeout=TIMEOUT) as anonymous:
-        for path in ("/", "/search?q=abonnés", "/api/search?q=abonnés", "/healthz", "/login"):
+        for path in (
+            "/",
+            "/search?q=abonnés",
+            "/api/search?q=abonnés",
+            "/healthz",
+            "/login",
+            "/feeds",
+            "/api/feeds",
+        ):
             seen.response(f"{label} anonymous {path}", anonymous.get(path))
     with httpx.Client(base_url=base, follow_redirects=False, timeout=TIMEOUT) as browser:
         form = lxml.html.fromstring(browser.get("/login").text)
@@ -233,6 +301,9 @@ def drive_routes(base: str, seen: Seen, label: str, feeds: FeedServer) -> None:
             "/login",
             "/static/fouille.css",
             "/nulle-part",
+            "/feeds",
+            "/api/feeds",
+            f"/search?feed=http://{host}/c/feed/",
         ]
         for path in paths:
             seen.response(f"{label} {path}", browser.get(path))
@@ -243,6 +314,15 @@ def drive_routes(base: str, seen: Seen, label: str, feeds: FeedServer) -> None:
             f"http://{host}/lettre.xml",
         }
         assert {hit["feed"] for hit in api["hits"]} == {host, "La Lettre"}
+        # The health table names every feed by its public address, its error in one line.
+        rows = {row["url"]: row for row in browser.get("/api/feeds").json()["feeds"]}
+        public = {f"http://{host}{path}" for path in ("/feed.xml", "/lettre.xml", "/c/feed/")}
+        assert public <= set(rows)
+        assert rows[f"http://{host}/feed.xml"]["articles"] == 3  # the old article too
+        assert rows[f"http://{host}/c/feed/"]["articles"] == 4
+        assert any("check the feed's credentials" in (r["error"] or "") for r in rows.values())
+        feeds_page = browser.get("/feeds")
+        assert feeds_page.status_code == 200 and f"http://{host}/c/feed/" in feeds_page.text
         seen.response(f"{label} atom link, no session", httpx.get(base + atom))
         seen.response(f"{label} logout", browser.post("/logout", data={"csrf": fields["csrf"]}))
     auth = {"Authorization": f"Basic {basic('fouille', WEB_PASSWORD)}"}
@@ -258,6 +338,17 @@ def test_no_command_route_or_log_gives_a_secret_away(
     seen = Seen()
 
     # --- the commands, as a user runs them ------------------------------------------------
+    for args in (
+        ["feeds", "add", managed_url(server)],
+        ["feeds", "import", "abonnements.opml", "--json"],
+        ["feeds", "add", managed_url(server, "/nulle-part.xml")],
+        ["feeds", "add", managed_url(server, "/nulle-part.xml"), "--json"],
+    ):
+        done = fouille(root, *args)
+        assert done.returncode in (0, 2), done.stderr
+        seen.add(" ".join(args[:2]), done.stdout + done.stderr)
+    assert "1 feeds followed already" not in seen.texts[1][1]
+    assert '"added": 1' in seen.texts[1][1] and '"already_followed": 1' in seen.texts[1][1]
     first = fouille(root, "reindex")
     assert first.returncode == 1, first.stdout + first.stderr  # the wrong password fails
     assert "check the feed's credentials" in first.stdout
@@ -292,6 +383,40 @@ def test_no_command_route_or_log_gives_a_secret_away(
         seen.add(" ".join(args), done.stdout + done.stderr)
     found = json.loads(fouille(root, "search", "abonnés", "--json").stdout)
     assert found["total"] == 4  # the old article is found, and shown clean
+    exported = root / "export.opml"
+    d_public = server.url("/d.xml")
+    for args in (
+        ["feeds"],
+        ["feeds", "list"],
+        ["feeds", "--json"],
+        ["feeds", "list", "--json"],
+        ["feeds", "export"],
+        ["feeds", "export", "-o", str(exported)],
+        ["feeds", "add", managed_url(server)],
+        ["feeds", "add", managed_url(server), "--no-check", "--json"],
+        ["feeds", "remove", d_public, "--purge"],
+        ["feeds", "remove", d_public, "--json"],
+        ["feeds", "remove", managed_url(server, "/autre.xml")],
+        ["feeds", "remove", secret_url(server)],
+        ["feeds", "import", "abonnements.opml"],
+    ):
+        done = fouille(root, *args)
+        assert done.returncode in (0, 2), done.stderr
+        assert "Traceback" not in done.stderr
+        seen.add(" ".join(args[:3]), done.stdout + done.stderr)
+    seen.add("feeds export -o (the file)", exported.read_text(encoding="utf-8"))
+    listed = json.loads(fouille(root, "feeds", "--json").stdout)["feeds"]
+    host = server.url("/").split("/")[2]
+    assert {row["url"] for row in listed} == {
+        f"http://{host}/feed.xml",
+        f"http://{host}/lettre.xml",
+        f"http://{host}/c/feed/",
+        d_public,
+    }
+    (c_row,) = [row for row in listed if row["url"] == f"http://{host}/c/feed/"]
+    assert c_row["articles"] == 4 and c_row["backfill"]["complete"] is True
+    whole = fouille(root, "feeds", "export", "--include-secrets")
+    assert C_KEY in whole.stdout and C_PASSWORD in whole.stdout, "written whole on request"
     created = fouille(root, "token", "create", "lecteur")
     token = created.stdout.strip()
     assert created.returncode == 0 and token.startswith("fouille_")
@@ -364,9 +489,26 @@ def test_no_command_route_or_log_gives_a_secret_away(
     finally:
         for name in ("WEB_PW", "B_PW", "B_HEADER"):
             os.environ.pop(name, None)
-    report = reindex(settings, resolve_sources(settings), backfill=True, force=True)
+    sources = resolve_sources(settings)
+    shown = io.StringIO()
+    progress = _Progress(len(sources), shown, tty=True)  # a line for every page and feed
+    report = reindex(
+        settings,
+        sources,
+        backfill=True,
+        force=True,
+        on_feed=progress.feed,
+        on_page=progress.page,
+    )
+    assert "page 2" in shown.getvalue(), "the backfill's progress was shown"
     seen.add("reindex report (in process)", json.dumps(report.to_dict()))
+    seen.add("reindex progress (in process)", shown.getvalue())
+    with Engine.open(settings) as engine:
+        stats = engine.feeds()
+    seen.add("feed health (in process)", repr(feed_health(settings, stats)))
+    seen.add("OPML export (in process)", export_opml(settings, stats)[0])
     app = create_app(settings)
+    app.extensions[HEALTH] = feed_health_rows  # as `fouille serve` does
     from webserver import serve
 
     try:
@@ -393,10 +535,19 @@ def test_no_command_route_or_log_gives_a_secret_away(
 
 
 def test_only_private_files_keep_secrets(workspace: tuple[Path, FeedServer]) -> None:
-    """What a reindex writes holds no secret but in the fetch state, which only its owner
-    can read; the web's secret and tokens are private too."""
-    root, _ = workspace
+    """What a reindex writes holds no secret but in the fetch state and the list of feeds
+    followed by command, which only their owner can read; the web's secret and tokens are
+    private too."""
+    root, server = workspace
     index_dir = root / "fresh-index"
+    subprocess.run(
+        fouille_argv("feeds", "add", managed_url(server), "--index", str(index_dir)),
+        cwd=root,
+        env=env(),
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=True,
+    )
     done = subprocess.run(
         fouille_argv("reindex", "--index", str(index_dir)),
         cwd=root,
@@ -425,6 +576,10 @@ def test_only_private_files_keep_secrets(workspace: tuple[Path, FeedServer]) -> 
             found = [what for what, secret in SECRETS.items() if secret.encode() in data]
             if found:
                 holding[path.name] = found
-    assert holding == {STATE_FILE_NAME: ["feed password", "feed key", "a wrong password"]}
-    for name in (STATE_FILE_NAME, "web-secret", "web-tokens.json"):
+    managed = ["managed feed's password", "managed feed's key"]
+    assert holding == {
+        STATE_FILE_NAME: ["feed password", "feed key", "a wrong password", *managed],
+        FEEDS_FILE_NAME: managed,
+    }
+    for name in (STATE_FILE_NAME, FEEDS_FILE_NAME, "web-secret", "web-tokens.json"):
         assert stat.S_IMODE((index_dir / name).stat().st_mode) == 0o600, name

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -236,6 +237,40 @@ def test_credentials_never_follow_a_redirect_to_another_host(tmp_path: Path) -> 
         assert same.headers["cookie"] == COOKIE
         (first,) = home.hits("/moved.xml")
         assert first.headers["authorization"] == basic("abonne", PASSWORD)
+
+
+def test_credentials_never_go_to_an_older_page_on_another_host(tmp_path: Path) -> None:
+    with FeedServer() as home, FeedServer() as elsewhere:
+        older = rss([item(1)])
+        elsewhere.route("/archive/1.xml", body=older)
+        link = f'<atom:link rel="prev-archive" href="{elsewhere.url("/archive/1.xml")}"/>'
+        home.route("/feed.xml", handler=guarded({"Cookie": COOKIE}, rss([item(2)], extra=link)))
+        config = write_config(
+            tmp_path,
+            f'[[feeds]]\nurl = "{home.url("/feed.xml")}"\nheaders = {{ Cookie = "{COOKIE}" }}\n',
+        )
+        result = run(config, "reindex", "--backfill", "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["feeds"][0]["pages"] == 2
+        (away,) = elsewhere.hits("/archive/1.xml")
+        assert "cookie" not in away.headers and "authorization" not in away.headers
+
+
+def test_a_refused_connection_names_the_host_without_its_user_info(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = with_credentials(f"http://127.0.0.1:{port}/feed.xml?cle={KEY}")
+    config = write_config(tmp_path, f'feeds = ["{url}"]\n')
+    result = run(config, "reindex", "--json")
+    assert result.exit_code == 1
+    (feed,) = json.loads(result.stdout)["feeds"]
+    assert feed["url"] == f"http://127.0.0.1:{port}/feed.xml"
+    assert feed["reason"].startswith(f"cannot connect to 127.0.0.1:{port}")
+    listed = run(config, "feeds").stdout + run(config, "feeds", "--json").stdout
+    assert f"cannot connect to 127.0.0.1:{port}" in listed
+    for text in (result.output, listed):
+        assert PASSWORD not in text and KEY not in text and "abonne" not in text
 
 
 def test_the_fetch_state_keeps_the_secret_address_for_its_owner_only(

@@ -103,10 +103,12 @@ def create_app(settings: Settings | None = None, *, config: dict[str, Any] | Non
     register_filters(app)
 
     from .api import bp as api_bp
+    from .feeds import bp as feeds_bp
     from .views import bp as views_bp
 
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(feeds_bp)
 
     from . import auth, proxy
 
