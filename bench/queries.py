@@ -10,7 +10,7 @@ import random
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 
 from .corpus import Record
@@ -66,20 +66,29 @@ def content_words(text: str) -> list[str]:
     return out
 
 
-def latency_queries(records: Sequence[Record], count: int, seed: int = 5) -> list[str]:
-    """`count` queries of 1–3 consecutive content words, from titles and bodies, lowercase."""
+def latency_queries(
+    records: Sequence[Record], count: int, seed: int = 5, *, exclude: Collection[str] = ()
+) -> list[str]:
+    """`count` distinct queries of 1–3 consecutive content words, from titles and bodies,
+    lowercase; none of them in `exclude`."""
     rng = random.Random(seed)
     out: list[str] = []
+    seen = set(exclude)
+    words_of: dict[str, list[str]] = {}  # thousands of queries come from the same texts
     while len(out) < count:
         rec = rng.choice(records)
         text = rec["title"] if rng.random() < 0.5 or not rec["body"] else rec["body"]
-        words = [ELIDED_RE.sub(r"\3", w) for w in content_words(text)]
+        words = words_of.get(text)
+        if words is None:
+            words = [ELIDED_RE.sub(r"\3", w) for w in content_words(text)]
+            words_of[text] = words
         if not words:
             continue
         size = rng.randint(1, 3)
         start = rng.randrange(max(1, len(words) - size + 1))
         query = " ".join(words[start : start + size]).lower()
-        if query and query not in out:
+        if query and query not in seen:
+            seen.add(query)
             out.append(query)
     return out
 

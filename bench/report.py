@@ -34,6 +34,16 @@ def _dist_version(name: str) -> str:
         return "absent"
 
 
+def wrk_version() -> str:
+    """wrk's version (`wrk -v`), or "absent"."""
+    try:
+        out = subprocess.run(["wrk", "-v"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "absent"
+    words = (out.stdout + out.stderr).split()
+    return words[1] if len(words) > 1 and words[0] == "wrk" else "unknown"
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     cpu = ""
@@ -71,8 +81,10 @@ def machine() -> dict[str, Any]:
             "Unidecode": _dist_version("Unidecode"),
             "tantivy": _dist_version("tantivy"),
             "sqlite": sqlite3.sqlite_version,
+            "flask": _dist_version("flask"),
+            "gunicorn": _dist_version("gunicorn"),
             "waitress": _dist_version("waitress"),
-            "httpx": _dist_version("httpx"),
+            "wrk": wrk_version(),
         },
         "fouille_commit": commit + ("+local changes" if dirty else ""),
         "loadavg": os.getloadavg(),
@@ -91,29 +103,47 @@ def machine_line(info: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
+class Goal:
+    """A target for one cell: the value to reach and how the table states it."""
+
+    value: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """What a target may depend on: the size, the previous size of the run, every system's
+    value in this row."""
+
+    size: int
+    previous: int | None
+    values: dict[str, float | None]
+
+
+@dataclass(frozen=True)
 class Metric:
-    """One row of the table: how to read it from a system's results, and the issue's target."""
+    """One row of the table: how to read it from a system's results, and the issue's target.
+
+    `label` may name `{previous}`, the previous size of the run. `systems` limits the row to
+    some columns (the others show "n/a").
+    """
 
     key: str
     label: str
     higher_is_better: bool
     fmt: str
     get: Callable[[dict[str, Any]], float | None]
-    target: Callable[[int], float | None] = lambda size: None
-    fouille_only: bool = False
+    target: Callable[[Row], Goal | None] = lambda row: None
+    systems: tuple[str, ...] | None = None
 
-    def judge(self, value: float | None, size: int) -> str:
-        goal = self.target(size)
+    def goal(self, row: Row) -> Goal | None:
+        return self.target(row)
+
+    def judge(self, value: float | None, goal: Goal | None) -> str:
         if goal is None or value is None:
             return ""
-        ok = value >= goal if self.higher_is_better else value <= goal
+        ok = value >= goal.value if self.higher_is_better else value <= goal.value
         return "met" if ok else "MISSED"
-
-    def target_text(self, size: int) -> str:
-        goal = self.target(size)
-        if goal is None:
-            return ""
-        return ("≥ " if self.higher_is_better else "≤ ") + self.fmt.format(goal)
 
 
 def _dig(*keys: str) -> Callable[[dict[str, Any]], Any]:
@@ -128,12 +158,20 @@ def _dig(*keys: str) -> Callable[[dict[str, Any]], Any]:
     return get
 
 
-def _lat(stage: str, pct: float) -> Callable[[dict[str, Any]], float | None]:
+def _lat(stage: str, key: str, pct: float) -> Callable[[dict[str, Any]], float | None]:
+    """A percentile of a list of latencies (ms)."""
+
     def get(result: dict[str, Any]) -> float | None:
-        values = _dig(stage, "latency_ms")(result)
+        values = _dig(stage, key)(result)
         return percentile(values, pct) if values else None
 
     return get
+
+
+def _http(pct: int) -> Callable[[dict[str, Any]], float | None]:
+    """wrk's percentile (`p50_ms`…), or one of the latencies of a run before wrk."""
+    new, old = _dig("http", f"p{pct}_ms"), _lat("http", "latency_ms", pct)
+    return lambda result: new(result) if new(result) is not None else old(result)
 
 
 def _mb(*keys: str) -> Callable[[dict[str, Any]], float | None]:
@@ -156,43 +194,99 @@ def _mean_rr(threshold: float) -> Callable[[dict[str, Any]], float | None]:
     return get
 
 
-def _by_size(small: float, large: float) -> Callable[[int], float]:
-    return lambda size: small if size <= FULL_CORPUS else large
+def _by_size(small: float, large: float, sign: str, fmt: str = "{:,.0f}") -> Callable[[Row], Goal]:
+    """The issue's fixed target: one up to 36k, another above."""
+
+    def target(row: Row) -> Goal:
+        value = small if row.size <= FULL_CORPUS else large
+        return Goal(value, f"{sign} {fmt.format(value)}")
+
+    return target
 
 
-def _only_large(goal: float) -> Callable[[int], float | None]:
-    return lambda size: goal if size > FULL_CORPUS else None
+def _fixed(value: float, sign: str, fmt: str = "{:,.0f}") -> Callable[[Row], Goal]:
+    return lambda row: Goal(value, f"{sign} {fmt.format(value)}")
 
 
-def _only_small(goal: float) -> Callable[[int], float | None]:
-    return lambda size: goal if size <= FULL_CORPUS else None
+def _only_large(value: float, sign: str, fmt: str = "{:,.0f}") -> Callable[[Row], Goal | None]:
+    """A target the issue sets at 100k (any size above 36k)."""
 
+    def target(row: Row) -> Goal | None:
+        return Goal(value, f"{sign} {fmt.format(value)}") if row.size > FULL_CORPUS else None
+
+    return target
+
+
+def _times(system: str, factor: float, fmt: str) -> Callable[[Row], Goal | None]:
+    """At most `factor` times another system's value in the same row."""
+
+    def target(row: Row) -> Goal | None:
+        other = row.values.get(system)
+        if other is None:
+            return None
+        value = factor * other
+        return Goal(value, f"≤ {factor:g}× {system} = {fmt.format(value)}")
+
+    return target
+
+
+def _growth_target(row: Row) -> Goal | None:
+    """p50 at 100k ≤ 1.3 × p50 at 36k: judged where the previous size is 36k or less and this
+    one above it."""
+    if row.previous is None or not (row.previous <= FULL_CORPUS < row.size):
+        return None
+    return Goal(1.3, "≤ 1.30×")
+
+
+SEARCHABLE = ("fouille", "tantivy", "fts5")
+SERVED = ("fouille", "ceiling")
 
 METRICS: tuple[Metric, ...] = (
     Metric("build_rate", "build: articles/s", True, "{:,.0f}", _dig("build", "rate"),
-           lambda size: 600),
+           _by_size(600, 450, "≥")),
     Metric("build_s", "build: wall time, s", False, "{:,.1f}", _dig("build", "seconds")),
+    Metric("build_rss", "build: peak memory (VmHWM; summed over writer processes), MB", False,
+           "{:,.0f}", _mb("build", "peak_rss_kb"), _fixed(600, "≤")),
     Metric("size_mb", "index size on disk, MB", False, "{:,.1f}",
-           lambda r: _dig("build", "size_bytes")(r) and _dig("build", "size_bytes")(r) / 2**20),
-    Metric("build_rss", "build: peak RSS, MB", False, "{:,.0f}", _mb("build", "peak_rss_kb")),
+           lambda r: _dig("build", "size_bytes")(r) and _dig("build", "size_bytes")(r) / 2**20,
+           _times("tantivy", 2.5, "{:,.1f}")),
+    Metric("segments", "segments after the build", False, "{:,.0f}", _dig("build", "segments"),
+           systems=("fouille", "tantivy", "whoosh")),
     Metric("add_s", "add 100 articles + commit, s", False, "{:.2f}", _dig("add", "seconds"),
-           lambda size: 1.0),
-    Metric("p50", "query p50, ms", False, "{:.2f}", _lat("query", 50), _by_size(4, 8)),
-    Metric("p95", "query p95, ms", False, "{:.2f}", _lat("query", 95)),
-    Metric("p99", "query p99, ms", False, "{:.2f}", _lat("query", 99), _by_size(20, 40)),
-    Metric("mrr", "known-item MRR@10", True, "{:.3f}", _mean_rr(0), lambda size: 0.92),
-    Metric("hit10", "known-item hit@10", True, "{:.3f}", _mean_rr(0.1 - 1e-9),
-           lambda size: 0.96),
+           _only_large(0.5, "≤", "{:.2f}")),
+    Metric("rebuild_rate", "`reindex --rebuild`: articles/s", True, "{:,.0f}",
+           _dig("rebuild", "rate"), _by_size(600, 450, "≥"), systems=("fouille",)),
+    Metric("startup_s", "startup to first answer (fresh process), s", False, "{:.2f}",
+           _dig("startup", "seconds"), _only_large(5, "≤"), systems=SEARCHABLE),
+    Metric("p50", "result page p50, first pass, ms", False, "{:.2f}",
+           _lat("query", "latency_ms", 50), _times("tantivy", 1.5, "{:.2f}"),
+           systems=SEARCHABLE),
+    Metric("p99", "result page p99, first pass, ms", False, "{:.2f}",
+           _lat("query", "latency_ms", 99), _times("tantivy", 3, "{:.2f}"), systems=SEARCHABLE),
+    Metric("steady_p50", "result page p50, steady state, ms", False, "{:.2f}",
+           _lat("query", "steady_ms", 50), _times("tantivy", 1.5, "{:.2f}"),
+           systems=SEARCHABLE),
+    Metric("steady_p99", "result page p99, steady state, ms", False, "{:.2f}",
+           _lat("query", "steady_ms", 99), _times("tantivy", 3, "{:.2f}"), systems=SEARCHABLE),
+    Metric("growth", "p50 growth from {previous:,}, first pass", False, "{:.2f}×",
+           _dig("growth", "first"), _growth_target, systems=SEARCHABLE),
+    Metric("steady_growth", "p50 growth from {previous:,}, steady state", False, "{:.2f}×",
+           _dig("growth", "steady"), _growth_target, systems=SEARCHABLE),
     Metric("query_rss", "searching process: peak RSS, MB", False, "{:,.0f}",
-           _mb("query", "peak_rss_kb")),
+           _mb("query", "peak_rss_kb"), systems=SEARCHABLE),
+    Metric("mrr", "known-item MRR@10", True, "{:.3f}", _mean_rr(0), _fixed(0.92, "≥", "{:.2f}"),
+           systems=SEARCHABLE),
+    Metric("hit10", "known-item hit@10", True, "{:.3f}", _mean_rr(0.1 - 1e-9),
+           _fixed(0.96, "≥", "{:.2f}"), systems=SEARCHABLE),
     Metric("http_rps", "HTTP /search: requests/s", True, "{:,.0f}", _dig("http", "rps"),
-           _only_small(200), fouille_only=True),
-    Metric("http_p50", "HTTP /search: p50, ms", False, "{:.1f}", _lat("http", 50),
-           fouille_only=True),
-    Metric("http_p99", "HTTP /search: p99, ms", False, "{:.1f}", _lat("http", 99),
-           fouille_only=True),
-    Metric("http_rss", "HTTP: server peak RSS, MB", False, "{:,.0f}",
-           _mb("http", "server_rss_kb"), _only_large(300), fouille_only=True),
+           _by_size(500, 400, "≥"), systems=SERVED),
+    Metric("http_p50", "HTTP /search: p50, ms", False, "{:.1f}", _http(50), systems=SERVED),
+    Metric("http_p99", "HTTP /search: p99, ms", False, "{:.1f}", _http(99), _fixed(40, "≤"),
+           systems=SERVED),
+    Metric("http_cpu", "HTTP: server CPU per request, ms", False, "{:.2f}",
+           _dig("http", "cpu_ms_per_request"), systems=SERVED),
+    Metric("http_pss", "HTTP: server memory (PSS, all processes, peak), MB", False, "{:,.0f}",
+           _mb("http", "server_pss_kb"), _only_large(300, "≤"), systems=SERVED),
 )  # fmt: skip
 
 
@@ -203,34 +297,61 @@ def ratio(fouille: float | None, reference: float | None) -> str:
     return f"{fouille / reference:.2f}×"
 
 
+def with_growth(results: dict[int, dict[str, dict[str, Any]]]) -> dict[int, dict[str, Any]]:
+    """`results` with each system's `growth` at every size but the first: its p50 (first
+    pass, steady state) divided by its p50 at the previous size of the run."""
+    out: dict[int, dict[str, Any]] = {}
+    previous: dict[str, Any] | None = None
+    for size in sorted(results):
+        out[size] = {name: dict(res) for name, res in results[size].items()}
+        if previous is not None:
+            for name, res in out[size].items():
+                growth: dict[str, float] = {}
+                for key, field in (("first", "latency_ms"), ("steady", "steady_ms")):
+                    now = _lat("query", field, 50)(res)
+                    before = _lat("query", field, 50)(previous.get(name, {}))
+                    if now is not None and before:
+                        growth[key] = now / before
+                if growth:
+                    res["growth"] = growth
+        previous = results[size]
+    return out
+
+
 def table(results: dict[int, dict[str, dict[str, Any]]], labels: dict[str, str]) -> str:
     """The Markdown table: one block of rows per size, the systems side by side.
 
-    `results[size][system]` holds that system's `build`, `add`, `query` and `http` results.
+    `results[size][system]` holds that system's `build`, `add`, `rebuild`, `startup`, `query`
+    and `http` results (the `ceiling` column: the trivial page's `http`).
     """
+    sizes = sorted(results)
+    results = with_growth(results)
     refs = [name for name in labels if name != "fouille"]
     head = ["size", "metric", *(labels[n] for n in labels)]
     if "fouille" in labels:
         head += [f"Fouille / {labels[r]}" for r in refs]
         head += ["target", "Fouille vs target"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for size in sorted(results):
+    for i, size in enumerate(sizes):
+        previous = sizes[i - 1] if i else None
         per_system = results[size]
         for metric in METRICS:
+            shown = [n for n in labels if metric.systems is None or n in metric.systems]
             values = {
-                name: (metric.get(per_system.get(name, {})) if per_system.get(name) else None)
-                for name in labels
+                name: metric.get(per_system[name]) if per_system.get(name) else None
+                for name in shown
             }
-            if metric.fouille_only and values.get("fouille") is None:
+            failed = {n for n in shown if per_system.get(n, {}).get("error")}
+            if all(v is None for v in values.values()) and not failed:
                 continue
-            cells = [f"{size:,}", metric.label]
+            row = Row(size, previous, values)
+            cells = [f"{size:,}", metric.label.format(previous=previous or 0)]
             for name in labels:
-                value = values[name]
-                if metric.fouille_only and name != "fouille":
+                value = values.get(name)
+                if name not in shown:
                     cells.append("n/a")
                 elif value is None:
-                    error = per_system.get(name, {}).get("error")
-                    cells.append("failed" if error else "—")
+                    cells.append("failed" if name in failed else "—")
                 else:
                     aborted = metric.key.startswith("http") and (
                         per_system.get(name, {}).get("http", {}).get("aborted")
@@ -238,9 +359,34 @@ def table(results: dict[int, dict[str, dict[str, Any]]], labels: dict[str, str])
                     cells.append(metric.fmt.format(value) + (" (aborted)" if aborted else ""))
             if "fouille" in labels:
                 for ref in refs:
-                    fig = "" if metric.fouille_only else ratio(values["fouille"], values[ref])
-                    cells.append(fig)
-                cells.append(metric.target_text(size))
-                cells.append(metric.judge(values["fouille"], size))
+                    cells.append(ratio(values.get("fouille"), values.get(ref)))
+                goal = metric.goal(row)
+                cells.append(goal.text if goal else "")
+                cells.append(metric.judge(values.get("fouille"), goal))
             lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def fetch_table(fetch: dict[str, Any]) -> str:
+    """The fetch benchmark of issue 11 (`bench/fetch.py`'s result file): serial versus
+    parallel fetching of many local feeds with an added latency."""
+    serial, parallel = fetch.get("serial_seconds"), fetch.get("parallel_seconds")
+    feeds, delay = fetch.get("feeds", "?"), fetch.get("latency_ms", "?")
+    lines = [
+        f"| fetch: {feeds} local feeds, {delay} ms each | seconds | target |",
+        "|---|---|---|",
+    ]
+    if isinstance(serial, int | float):
+        lines.append(f"| serial | {serial:.2f} | |")
+    if isinstance(parallel, int | float):
+        goal = ""
+        if isinstance(serial, int | float) and serial:
+            ok = parallel <= serial / 4
+            goal = f"≤ serial / 4 = {serial / 4:.2f}: {'met' if ok else 'MISSED'}"
+        lines.append(f"| parallel | {parallel:.2f} | {goal} |")
+    for key, value in fetch.items():  # whatever else the fetch benchmark reports
+        if key in ("serial_seconds", "parallel_seconds", "feeds", "latency_ms", "file", "measured"):
+            continue
+        if isinstance(value, bool | int | float | str):
+            lines.append(f"| {key} | {value} | |")
     return "\n".join(lines)

@@ -1,10 +1,12 @@
-"""The benchmark, one command: `python -m bench.run [--quick] [--sizes 10000,36000,100000]
-[--queries N] [--clients N]`.
+"""The benchmark, one command: `python -m bench.run [--quick] [--sizes 10000,36152,100000]
+[--queries N] [--http-seconds S] [--workers N]`.
 
-For each size and each system (Fouille, SQLite FTS5, tantivy), in fresh processes: build the index
-from the same articles, run the same latency and known-item queries, add 100 articles; then load
-an open `fouille serve` over HTTP. Prints one Markdown table; keeps the raw figures in
-bench/results/. See bench/README.md for what each figure means.
+For each size and each system (Fouille, tantivy, SQLite FTS5, plain Whoosh), in fresh
+processes: build the index from the same articles, open it and answer one query, run the same
+latency queries twice and the known-item queries, add 100 articles; for Fouille, load a real
+`fouille serve --workers N` with wrk, next to a trivial Flask page on the same server stack,
+then rebuild the index (`reindex --rebuild`). Prints one Markdown table; keeps the raw figures
+in bench/results/. See bench/README.md for what each figure means.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import corpus, queries, report
-from .http_load import Server, run_load
+from .http_load import Server, ceiling_command, fouille_command, load, write_requests
 from .systems import SYSTEMS, FouilleSystem
 from .worker import MARKER
 
@@ -30,8 +32,15 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("FOUILLE_BENCH_OUT", REPO))
 RESULTS = OUT / "bench" / "results"
 DEFAULT_SIZES = (10_000, 36_152, 100_000)
+DEFAULT_SYSTEMS = "fouille,tantivy,fts5,whoosh"
 QUERY_POOL = 10_000  # queries come from the first articles: the same for any choice of sizes
 WARMUP = 30
+#: Distinct queries wrk cycles through: more than a server answers in a run (500 req/s × 20 s).
+HTTP_QUERIES = 20_000
+#: The fetch benchmark's result (`bench/fetch.py`, issue 11), shown under the table if present.
+FETCH_RESULT = RESULTS / "fetch.json"
+LABELS = {**{name: cls.label for name, cls in SYSTEMS.items()},
+          "ceiling": "Flask ceiling"}  # fmt: skip
 
 
 def log(message: str) -> None:
@@ -45,6 +54,7 @@ def run_worker(task: dict[str, Any], logfile: Path, timeout: float) -> dict[str,
     with logfile.open("ab") as err:
         err.write(f"\n=== {json.dumps(task)}\n".encode())
         err.flush()
+        task = {**task, "spawned_at": time.time()}  # for the startup figure
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "bench.worker", json.dumps(task)],
@@ -72,19 +82,45 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--queries", type=int, help="latency queries per system (default 300)")
     parser.add_argument("--known", type=int, help="known-item queries (default 300)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients (8)")
-    parser.add_argument("--http-seconds", type=float, help="HTTP load duration (default 20)")
+    parser.add_argument(
+        "--clients",
+        "--connections",
+        dest="clients",
+        type=int,
+        default=8,
+        help="wrk's open connections, -c (8)",
+    )
+    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk's threads, -t (2)")
+    parser.add_argument("--http-seconds", type=float, help="wrk's duration, -d (default 20)")
+    parser.add_argument(
+        "--http-queries",
+        type=int,
+        help=f"distinct queries wrk cycles through (default {HTTP_QUERIES:,}; --quick 5,000)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="server processes of `fouille serve` and of the ceiling page (default: cores)",
+    )
     parser.add_argument(
         "--systems",
-        default="fouille,fts5,tantivy",
-        help="which systems, comma-separated (fouille,fts5,tantivy)",
+        default=DEFAULT_SYSTEMS,
+        help=f"which systems, comma-separated ({DEFAULT_SYSTEMS})",
     )
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP load")
+    parser.add_argument("--no-rebuild", action="store_true", help="skip `reindex --rebuild`")
     parser.add_argument(
         "--http-max-rss",
         type=float,
         default=6000,
-        help="stop the server past this RSS in MB (6000; 0: no cap)",
+        help="stop the server past this memory (PSS over its processes) in MB (6000; 0: no cap)",
+    )
+    parser.add_argument(
+        "--fetch-result",
+        type=Path,
+        help="the fetch benchmark's result file, shown under the table if present "
+        "(default bench/results/fetch.json; with --render, only when given)",
     )
     parser.add_argument(
         "--workdir",
@@ -121,6 +157,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.queries = args.queries or (100 if args.quick else 300)
     args.known = args.known or (100 if args.quick else 300)
     args.http_seconds = args.http_seconds or (5.0 if args.quick else 20.0)
+    args.http_queries = args.http_queries or (5_000 if args.quick else HTTP_QUERIES)
     args.systems = [s for s in args.systems.split(",") if s]
     unknown = set(args.systems) - set(SYSTEMS)
     if unknown:
@@ -129,7 +166,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def prepare(args: argparse.Namespace) -> tuple[Path, dict[int, tuple[Path, Path]]]:
-    """Write the article files of every size and the query file; their paths."""
+    """Write the article files of every size and the query files; their paths.
+
+    Beside `queries.json`: `http-warmup.txt` and `http-queries.txt`, the URL-encoded query
+    strings wrk cycles through (`bench/cycle.lua`), none of them among the engine's queries.
+    """
     source = corpus.find_corpus(args.corpus)
     data = args.workdir / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -151,6 +192,10 @@ def prepare(args: argparse.Namespace) -> tuple[Path, dict[int, tuple[Path, Path]
     }
     query_file = data / "queries.json"
     query_file.write_text(json.dumps(spec, ensure_ascii=False, indent=1), encoding="utf-8")
+    if not args.no_http:
+        http = queries.latency_queries(base, args.http_queries + WARMUP, seed=11, exclude=shorts)
+        write_requests(data / "http-warmup.txt", http[:WARMUP])
+        write_requests(data / "http-queries.txt", http[WARMUP:])
     log(f"{len(spec['latency'])} latency queries, {len(known)} known-item queries from the first "
         f"{len(base):,} articles; article files in {data}")  # fmt: skip
     return query_file, files
@@ -162,7 +207,9 @@ def bench_size(
     """Every step of every system at one size."""
     out: dict[str, dict[str, Any]] = {name: {} for name in args.systems}
     timeout = max(600.0, size / 20)
+    spec = json.loads(query_file.read_text(encoding="utf-8"))
     for name in args.systems:
+        system = SYSTEMS[name]
         index_dir = args.workdir / "indexes" / f"{name}-{size}"
         shutil.rmtree(index_dir, ignore_errors=True)
         logfile = logs / f"{name}-{size}.log"
@@ -174,35 +221,61 @@ def bench_size(
             log(f"{size:,} · {name}: build failed: {build['error']}")
             out[name]["error"] = build["error"]
             continue
-        log(f"{size:,} · {name}: {build['articles']:,} articles, {build['seconds']:.1f} s; queries")
-        query = run_worker({"task": "query", "queries": str(query_file), **common}, logfile, 900)
-        out[name]["query"] = query
-        if "error" in query:
-            log(f"{size:,} · {name}: queries failed: {query['error']}")
+        log(f"{size:,} · {name}: {build['articles']:,} articles, {build['seconds']:.1f} s")
+        if system.searchable:
+            log(f"{size:,} · {name}: startup, then queries")
+            out[name]["startup"] = run_worker(
+                {"task": "startup", "query": spec["latency"][0], **common}, logfile, 300
+            )
+            out[name]["query"] = run_worker(
+                {"task": "query", "queries": str(query_file), **common}, logfile, 900
+            )
         log(f"{size:,} · {name}: add {corpus.INCREMENT}")
         out[name]["add"] = run_worker(
             {"task": "add", "articles": str(files[1]), **common}, logfile, 600
         )
         if name == "fouille" and not args.no_http:
-            out[name]["http"] = http_step(args, index_dir, query_file, logs / f"serve-{size}.log")
+            data = files[0].parent
+            out[name]["http"] = http_step(args, fouille_command(index_dir, args.workers),
+                                          "/search", data, logs / f"serve-{size}.log")  # fmt: skip
+            out["ceiling"] = {
+                "http": http_step(
+                    args, ceiling_command(args.workers), "/", data, logs / f"ceiling-{size}.log"
+                )
+            }
+        if name == "fouille" and not args.no_rebuild:
+            log(f"{size:,} · {name}: reindex --rebuild")
+            out[name]["rebuild"] = run_worker({"task": "rebuild", **common}, logfile, timeout)
+        for step in ("startup", "query", "add", "rebuild"):
+            error = out[name].get(step, {}).get("error")
+            if error:
+                log(f"{size:,} · {name}: {step} failed: {error}")
         if not args.keep:
             shutil.rmtree(index_dir, ignore_errors=True)
     return out
 
 
-def http_step(args: argparse.Namespace, index_dir: Path, query_file: Path, logfile: Path) -> Any:
-    """An open `fouille serve` under `args.clients` concurrent clients."""
-    log(f"HTTP: fouille serve, {args.clients} clients, {args.http_seconds:.0f} s")
-    spec = json.loads(query_file.read_text(encoding="utf-8"))
+def http_step(
+    args: argparse.Namespace, command: list[str], path: str, data: Path, logfile: Path
+) -> dict[str, Any]:
+    """wrk against a server started with `command`, after a short warm-up."""
+    what = "fouille serve" if path == "/search" else "ceiling page"
+    log(f"HTTP: {what}, {args.workers} workers; wrk -t{args.wrk_threads} -c{args.clients} "
+        f"-d{args.http_seconds:.0f}s")  # fmt: skip
     try:
-        with Server(index_dir, logfile) as server:
-            return run_load(
-                server.base, spec["latency"], clients=args.clients,
-                seconds=args.http_seconds, pid=server.pid, max_rss_mb=args.http_max_rss,
+        with Server(command, logfile) as server:
+            result = load(
+                server, path=path, warmup=data / "http-warmup.txt",
+                requests=data / "http-queries.txt", request_count=args.http_queries,
+                threads=args.wrk_threads, connections=args.clients, seconds=args.http_seconds,
+                max_pss_mb=args.http_max_rss,
             )  # fmt: skip
-    except Exception as exc:  # a missing web app must not lose the other figures
+    except Exception as exc:  # a failing server must not lose the other figures
         log(f"HTTP failed: {exc}")
         return {"error": str(exc)}
+    result["workers"] = args.workers
+    log(f"HTTP: {result['rps']:,.0f} requests/s, p99 {result['p99_ms']:.1f} ms")
+    return result
 
 
 def summary_lines(results: dict[int, dict[str, dict[str, Any]]]) -> list[str]:
@@ -210,7 +283,7 @@ def summary_lines(results: dict[int, dict[str, dict[str, Any]]]) -> list[str]:
     notes = []
     for size, per_system in sorted(results.items()):
         for name, res in per_system.items():
-            for stage in ("build", "query", "add", "http"):
+            for stage in ("build", "startup", "query", "add", "rebuild", "http"):
                 step = res.get(stage)
                 error = step.get("error") if isinstance(step, dict) else None
                 if error:
@@ -221,9 +294,14 @@ def summary_lines(results: dict[int, dict[str, dict[str, Any]]]) -> list[str]:
             http = res.get("http", {})
             if http.get("aborted"):
                 notes.append(f"- {size:,} · {name} · HTTP aborted: {http['aborted']}")
-            if http.get("errors"):
-                notes.append(f"- {size:,} · {name} · HTTP: {http['errors']} errors "
-                             f"({', '.join(http['error_kinds'])})")  # fmt: skip
+            if http.get("error_count"):
+                kinds = ", ".join(f"{k} {v}" for k, v in http["errors"].items() if v)
+                notes.append(f"- {size:,} · {name} · HTTP: {http['error_count']} errors "
+                             f"({kinds}; `status` counts answers other than 2xx/3xx)")  # fmt: skip
+            if http.get("repeated") and name != "ceiling":  # its page is the same for all
+                notes.append(f"- {size:,} · {name} · HTTP: a wrk thread went through its share "
+                             f"of the {http['distinct_requests']:,} distinct queries and "
+                             "repeated some: raise --http-queries")  # fmt: skip
     return notes
 
 
@@ -262,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"machine: {report.machine_line(info)}")
     query_file, files = prepare(args)
     results: dict[int, dict[str, dict[str, Any]]] = {}
-    labels = {name: SYSTEMS[name].label for name in args.systems}
+    names = [*args.systems, *([] if args.no_http or "fouille" not in args.systems else ["ceiling"])]
+    labels = {name: LABELS[name] for name in names}
     partial = RESULTS / f"run-{stamp}.partial.json"
     for size in args.sizes:
         results[size] = bench_size(args, size, files[size], query_file, logs)
@@ -273,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     info["loadavg_end"] = os.getloadavg()
     elapsed = (datetime.now(UTC) - started).total_seconds()
     raw = {"args": {k: str(v) for k, v in vars(args).items()}, "machine": info,
-           "started": started.isoformat(), "minutes": elapsed / 60, "results": results}  # fmt: skip
+           "started": started.isoformat(), "minutes": elapsed / 60, "results": results,
+           "fetch": read_fetch(args.fetch_result or FETCH_RESULT)}  # fmt: skip
     body = render_body(raw, labels)
     print(body)
     (RESULTS / f"run-{stamp}.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
@@ -284,6 +364,31 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def read_fetch(path: Path) -> dict[str, Any] | None:
+    """The fetch benchmark's result (a JSON object), with where and when it was measured."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        measured = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {**data, "file": str(path), "measured": f"{measured:%Y-%m-%d %H:%M}"}
+
+
+def http_line(args: dict[str, Any]) -> str:
+    """How the HTTP load was made, in one sentence (runs before wrk said less)."""
+    if args.get("no_http") == "True":
+        return "No HTTP load."
+    if "wrk_threads" not in args:
+        return f"{args['clients']} HTTP clients for {float(args['http_seconds']):.0f} s."
+    seconds = float(args["http_seconds"])
+    return (
+        f"HTTP: wrk -t{args['wrk_threads']} -c{args['clients']} -d{seconds:.0f}s "
+        f"over {int(args['http_queries']):,} distinct queries, {args['workers']} server workers."
+    )
+
+
 def render_body(raw: dict[str, Any], labels: dict[str, str]) -> str:
     """The header, the table and the notes of a run."""
     info, args = raw["machine"], raw["args"]
@@ -291,15 +396,20 @@ def render_body(raw: dict[str, Any], labels: dict[str, str]) -> str:
     started = datetime.fromisoformat(raw["started"])
     header = (
         f"Fouille benchmark, {started:%Y-%m-%d %H:%M} UTC, {raw.get('minutes', 0):.0f} min; "
-        f"{args['queries']} latency queries, {args['known']} known-item queries, "
-        f"{args['clients']} HTTP clients for {float(args['http_seconds']):.0f} s.\n\n"
+        f"{args['queries']} latency queries, {args['known']} known-item queries. "
+        f"{http_line(args)}\n\n"
         f"Machine: {report.machine_line(info)} Load average {info['loadavg'][0]:.2f} at the "
         f"start, {info.get('loadavg_end', info['loadavg'])[0]:.2f} at the end. Fouille writes "
         f"through `{info['fouille_writer']}`."
     )
     notes = summary_lines(results)
     text = report.table(results, labels)
-    return header + "\n\n" + text + ("\n\n" + "\n".join(notes) if notes else "") + "\n"
+    body = header + "\n\n" + text + ("\n\n" + "\n".join(notes) if notes else "") + "\n"
+    fetch = raw.get("fetch")
+    if fetch:
+        body += (f"\nFetch benchmark (`bench/fetch.py`), read from `{fetch['file']}`, measured "
+                 f"{fetch['measured']} UTC:\n\n{report.fetch_table(fetch)}\n")  # fmt: skip
+    return body
 
 
 def render(args: argparse.Namespace) -> int:
@@ -310,8 +420,10 @@ def render(args: argparse.Namespace) -> int:
         raw["results"].update(other["results"])
         raw["minutes"] = raw.get("minutes", 0) + other.get("minutes", 0)
         raw["machine"]["loadavg_end"] = other["machine"].get("loadavg_end")
-    names = [n for n in SYSTEMS if any(n in per for per in raw["results"].values())]
-    body = render_body(raw, {name: SYSTEMS[name].label for name in names})
+    if args.fetch_result:
+        raw["fetch"] = read_fetch(args.fetch_result)
+    names = [n for n in LABELS if any(n in per for per in raw["results"].values())]
+    body = render_body(raw, {name: LABELS[name] for name in names})
     print(body)
     if args.save:
         write_benchmarks(body)

@@ -1,13 +1,16 @@
-"""The three systems under test, behind one small interface.
+"""The systems under test, behind one small interface.
 
 Each system builds an index from a stream of records, adds (upserts) a few more, and answers a
 query with a *result page*: the top 10 with a highlighted title and body snippet, the total, and
 month and tag facet counts over all matches, which is what Fouille's web page shows. The
 references use the same query strategy as Fouille (all words; any word when that finds nothing).
+Plain Whoosh (one stemmed field) is a reference for building only: what Whoosh's own writer
+does with the same articles.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -47,6 +50,8 @@ class System(ABC):
 
     name: str
     label: str
+    #: False for a build-only reference (no query, no startup step).
+    searchable = True
 
     @abstractmethod
     def build(self, index_dir: Path, records: Iterable[Record]) -> int:
@@ -63,6 +68,14 @@ class System(ABC):
     def versions(self) -> dict[str, str]:
         """Library versions that matter for this system."""
         return {}
+
+    def load(self) -> None:  # noqa: B027 (optional: nothing to import for some systems)
+        """Import the system's libraries, so that a timed step does not count Python's imports
+        (the startup figure does, on purpose)."""
+
+    def segments(self, index_dir: Path) -> int | None:
+        """How many segments the index on disk has (None where that means nothing)."""
+        return None
 
 
 # --------------------------------------------------------------------------- Fouille
@@ -138,6 +151,25 @@ class FouilleSystem(System):
     def open(self, index_dir: Path) -> Searcher:
         return FouilleSearcher(self._engine(index_dir, create=False))
 
+    def load(self) -> None:
+        import search  # noqa: F401
+
+        with contextlib.suppress(ImportError):
+            import indexer.build  # noqa: F401
+
+    def rebuild(self, index_dir: Path) -> int:
+        """`fouille reindex --rebuild`: re-analyse every stored article; the count."""
+        engine = self._engine(index_dir, create=False)
+        try:
+            return int(engine.rebuild())
+        finally:
+            engine.close()
+
+    def segments(self, index_dir: Path) -> int | None:
+        """Segments of the live generation, from its Whoosh table of contents."""
+        generation = (index_dir / "CURRENT").read_text(encoding="ascii").strip()
+        return _whoosh_segments(index_dir / generation)
+
     def versions(self) -> dict[str, str]:
         from importlib.metadata import version
 
@@ -148,6 +180,12 @@ class FouilleSystem(System):
             except Exception:  # a missing optional dependency is reported, not fatal
                 out[dist] = "absent"
         return out
+
+
+def _whoosh_segments(path: Path) -> int:
+    from whoosh import index
+
+    return len(index.open_dir(str(path))._read_toc().segments)
 
 
 def _count_from(result: Any) -> int:
@@ -420,10 +458,17 @@ class TantivySystem(System):
     def open(self, index_dir: Path) -> Searcher:
         return TantivySearcher(self._index(index_dir))
 
+    def load(self) -> None:
+        import tantivy  # noqa: F401
+
     def versions(self) -> dict[str, str]:
         import tantivy
 
         return {"tantivy": str(tantivy.__version__)}
+
+    def segments(self, index_dir: Path) -> int | None:
+        meta = json.loads((index_dir / "meta.json").read_text(encoding="utf-8"))
+        return len(meta["segments"])
 
 
 class TantivySearcher(Searcher):
@@ -480,6 +525,92 @@ class TantivySearcher(Searcher):
         self.index = None
 
 
+# --------------------------------------------------------------------------- plain Whoosh
+
+_STEMMER: Any = None
+
+
+def french_stem(word: str) -> str:
+    """PyStemmer's French Snowball stemmer, by a module-level name: Whoosh pickles the schema
+    (and so the analyzer's stem function) into its table of contents."""
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer
+
+        _STEMMER = Stemmer.Stemmer("french")
+    return str(_STEMMER.stemWord(word))
+
+
+class WhooshSystem(System):
+    """Whoosh's own writer, one stemmed field: a reference for building only.
+
+    `text` (title, abstract and body) through Whoosh's `StemmingAnalyzer` with the French stop
+    words and the French Snowball stemmer of PyStemmer (the stemmer Fouille uses), not stored;
+    the id, title and body stored. One writer (`limitmb=256`), one commit at the end.
+    """
+
+    name = "whoosh"
+    label = "plain Whoosh"
+    searchable = False
+    limitmb = 256
+
+    @staticmethod
+    def schema() -> Any:
+        from whoosh.analysis import StemmingAnalyzer
+        from whoosh.fields import ID, STORED, TEXT, Schema
+        from whoosh.lang import stopwords_for_language
+
+        analyzer = StemmingAnalyzer(
+            stoplist=frozenset(stopwords_for_language("fr")), stemfn=french_stem
+        )
+        return Schema(
+            id=ID(stored=True, unique=True),
+            title=STORED(),
+            body=STORED(),
+            text=TEXT(analyzer=analyzer),
+        )
+
+    @staticmethod
+    def _fields(rec: Record) -> dict[str, str]:
+        text = "\n".join((rec["title"], rec["summary"], rec["body"]))
+        return {"id": rec["id"], "title": rec["title"], "body": rec["body"], "text": text}
+
+    def build(self, index_dir: Path, records: Iterable[Record]) -> int:
+        from whoosh import index
+
+        index_dir.mkdir(parents=True, exist_ok=True)
+        ix = index.create_in(str(index_dir), self.schema())
+        writer = ix.writer(limitmb=self.limitmb)
+        count = 0
+        for rec in records:
+            writer.add_document(**self._fields(rec))
+            count += 1
+        writer.commit()
+        return count
+
+    def add(self, index_dir: Path, records: list[Record]) -> None:
+        from whoosh import index
+
+        writer = index.open_dir(str(index_dir)).writer(limitmb=self.limitmb)
+        for rec in records:
+            writer.update_document(**self._fields(rec))
+        writer.commit()
+
+    def open(self, index_dir: Path) -> Searcher:
+        raise NotImplementedError("plain Whoosh is a reference for building only")
+
+    def load(self) -> None:
+        self.schema()
+
+    def segments(self, index_dir: Path) -> int | None:
+        return _whoosh_segments(index_dir)
+
+    def versions(self) -> dict[str, str]:
+        from importlib.metadata import version
+
+        return {"whoosh3": version("whoosh3"), "PyStemmer": version("PyStemmer")}
+
+
 SYSTEMS: dict[str, type[System]] = {
-    cls.name: cls for cls in (FouilleSystem, Fts5System, TantivySystem)
+    cls.name: cls for cls in (FouilleSystem, TantivySystem, Fts5System, WhooshSystem)
 }
