@@ -110,20 +110,20 @@ class FieldBuffer:
         del rank, ids, used
         # Runs follow each other in document order, and each is sorted by (id, document):
         # a stable sort by rank gives (term, document) order.
-        order = np.argsort(ranked, kind="stable")
+        order = np.argsort(ranked, kind="stable").astype(np.int32)
         ranked = ranked[order]
         starts = np.searchsorted(ranked, np.arange(len(encoded) + 1))
         del ranked
-        freqs = _concat([r.freqs.astype(np.int32) for r in runs])
+        freqs = _concat([r.freqs for r in runs])
         postings = FieldPostings(
             [encoded[i] for i in by_bytes],
             starts,
-            _concat([r.docs for r in runs])[order].astype(np.int32),
+            _concat([r.docs for r in runs])[order],
             freqs[order],
             None,
         )
         if self.has_positions:
-            counts = np.minimum(freqs, MAX_TF).astype(np.int32)
+            counts = np.minimum(freqs, MAX_TF).astype(np.int16)
             del freqs
             positions = _concat([r.positions for r in runs if r.positions is not None])
             del runs

@@ -16,13 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh import formats
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import exact_analyzer, stem_analyzer
 
 #: The index layout's version, written in each generation: bump it when analysis or the
 #: schema changes what is indexed.
-FORMAT = 2
+FORMAT = 3
 #: How many times the title is written into `text`, so that a title word counts more there.
 TITLE_REPEAT = 2
 
@@ -67,7 +67,9 @@ def build_schema() -> Schema:
         tag=KEYWORD(commas=True, scorable=False),
         feed_url=ID(stored=True),
         feed_title=TEXT(analyzer=exact, stored=True, phrase=False),
-        published=DATETIME(stored=True, sortable=True),
+        # Dates are filtered and sorted on the arrays (`search.postings`): Whoosh keeps the
+        # value only, not eight index terms per article.
+        published=STORED(),
         updated=STORED(),
         content_hash=STORED(),
     )

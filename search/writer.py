@@ -7,8 +7,8 @@ previous commit until the new table of contents is in place.
 
 Merging re-analyses the live articles of small segments into one: segments are grouped by
 size in powers of `MERGE_FACTOR`, and a level holding `MERGE_FACTOR` of them is merged,
-never past `MAX_DOCS`: a commit of a few articles stays small, and a full segment is never
-rewritten.
+never past `MAX_MERGE_DOCS`: a commit of a few articles stays small, and a large segment is
+never rewritten.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 UpsertStatus = Literal["new", "updated", "unchanged"]
 MERGE_FACTOR = 8
+#: The largest segment a commit merges into (a few seconds of analysis): bigger segments
+#: come from bulk writes only, so that an everyday commit stays short.
+MAX_MERGE_DOCS = 16_384
 #: Tokens held in memory before a segment is written (a bound on the writer's memory).
 TOKEN_BUDGET = 16000000
 
@@ -300,7 +303,7 @@ def _full_level(segments: Iterable[Any]) -> list[Any]:
         levels.setdefault(level, []).append(segment)
     for level in sorted(levels):
         group = sorted(levels[level], key=_live)
-        while len(group) >= MERGE_FACTOR and sum(map(_live, group)) > MAX_DOCS:
+        while len(group) >= MERGE_FACTOR and sum(map(_live, group)) > MAX_MERGE_DOCS:
             group.pop()
         if len(group) >= MERGE_FACTOR:
             return group
