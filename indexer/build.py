@@ -36,11 +36,15 @@ __all__ = [
     "reindex",
 ]
 
+#: Changes between commits of a bulk import (a first import, `index_articles`).
+BULK_BATCH = 20_000
+
 
 def index_articles(
-    engine: Engine, articles: Iterable[Article], *, batch_size: int = 500
+    engine: Engine, articles: Iterable[Article], *, batch_size: int = BULK_BATCH
 ) -> dict[str, int]:
-    """Upsert articles into the index and commit: the code path `fouille reindex` uses.
+    """Upsert articles into the index and commit (the writer `fouille reindex` uses), in
+    commits of `batch_size` changes: large by default, as bulk imports want.
 
     Returns:
         How many were new, updated and unchanged.
@@ -91,6 +95,10 @@ def reindex(
     engine = Engine.open(settings, create=True)
     try:
         with engine.locked():
+            if not engine.stats().articles:
+                # A first import: large commits, not a merge of small segments every few
+                # seconds (the time between commits still bounds what a crash can lose).
+                batch_size = max(batch_size, BULK_BATCH)
             if rebuild:
                 report.rebuilt = engine.rebuild()
             if sources:

@@ -46,12 +46,29 @@ MAX_TOKEN_LENGTH = 64
 _stemmer = Stemmer.Stemmer("french")
 
 
+def _fold_table() -> dict[int, str]:
+    """What `unidecode` makes of each Latin letter past ASCII, lower-cased, letters and
+    digits only: `str.translate` then folds a French word in C."""
+    table = {}
+    for code in range(0x80, 0x250):
+        folded = unidecode(chr(code)).lower()
+        table[code] = "".join(ch for ch in folded if ch.isalnum() or ch in "+#")
+    return table
+
+
+_FOLD = _fold_table()
+_ASCII_KEPT = {code: None for code in range(128) if not (chr(code).isalnum() or chr(code) in "+#")}
+
+
 @lru_cache(maxsize=50_000)
 def fold(text: str) -> str:
     """Lower-case, strip accents and expand ligatures: `Œuvre` → `oeuvre`, `ÉCOLE` → `ecole`."""
     if text.isascii():
         return text.lower()
-    folded = unidecode(text).lower()
+    folded = text.translate(_FOLD)
+    if folded.isascii():
+        return folded.lower().translate(_ASCII_KEPT)
+    folded = unidecode(text).lower()  # letters beyond Latin: unidecode knows them all
     return "".join(ch for ch in folded if ch.isalnum() or ch in "+#")
 
 

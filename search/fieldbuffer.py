@@ -20,6 +20,8 @@ from .w3 import FieldPostings
 
 #: Occurrences of a word in one field that are counted in the arrays (and have positions).
 MAX_TF = 255
+#: Postings whose positions are gathered at a time when a segment is written.
+GATHER_CHUNK = 1 << 20
 
 
 @dataclass
@@ -115,39 +117,45 @@ class FieldBuffer:
         del rank, ids, used
         # Runs follow each other in document order, and each is sorted by (id, document):
         # a stable sort by rank gives (term, document) order.
-        order = np.argsort(ranked, kind="stable")
+        order = np.argsort(ranked, kind="stable").astype(np.int32)
         ranked = ranked[order]
         starts = np.searchsorted(ranked, np.arange(len(encoded) + 1))
         del ranked
-        freqs = _concat([r.freqs.astype(np.int32) for r in runs])
+        freqs = _concat([r.freqs for r in runs])
         postings = FieldPostings(
             [encoded[i] for i in by_bytes],
             starts,
-            _concat([r.docs for r in runs])[order].astype(np.int32),
+            _concat([r.docs for r in runs])[order],
             freqs[order],
             None,
         )
         if self.has_positions:
-            counts = np.minimum(freqs, MAX_TF).astype(np.int32)
+            counts = np.minimum(freqs, MAX_TF).astype(np.int16)
             del freqs
             positions = _concat([r.positions for r in runs if r.positions is not None])
             del runs
-            postings.positions = positions[_ranges(counts, order)]
+            postings.positions = _reordered(positions, counts, order)
             before = np.concatenate(([0], np.cumsum(counts[order], dtype=np.int64)))
             postings.position_starts = before[starts]
         return postings
 
 
-def _ranges(counts: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """The indexes that gather each posting's positions in `order` (postings' positions
-    are stored one after the other, `counts` of each, in their original order)."""
-    width = np.int32 if int(counts.sum()) < 1 << 31 else np.int64
-    starts = np.cumsum(counts, dtype=width) - counts
-    taken = counts[order]
-    shift = starts[order] - (np.cumsum(taken, dtype=width) - taken)
-    indexes = np.repeat(shift, taken)
-    indexes += np.arange(len(indexes), dtype=width)
-    return indexes
+def _reordered(positions: np.ndarray, counts: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each posting's positions, postings taken in `order` (they are stored one after the
+    other, `counts` of each, in their original order); gathered a chunk of postings at a
+    time, so that the index arrays stay small."""
+    starts = np.cumsum(counts, dtype=np.int64) - counts
+    out = np.empty_like(positions)
+    written = 0
+    for lo in range(0, len(order), GATHER_CHUNK):
+        chunk = order[lo : lo + GATHER_CHUNK]
+        taken = counts[chunk]
+        shift = starts[chunk] - (np.cumsum(taken, dtype=np.int64) - taken)
+        indexes = np.repeat(shift, taken)
+        indexes += np.arange(len(indexes), dtype=np.int64)
+        out[written : written + len(indexes)] = positions[indexes]
+        written += len(indexes)
+    return out
 
 
 def _narrow(freqs: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh import formats
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import exact_analyzer, stem_analyzer
 
@@ -68,7 +68,9 @@ def build_schema() -> Schema:
         tag=KEYWORD(commas=True, scorable=False),
         feed_url=ID(stored=True),
         feed_title=TEXT(analyzer=exact, stored=True, phrase=False),
-        published=DATETIME(stored=True, sortable=True),
+        # Dates are filtered and sorted on the arrays (`search.postings`): Whoosh keeps the
+        # value only, not eight index terms per article.
+        published=STORED(),
         updated=STORED(),
         content_hash=STORED(),
     )

@@ -99,9 +99,10 @@ class FieldPostings:
     ) -> None:
         self.terms = terms
         self.starts = np.asarray(starts, dtype=np.int64)
-        self.docs = np.asarray(docs, dtype=np.int32)
-        #: Whole frequencies as int32 (the big fields); weights as float64 otherwise.
-        self.freqs = freqs if freqs.dtype == np.int32 else np.asarray(freqs, dtype=np.float64)
+        #: Documents as uint16 or int32 (a segment has fewer than 65,536).
+        self.docs = docs if docs.dtype in (np.uint16, np.int32) else docs.astype(np.int32)
+        #: Whole frequencies as integers (the big fields); weights as float64 otherwise.
+        self.freqs = freqs if np.issubdtype(freqs.dtype, np.integer) else freqs.astype(np.float64)
         self.values = values
         self.positions: np.ndarray | None = None
         self.position_starts: np.ndarray | None = None
@@ -133,7 +134,7 @@ def write_field(
     )
     bend = np.minimum(bstart + BLOCK, starts[1:][block_term])
     del block_term
-    deltas = np.diff(docs, prepend=np.int32(0))
+    deltas = np.diff(docs.astype(np.int32), prepend=np.int32(0))
     deltas[bstart] = docs[bstart]
     wmax = np.maximum.reduceat(freqs, bstart).astype(np.float64)
     wmin = np.minimum.reduceat(freqs, bstart).astype(np.float64)
@@ -146,7 +147,8 @@ def write_field(
     else:
         lmin = lmax = np.zeros(len(bstart), dtype=np.uint8)
     # Whole frequencies are pickled as ints (2 bytes each where Whoosh's floats take 9).
-    weights = freqs if freqs.dtype == np.int32 or not _whole(freqs) else freqs.astype(np.int32)
+    whole = np.issubdtype(freqs.dtype, np.integer) or _whole(freqs)
+    weights = freqs.astype(np.int32) if whole and freqs.dtype != np.int32 else freqs
     values = postings.values
     terms = postings.terms
     written = postfile.tell()

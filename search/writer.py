@@ -7,8 +7,8 @@ previous commit until the new table of contents is in place.
 
 Merging re-analyses the live articles of small segments into one: segments are grouped by
 size in powers of `MERGE_FACTOR`, and a level holding `MERGE_FACTOR` of them is merged,
-never past `MAX_DOCS`: a commit of a few articles stays small, and a full segment is never
-rewritten.
+never past `MAX_MERGE_DOCS`: a commit of a few articles stays small, and a large segment is
+never rewritten.
 """
 
 from __future__ import annotations
@@ -36,11 +36,14 @@ log = logging.getLogger(__name__)
 
 UpsertStatus = Literal["new", "updated", "unchanged"]
 MERGE_FACTOR = 8
+#: The largest segment a commit merges into (a few seconds of analysis): bigger segments
+#: come from bulk writes only, so that an everyday commit stays short.
+MAX_MERGE_DOCS = 16_384
 #: Tokens held in memory before a segment is written (a bound on the writer's memory).
 TOKEN_BUDGET = 16000000
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     """An article written in this session, not committed yet."""
 
@@ -59,7 +62,7 @@ class ArticleWriter:
     def __init__(self, ix: Any, *, batch_size: int, inverter: Inverter | None = None) -> None:
         self._ix = ix
         self._batch_size = max(1, batch_size)
-        self._inverter = inverter or Inverter()
+        self._inverter = inverter
         self._lock = ix.lock("WRITELOCK")
         try:
             acquired = self._lock.acquire(blocking=False)
@@ -202,7 +205,9 @@ class ArticleWriter:
 
     def _building(self) -> SegmentBuilder:
         if self._builder is None:
-            self._builder = SegmentBuilder(self._ix, self._inverter)
+            # A fresh vocabulary per segment: ids need only agree within one, and the
+            # memory of a long import stays that of one segment.
+            self._builder = SegmentBuilder(self._ix, self._inverter or Inverter())
         return self._builder
 
     def _add(self, builder: SegmentBuilder, article: Article) -> int:
@@ -268,7 +273,7 @@ class ArticleWriter:
 
     def _merge(self, group: list[Any]) -> Any:
         """One segment with the live articles of `group` (None when none is live)."""
-        builder = SegmentBuilder(self._ix, self._inverter)
+        builder = SegmentBuilder(self._ix, self._inverter or Inverter())
         reader = FileIndex._reader(self._ix.storage, self._ix.schema, group, self._generation)
         try:
             for fields in reader.all_stored_fields():
@@ -298,7 +303,7 @@ def _full_level(segments: Iterable[Any]) -> list[Any]:
         levels.setdefault(level, []).append(segment)
     for level in sorted(levels):
         group = sorted(levels[level], key=_live)
-        while len(group) >= MERGE_FACTOR and sum(map(_live, group)) > MAX_DOCS:
+        while len(group) >= MERGE_FACTOR and sum(map(_live, group)) > MAX_MERGE_DOCS:
             group.pop()
         if len(group) >= MERGE_FACTOR:
             return group

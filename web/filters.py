@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
 from search import Snippet
 from search.formatting import french_date, french_month
 
+URL_CACHE = "fouille.urls"
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -70,8 +72,24 @@ def marked(snippet: Snippet) -> Markup:
     return Markup(snippet.html())
 
 
+def constant_url_for(endpoint: str, **values: Any) -> str:
+    """`url_for`, remembered for the links that are the same on every page (static files,
+    the routes without parameters): a page names a dozen of them, each a route build."""
+    if values.keys() - {"filename"}:
+        return url_for(endpoint, **values)
+    key = (request.script_root, request.host_url, endpoint, values.get("filename"))
+    cache: dict[tuple[Any, ...], str] = current_app.extensions.setdefault(URL_CACHE, {})
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= 256:
+            cache.clear()
+        found = cache[key] = url_for(endpoint, **values)
+    return found
+
+
 def register_filters(app: Flask) -> None:
-    """Make the filters available to every template."""
+    """Make the filters (and the remembering `url_for`) available to every template."""
+    app.jinja_env.globals["url_for"] = constant_url_for
     app.add_template_filter(french_date, "date_fr")
     app.add_template_filter(french_month, "month_fr")
     app.add_template_filter(safe_url, "safe_url")
