@@ -86,7 +86,8 @@ def found(engine: Engine, query: str) -> tuple[int, list[str]]:
     ids: list[str] = []
     page = 1
     while True:
-        result = engine.search(query, page_size=100, page=page)
+        # Every article found, near-duplicates too (they are one result by default).
+        result = engine.search(query, page_size=100, page=page, collapse=False)
         ids += [hit.id for hit in result.hits]
         if page >= result.pages:
             return result.total, sorted(ids)
