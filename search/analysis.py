@@ -82,6 +82,53 @@ def _stems(word: str) -> tuple[str, ...]:
     return (first,) if second == first else (first, second)
 
 
+#: Plural endings (folded) whose singular is not just the word without its last letter.
+_PLURALS = (("eaux", "eau"), ("aux", "al"), ("eux", "eu"))
+#: Masculine ↔ feminine endings of the same word (folded). Only endings that mark gender
+#: alone: a bare `-e` (port/porte, parti/partie, droit/droite) or `-ée` (entré/entrée)
+#: makes another word as often as not, so they are not inflections here.
+_GENDERS = (("teur", "trice"), ("eur", "euse"), ("if", "ive"), ("eux", "euse"), ("ien", "ienne"))
+#: Words this short have no inflection worth guessing (`pas`, `bus`, `gaz`).
+MIN_INFLECTED = 4
+
+
+@lru_cache(maxsize=50_000)
+def inflections(word: str) -> tuple[str, ...]:
+    """The folded word and its true inflections: singular and plural (-s, -x, -al/-aux,
+    -eau/-eaux), and masculine/feminine where an ending marks gender alone
+    (`utilisateur` → utilisatrice). What a plain word matches exactly (`search.scoring`).
+
+    `données` → (donnees, donnee); `journal` → (journal, journals, journaux).
+    """
+    folded = fold(word)
+    if len(folded) < MIN_INFLECTED or not folded.isalpha():
+        return (folded,) if folded else ()
+    singulars = {folded}
+    for plural, singular in _PLURALS:
+        if folded.endswith(plural):
+            singulars.add(folded[: -len(plural)] + singular)
+    if folded.endswith(("s", "x")):
+        singulars.add(folded[:-1])
+    forms = {folded} | singulars
+    for base in list(singulars):
+        for masculine, feminine in _GENDERS:
+            if base.endswith(masculine):
+                forms.add(base[: -len(masculine)] + feminine)
+                break
+            if base.endswith(feminine):
+                forms.add(base[: -len(feminine)] + masculine)
+                break
+    for base in list(forms):
+        if base.endswith(("s", "x")):
+            continue
+        forms.add(base + "s")
+        if base.endswith(("eau", "eu", "au")):
+            forms.add(base + "x")
+        elif base.endswith("al"):
+            forms.add(base[:-2] + "aux")
+    return (folded, *sorted(forms - {folded}))
+
+
 def normalize(text: str) -> str:
     """NFC, so that combining accents become single characters the tokenizer sees as letters."""
     return unicodedata.normalize("NFC", text) if not text.isascii() else text
@@ -126,18 +173,29 @@ def compound_terms(run: str) -> tuple[list[str], list[list[str]]]:
 
     A plain word has no parts; `Wi-Fi` gives (["wif"], [["wi"], ["fi"]]).
     """
+    joined, parts, _, _ = compound_pieces(run)
+    return joined, parts
+
+
+def compound_pieces(run: str) -> tuple[list[str], list[list[str]], str, list[str]]:
+    """`compound_terms` of a word run, with the exact (folded) word of the whole run and of
+    each part beside them: `Wi-Fi` gives (["wif"], [["wi"], ["fi"]], "wifi", ["wi", "fi"])."""
     items = _analyze_run(run, True)
     if not items:
-        return [], []
+        return [], [], "", []
+    exact = {(s, e): t for _, t, s, e in _analyze_run(run, False)}
     whole = (min(s for _, _, s, _ in items), len(run))
     joined = [t for _, t, s, e in items if (s, e) == whole]
     by_pos: dict[int, list[str]] = {}
+    spans: dict[int, tuple[int, int]] = {}
     for pos, term, s, e in items:
         if (s, e) != whole:
             by_pos.setdefault(pos, []).append(term)
+            spans[pos] = (s, e)
+    word = exact.get(whole, "")
     if not by_pos and joined:
-        return joined, []
-    return joined, list(by_pos.values())
+        return joined, [], word, []
+    return joined, list(by_pos.values()), word, [exact.get(spans[p], "") for p in by_pos]
 
 
 def analyze(text: str, *, stemming: bool = True) -> Iterator[tuple[int, str, int, int]]:

@@ -81,7 +81,10 @@ class Matcher:
     def evaluate(self, node: PlanNode) -> Matches:
         """The documents matching `node` (deleted ones included) with their scores."""
         if isinstance(node, Stems):
-            return self._best(self._stem(s, node.title_only) for s in node.stems)
+            found = self._best(self._stem(s, node.title_only) for s in node.stems)
+            if node.forms and len(found):
+                found = _add_into(found, self._forms(node.forms, node.title_only))
+            return found
         if isinstance(node, Exact):
             return self._exact(node.words, node.title_only)
         if isinstance(node, Prefix):
@@ -161,6 +164,37 @@ class Matcher:
             self.arrays.postings(title_field, stem), title_field, scoring.TITLE_WEIGHT
         )
         return _add_into(found, in_title)
+
+    def _forms(self, forms: tuple[str, ...], title_only: bool) -> Matches:
+        """The exact forms of a word as one pseudo-term of the exact fields (its frequency
+        the sum of theirs, its documents the union), weighted `scoring.FORM_WEIGHT`."""
+        body_field, title_field = scoring.EXACT
+        if title_only:
+            return self._union_term(forms, title_field, scoring.FORM_WEIGHT)
+        return self._union(
+            [
+                self._union_term(forms, body_field, scoring.FORM_WEIGHT),
+                self._union_term(
+                    forms, title_field, scoring.FORM_WEIGHT * scoring.FORM_TITLE_WEIGHT
+                ),
+            ],
+            np.add,
+        )
+
+    def _union_term(self, terms: tuple[str, ...], field: str, weight: float) -> Matches:
+        found = [p for p in (self.arrays.postings(field, t) for t in terms) if len(p)]
+        if not found:
+            return EMPTY
+        if len(found) == 1:
+            postings = found[0]
+        else:
+            docs = np.concatenate([p.docs for p in found])
+            tf = np.concatenate([p.tf for p in found])
+            order = np.argsort(docs, kind="stable")
+            docs, tf = docs[order], tf[order]
+            first = np.flatnonzero(np.diff(docs, prepend=-1))
+            postings = Postings(docs[first], np.add.reduceat(tf, first))
+        return self._scored(postings, field, weight)
 
     def _exact(self, words: tuple[str, ...], title_only: bool) -> Matches:
         body_field, title_field = scoring.EXACT

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .analysis import RUN_RE, analyze, compound_terms, normalize, tag_key
+from .analysis import RUN_RE, analyze, compound_pieces, inflections, normalize, tag_key
 from .query import And, Node, Not, Or, Phrase, Word
 
 MIN_PREFIX = 2
@@ -22,10 +22,16 @@ TITLE_FIELDS = frozenset({"title"})
 
 @dataclass(frozen=True)
 class Stems:
-    """One word as the stemmed fields know it: any of its spellings, scored by the best."""
+    """One word as the stemmed fields know it: any of its spellings, scored by the best.
+
+    `forms` are the word as written and its true inflections (folded): a document holding
+    one of them in the exact fields scores for it too, above a document that only shares
+    the stem (`search.scoring`).
+    """
 
     stems: tuple[str, ...]
     title_only: bool = False
+    forms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,17 +177,23 @@ def _word(text: str, fieldname: str | None, compiled: Compiled | None) -> PlanNo
     title_only = fieldname in TITLE_FIELDS
     clauses: list[PlanNode] = []
     for run in RUN_RE.findall(normalize(text)):
-        joined, parts = compound_terms(run)
+        joined, parts, word, part_words = compound_pieces(run)
         if compiled is not None:
             compiled.stems.update(joined)
             compiled.stems.update(t for p in parts for t in p)
         if not parts:
             if joined:
-                clauses.append(Stems(tuple(joined), title_only))
+                clauses.append(Stems(tuple(joined), title_only, inflections(word)))
             continue
         # A compound like Wi-Fi: the joined word, or all of its parts.
-        both = All(tuple(Stems(tuple(p), title_only) for p in parts))
-        clauses.append(Best((Stems(tuple(joined), title_only), both)) if joined else both)
+        both = All(
+            tuple(
+                Stems(tuple(p), title_only, inflections(w))
+                for p, w in zip(parts, part_words, strict=True)
+            )
+        )
+        whole = Stems(tuple(joined), title_only, inflections(word))
+        clauses.append(Best((whole, both)) if joined else both)
     if not clauses:
         return None
     if compiled is not None:

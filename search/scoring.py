@@ -9,9 +9,18 @@ For a term t of a field f, in a document d:
   as Whoosh stores it (one byte, `whoosh.util.numeric.byte_to_length`), avglen_f: the exact
   total length of f over the index divided by N; N and df count every document of the index,
   deleted ones included, as Whoosh's statistics do.
-- A plain word (any of its spellings s, scored by the best):
+- A plain word w: its stem, for recall (any of its spellings s, scored by the best), plus
+  its own forms, for precision:
       max_s [bm25_text(s, d) + TITLE_WEIGHT · bm25_title(s, d)]
+      + FORM_WEIGHT · [bm25_body_exact(F, d) + FORM_TITLE_WEIGHT · bm25_title_exact(F, d)]
   `text` holds the title twice, the tags and the body, stemmed; `title` the title alone.
+  F is the word as typed and its true inflections (`search.analysis.inflections`:
+  données → donnée, journal → journaux), folded, scored as one pseudo-term of the exact
+  fields: tf the sum of their occurrences, df the documents holding any of them. So an
+  article that holds the word itself ranks above one that only shares its Snowball stem
+  (`données` above `donner`, `parti` above `partie`), and still matches when it has
+  only the stem. FORM_WEIGHT was chosen on the tuning half of `bench/ambiguity.json`
+  (`python -m bench.precision`, BENCHMARKS.md).
 - A phrase, or a word in quotes, is a pseudo-term of the exact fields: tf is the number of
   times the words follow each other, df the documents where they do:
       bm25_body_exact(p, d) + TITLE_WEIGHT · bm25_title_exact(p, d)
@@ -34,6 +43,11 @@ import numpy as np
 K1 = 1.2
 B = 0.75
 TITLE_WEIGHT = 2.0
+#: How much a word's own forms count, next to its stem (see the docstring).
+FORM_WEIGHT = 8.0
+#: The title's weight in the forms' part: `body_exact` does not hold the title, where
+#: `text` holds it `TITLE_REPEAT` times, so the title field makes up for both.
+FORM_TITLE_WEIGHT = 4.0
 
 #: The (stemmed, exact) field pairs: the body-side field and the title-side field.
 STEMMED = ("text", "title")
