@@ -69,6 +69,11 @@ def stem(word: str) -> str:
     return fold(word)
 
 
+def word_stems(word: str) -> tuple[str, ...]:
+    """The stems one word gives in the stemmed fields (see `_stems`)."""
+    return _stems(word)
+
+
 def _stems(word: str) -> tuple[str, ...]:
     """The stem of the word as written and, when it differs, of its unaccented spelling.
 
@@ -80,6 +85,29 @@ def _stems(word: str) -> tuple[str, ...]:
         return (first,)
     second = stem(fold(word))
     return (first,) if second == first else (first, second)
+
+
+#: A Snowball stem shorter than this says too little of its word: `don` is données, donner
+#: and don; `ser` is série and sera. Such a word matches through its stem only in words that
+#: also begin like it (`search.plan.Stems.narrow`).
+MIN_STEM = 4
+
+
+def narrowing(word: str, stems: tuple[str, ...] | list[str]) -> str:
+    """The beginning a word's relatives must share when its stems are too short to tell
+    them apart (see `MIN_STEM`), or "" when its stems are long enough.
+
+    `données` (stems don, donne) → "donnee": donnée and données, not donner or don.
+    """
+    forms = inflections(word)
+    shortest = min((len(s) for s in stems), default=MIN_STEM)
+    if not forms or shortest >= MIN_STEM:
+        return ""
+    head = forms[0]
+    for form in forms[1:]:
+        while not form.startswith(head):
+            head = head[:-1]
+    return head if len(head) > shortest else ""
 
 
 #: Plural endings (folded) whose singular is not just the word without its last letter.

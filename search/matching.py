@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import scoring
-from .analysis import analyze
+from .analysis import analyze, word_stems
 from .documents import microseconds
 from .filters import Filters
 from .plan import (
@@ -82,7 +82,10 @@ class Matcher:
         """The documents matching `node` (deleted ones included) with their scores."""
         if isinstance(node, Stems):
             found = self._best(self._stem(s, node.title_only) for s in node.stems)
-            if node.forms and len(found):
+            if node.narrow and len(found):
+                found = _restrict(found, self._narrowed(node))
+            if node.forms:
+                # The forms match on their own too: Snowball keeps `euros` apart from `euro`.
                 found = _add_into(found, self._forms(node.forms, node.title_only))
             return found
         if isinstance(node, Exact):
@@ -164,6 +167,30 @@ class Matcher:
             self.arrays.postings(title_field, stem), title_field, scoring.TITLE_WEIGHT
         )
         return _add_into(found, in_title)
+
+    def _narrowed(self, node: Stems) -> np.ndarray:
+        """The documents holding, in the title or the body, a word that starts with
+        `node.narrow` and has one of the node's stems."""
+        if self.expand is None:
+            return EMPTY.docs
+        stems = set(node.stems)
+        fields = (scoring.EXACT[1],) if node.title_only else scoring.EXACT
+        parts = []
+        for field in fields:
+            for word in self.expand(field, node.narrow)[:MAX_PREFIX_TERMS]:
+                if stems.intersection(word_stems(word)):
+                    parts.append(self.arrays.postings(field, word).docs)
+        if not node.title_only:
+            # `text` holds the tags too: a tag with such a word counts as well.
+            for key in self.arrays.tag_keys:
+                if node.narrow in key and any(
+                    w.startswith(node.narrow) and stems.intersection(word_stems(w))
+                    for w in key.split()
+                ):
+                    parts.append(self.arrays.postings("tag", key).docs)
+        if not parts:
+            return EMPTY.docs
+        return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
 
     def _forms(self, forms: tuple[str, ...], title_only: bool) -> Matches:
         """The exact forms of a word as one pseudo-term of the exact fields (its frequency

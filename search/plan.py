@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .analysis import RUN_RE, analyze, compound_pieces, inflections, normalize, tag_key
+from .analysis import (
+    RUN_RE,
+    analyze,
+    compound_pieces,
+    inflections,
+    narrowing,
+    normalize,
+    tag_key,
+)
 from .query import And, Node, Not, Or, Phrase, Word
 
 MIN_PREFIX = 2
@@ -32,6 +40,9 @@ class Stems:
     stems: tuple[str, ...]
     title_only: bool = False
     forms: tuple[str, ...] = ()
+    #: When the stems are too short to tell words apart (`analysis.MIN_STEM`): the stems
+    #: count only in documents holding a word that starts so and has one of them.
+    narrow: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,22 +194,23 @@ def _word(text: str, fieldname: str | None, compiled: Compiled | None) -> PlanNo
             compiled.stems.update(t for p in parts for t in p)
         if not parts:
             if joined:
-                clauses.append(Stems(tuple(joined), title_only, inflections(word)))
+                clauses.append(_stems_node(joined, word, title_only))
             continue
         # A compound like Wi-Fi: the joined word, or all of its parts.
         both = All(
-            tuple(
-                Stems(tuple(p), title_only, inflections(w))
-                for p, w in zip(parts, part_words, strict=True)
-            )
+            tuple(_stems_node(p, w, title_only) for p, w in zip(parts, part_words, strict=True))
         )
-        whole = Stems(tuple(joined), title_only, inflections(word))
+        whole = _stems_node(joined, word, title_only)
         clauses.append(Best((whole, both)) if joined else both)
     if not clauses:
         return None
     if compiled is not None:
         compiled.words.update(exact_terms(text))
     return clauses[0] if len(clauses) == 1 else All(tuple(clauses))
+
+
+def _stems_node(stems: list[str], word: str, title_only: bool) -> Stems:
+    return Stems(tuple(stems), title_only, inflections(word), narrowing(word, stems))
 
 
 def _phrase(text: str, fieldname: str | None, compiled: Compiled | None) -> PlanNode | None:

@@ -19,7 +19,11 @@ For a term t of a field f, in a document d:
   fields: tf the sum of their occurrences, df the documents holding any of them. So an
   article that holds the word itself ranks above one that only shares its Snowball stem
   (`données` above `donner`, `parti` above `partie`), and still matches when it has
-  only the stem. FORM_WEIGHT was chosen on the tuning half of `bench/ambiguity.json`
+  only the stem. When the stems are too short to tell words apart (under
+  `analysis.MIN_STEM` letters: `don` for données, donner and don), the stem part only
+  counts — and matches — in documents whose title or body holds a word that begins
+  like w and has one of its stems (`analysis.narrowing`: données → donnée…, not donner).
+  FORM_WEIGHT was chosen on the tuning half of `bench/ambiguity.json`
   (`python -m bench.precision`, BENCHMARKS.md).
 - A phrase, or a word in quotes, is a pseudo-term of the exact fields: tf is the number of
   times the words follow each other, df the documents where they do:

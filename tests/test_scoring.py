@@ -267,6 +267,9 @@ COLLISIONS = [
     article("parti-title", "Le parti vote", "Le parti et les partis.", tags=("Politique",)),
     article("partie-body", "Échecs", "Une partie d'échecs, en partie gagnée."),
     article("journaux", "Les journaux", "Un journal, deux journaux."),
+    article("base", "La base", "Une base solide."),
+    article("bas", "Au plus bas", "Le bas de la page, tout en bas."),
+    article("baser", "Se baser", "Basé sur des faits, il faut se baser sur eux."),
     *filler(),
 ]
 
@@ -276,7 +279,14 @@ def reference(articles: list[Article], word: str) -> dict[str, float]:
     from whoosh.util.numeric import byte_to_length, length_to_byte
 
     from search import scoring
-    from search.analysis import compound_terms, inflections, terms
+    from search.analysis import (
+        compound_terms,
+        inflections,
+        narrowing,
+        tag_key,
+        terms,
+        word_stems,
+    )
     from search.documents import indexed_body
     from search.schema import TITLE_REPEAT
 
@@ -287,6 +297,7 @@ def reference(articles: list[Article], word: str) -> dict[str, float]:
             "title": title,
             "body_exact": terms(body, stemming=False),
             "title_exact": terms(item.title, stemming=False),
+            "tags": [w for tag in item.tags for w in tag_key(tag).split()],
         }
 
     docs = {item.id: field_terms(item) for item in articles}
@@ -306,10 +317,20 @@ def reference(articles: list[Article], word: str) -> dict[str, float]:
 
     stems, _ = compound_terms(word)
     forms = set(inflections(word))
+    narrow = narrowing(word, stems)
+    allowed = {
+        i
+        for i, d in docs.items()
+        if not narrow
+        or any(
+            t.startswith(narrow) and set(word_stems(t)) & set(stems)
+            for t in d["body_exact"] + d["title_exact"] + d["tags"]
+        )
+    }
     result: dict[str, float] = {}
     for stem in stems:
         text, title = bm25("text", {stem}), bm25("title", {stem})
-        for i in text.keys() | title.keys():
+        for i in (text.keys() | title.keys()) & allowed:
             value = text.get(i, 0.0) + scoring.TITLE_WEIGHT * title.get(i, 0.0)
             result[i] = max(result.get(i, 0.0), value)
     body, title = bm25("body_exact", forms), bm25("title_exact", forms)
@@ -326,7 +347,7 @@ def collisions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 @pytest.mark.parametrize("word", ["données", "donnees", "donner", "don", "parti", "partie",
-                                  "journal", "journaux", "fuite"])  # fmt: skip
+                                  "journal", "journaux", "fuite", "base", "bas"])  # fmt: skip
 def test_a_word_scores_as_the_model_says(collisions: Engine, word: str) -> None:
     expected = reference(COLLISIONS, word)
     assert scores(collisions, word) == pytest.approx(expected, rel=1e-4)
@@ -340,6 +361,7 @@ def test_a_word_scores_as_the_model_says(collisions: Engine, word: str) -> None:
         ("parti", {"parti-title"}),
         ("partie", {"partie-body"}),
         ("journal", {"journaux"}),
+        ("base", {"base"}),
     ],
 )
 def test_the_word_itself_ranks_above_words_that_share_its_stem(
@@ -348,3 +370,21 @@ def test_the_word_itself_ranks_above_words_that_share_its_stem(
     """`données` before `Donnez du style`, although Snowball gives both the stem `don`."""
     found = ids(collisions.search(word))
     assert set(found[: len(first)]) == first
+
+
+@pytest.mark.parametrize(
+    ("word", "matched"),
+    [
+        # Stems of three letters: only words that also begin like the query word.
+        ("données", {"donnees-title", "donnee-body"}),
+        ("base", {"base", "baser"}),
+        # Longer stems match every word that has them.
+        ("parti", {"parti-title", "partie-body"}),
+    ],
+)
+def test_a_stem_too_short_to_tell_words_apart_matches_only_words_that_begin_alike(
+    collisions: Engine, word: str, matched: set[str]
+) -> None:
+    """`données` (stem `don`) does not match `Donnez` or `don`; `base` (stem `bas`) matches
+    `basé` and `baser` but not `bas`."""
+    assert set(ids(collisions.search(word, page_size=50))) == matched
