@@ -194,15 +194,15 @@ class Matcher:
 
     def _forms(self, forms: tuple[str, ...], title_only: bool) -> Matches:
         """The exact forms of a word as one pseudo-term of the exact fields (its frequency
-        the sum of theirs, its documents the union), weighted `scoring.FORM_WEIGHT`."""
+        the sum of theirs, its documents the union), weighted `scoring.EXACT_WEIGHT`."""
         body_field, title_field = scoring.EXACT
         if title_only:
-            return self._union_term(forms, title_field, scoring.FORM_WEIGHT)
+            return self._union_term(forms, title_field, scoring.EXACT_WEIGHT)
         return self._union(
             [
-                self._union_term(forms, body_field, scoring.FORM_WEIGHT),
+                self._union_term(forms, body_field, scoring.EXACT_WEIGHT),
                 self._union_term(
-                    forms, title_field, scoring.FORM_WEIGHT * scoring.FORM_TITLE_WEIGHT
+                    forms, title_field, scoring.EXACT_WEIGHT * scoring.EXACT_TITLE_WEIGHT
                 ),
             ],
             np.add,
@@ -224,22 +224,16 @@ class Matcher:
         return self._scored(postings, field, weight)
 
     def _exact(self, words: tuple[str, ...], title_only: bool) -> Matches:
-        body_field, title_field = scoring.EXACT
         if len(words) == 1:
-            word = words[0]
-            if title_only:
-                return self._scored(self.arrays.postings(title_field, word), title_field, 1.0)
-            found = self._scored(self.arrays.postings(body_field, word), body_field, 1.0)
-            in_title = self._scored(
-                self.arrays.postings(title_field, word), title_field, scoring.TITLE_WEIGHT
-            )
-            return self._union([found, in_title], np.add)
+            return self._forms(words, title_only)
+        body_field, title_field = scoring.EXACT
+        weight = scoring.EXACT_WEIGHT
         if title_only:
-            return self._phrase(words, title_field, 1.0)
+            return self._phrase(words, title_field, weight)
         return self._union(
             [
-                self._phrase(words, body_field, 1.0),
-                self._phrase(words, title_field, scoring.TITLE_WEIGHT),
+                self._phrase(words, body_field, weight),
+                self._phrase(words, title_field, weight * scoring.EXACT_TITLE_WEIGHT),
             ],
             np.add,
         )

@@ -335,8 +335,8 @@ def reference(articles: list[Article], word: str) -> dict[str, float]:
             result[i] = max(result.get(i, 0.0), value)
     body, title = bm25("body_exact", forms), bm25("title_exact", forms)
     for i in body.keys() | title.keys():
-        extra = body.get(i, 0.0) + scoring.FORM_TITLE_WEIGHT * title.get(i, 0.0)
-        result[i] = result.get(i, 0.0) + scoring.FORM_WEIGHT * extra
+        extra = body.get(i, 0.0) + scoring.EXACT_TITLE_WEIGHT * title.get(i, 0.0)
+        result[i] = result.get(i, 0.0) + scoring.EXACT_WEIGHT * extra
     return result
 
 
