@@ -45,6 +45,10 @@ class Settings:
     user_agent: str = f"Fouille/{VERSION} (+https://github.com/fouille; feed search)"
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Added to the shipped vocabulary (`search/data/vocabulary.toml`): terms never
+    #: stemmed nor corrected, and groups of terms a query for one of them finds together.
+    protected_words: tuple[str, ...] = ()
+    synonyms: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         # Settings(index_dir="…") from code must behave like the loaded settings.
@@ -125,6 +129,11 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
     try:
         if key == "feeds":
             return tuple(_feed(item) for item in value)
+        if key == "protected_words":
+            return _terms(value.split(",") if isinstance(value, str) else value, key)
+        if key == "synonyms":
+            groups = value.split(";") if isinstance(value, str) else value
+            return tuple(_synonym_group(group) for group in groups if group)
         if key in ("index_dir", "config_file"):
             return Path(value)
         if isinstance(default, bool):
@@ -151,3 +160,25 @@ def _feed(item: Any) -> FeedConfig:
             tags = (tags,)
         return FeedConfig(str(item["url"]), str(item.get("name", "")), tuple(map(str, tags)))
     raise ConfigError(f"a feed needs a url: {item!r}")
+
+
+#: Bounds on the vocabulary a config file or the environment adds.
+MAX_TERMS = 5000
+MAX_TERM_CHARS = 200
+
+
+def _terms(values: Any, key: str) -> tuple[str, ...]:
+    if isinstance(values, str) or not isinstance(values, list | tuple):
+        raise ConfigError(f"{key} must be a list of words")
+    terms = tuple(" ".join(str(v).split()) for v in values if str(v).strip())
+    if len(terms) > MAX_TERMS or any(len(t) > MAX_TERM_CHARS for t in terms):
+        raise ConfigError(f"{key}: at most {MAX_TERMS} terms of {MAX_TERM_CHARS} characters")
+    return terms
+
+
+def _synonym_group(group: Any) -> tuple[str, ...]:
+    """One group of synonyms: a list of terms (or, from the environment, `a, b, c`)."""
+    terms = _terms(group.split(",") if isinstance(group, str) else group, "synonyms")
+    if len(terms) < 2:
+        raise ConfigError(f"a synonym group needs two terms or more: {group!r}")
+    return terms

@@ -26,12 +26,12 @@ from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from . import facets, scoring
+from . import facets, scoring, vocabulary
 from .analysis import analyze
 from .arrays import ArrayFileError
 from .config import Settings
 from .documents import MIN_DATE, Article, aware, stored_article
-from .errors import FouilleError, InvalidFilterError
+from .errors import ConfigError, FouilleError, InvalidFilterError
 from .filters import Filters
 from .locking import reindex_lock
 from .matching import Matcher, Matches, top
@@ -43,6 +43,7 @@ from .results import Hit, IndexStats, SearchPage
 from .snippets import highlight, highlighter, make_snippet
 from .spelling import Speller
 from .storage import Storage
+from .vocabulary import Vocabulary
 from .writer import ArticleWriter
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,8 @@ class _View:
     def matcher(self) -> Matcher:
         return Matcher(self.state.arrays, self.expand)
 
-    def speller(self) -> Speller:
-        return Speller(self.searcher.reader(), self.stored, self.state.arrays)
+    def speller(self, vocabulary: Vocabulary) -> Speller:
+        return Speller(self.searcher.reader(), self.stored, self.state.arrays, vocabulary)
 
 
 class Engine:
@@ -141,6 +142,11 @@ class Engine:
         self._checked = 0.0
         self._reindex_depth = 0
         self._reindex_owner: int | None = None
+        #: Protected words and synonyms: the shipped list and the settings' additions.
+        try:
+            self.vocabulary = vocabulary.load(settings.protected_words, settings.synonyms)
+        except ValueError as exc:
+            raise ConfigError(f"protected_words, synonyms: {exc}") from exc
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = False) -> Engine:
@@ -262,7 +268,9 @@ class Engine:
         filters = Filters.build(tags=tags, since=since, until=until, author=author, feed=feed)
         text = text or ""
         if text.strip():
-            compiled = compile_query(parse(text[: self.settings.max_query_length * 2]))
+            compiled = compile_query(
+                parse(text[: self.settings.max_query_length * 2]), self.vocabulary
+            )
         else:
             compiled = Compiled(EVERYTHING, simple=False)
             if sort == "relevance":
@@ -273,9 +281,9 @@ class Engine:
         found = matcher.run(compiled.plan, allowed)
         suggestion = corrected_from = None
         if len(found) < FEW_HITS and compiled.simple and compiled.plain_words:
-            better = view.speller().suggestion(compiled.plain_words)
+            better = view.speller(self.vocabulary).suggestion(compiled.plain_words)
             if better is not None:
-                alternative = compile_query(parse(better))
+                alternative = compile_query(parse(better), self.vocabulary)
                 better_found = matcher.run(alternative.plan, allowed)
                 if not len(found) and len(better_found) and correct:
                     # Nothing for the words as typed, something for the correction: show it.
@@ -362,7 +370,7 @@ class Engine:
     def suggest(self, prefix: str, *, limit: int = 8) -> list[str]:
         """Completions for what a user is typing, from tags and the vocabulary."""
         prefix = (prefix or "")[: self.settings.max_query_length]
-        return self._view().speller().completions(prefix, limit=limit)
+        return self._view().speller(self.vocabulary).completions(prefix, limit=limit)
 
     # -- articles --------------------------------------------------------------------------
 

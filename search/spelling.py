@@ -20,6 +20,8 @@ from .analysis import STOP_WORDS, compound_terms, fold, normalize, terms
 from .postings import IndexArrays
 from .schema import SPELLING_FIELDS
 from .snippets import _flat_pattern, flatten
+from .vocabulary import EMPTY as EMPTY_VOCABULARY
+from .vocabulary import Vocabulary
 
 #: Stored articles read to learn how a word is spelled.
 SURFACE_DOCS = 8
@@ -35,14 +37,20 @@ class Speller:
             distance and completions).
         stored: a document's stored fields.
         arrays: the state's arrays.
+        vocabulary: protected words, never corrected.
     """
 
     def __init__(
-        self, reader: Any, stored: Callable[[int], dict[str, Any]], arrays: IndexArrays
+        self,
+        reader: Any,
+        stored: Callable[[int], dict[str, Any]],
+        arrays: IndexArrays,
+        vocabulary: Vocabulary = EMPTY_VOCABULARY,
     ) -> None:
         self.reader = reader
         self.stored = stored
         self.arrays = arrays
+        self.vocabulary = vocabulary
 
     def frequency(self, term: str) -> int:
         """Documents holding the folded word `term` (title or body)."""
@@ -75,7 +83,9 @@ class Speller:
         """The closest frequent word of the archive, for a word the archive does not know;
         otherwise the word itself."""
         folded = fold(word)
-        if not folded.isalpha() or len(folded) < 3 or _is_acronym(word) or self.known(word):
+        if not folded.isalpha() or len(folded) < 3 or _is_acronym(word):
+            return word
+        if self.vocabulary.is_protected(word) or self.known(word):
             return word
         best, best_key = folded, (0, 0)
         for maxdist in (1, 2) if len(folded) >= 6 else (1,):

@@ -34,10 +34,10 @@ RANKING = [
     # Length normalisation: one occurrence in a short body, one in a long one.
     article("short", "Note", "Le pylône rouge."),
     article("long", "Note", "Le pylône " + " ".join(PAD * 4)),
-    # Spellings of one word. `sécurité` indexes two stems (secur, securit), and Wi-Fi three
+    # Spellings of one word. `sécurité` indexes two stems (secur, securit), porte-avions three
     # terms (wi, fi, wif): a query matching several of them must not count the article twice.
     article("accented", "Note", "La sécurité du réseau."),
-    article("compound", "Note", "Le Wi-Fi du salon."),
+    article("compound", "Note", "Le porte-avions du salon."),
     # Two different words, for OR.
     article("both-words", "Note", "Orange et satellite."),
     article("orange-only", "Note", "Orange seulement ici."),
@@ -88,10 +88,11 @@ def test_spellings_of_one_word_count_once(ranked: Engine) -> None:
 
 
 def test_a_compound_scores_its_best_spelling_not_the_sum(ranked: Engine) -> None:
-    """`wi-fi` matches as `wifi` or as `wi` + `fi`: the best of the two, not their sum."""
-    compound = scores(ranked, "wi-fi")["compound"]
-    joined = scores(ranked, "wifi")["compound"]
-    parts = scores(ranked, "wi fi")["compound"]
+    """`porte-avions` matches as `porteavions` or as `porte` + `avions`: the best of the
+    two, not their sum."""
+    compound = scores(ranked, "porte-avions")["compound"]
+    joined = scores(ranked, "porteavions")["compound"]
+    parts = scores(ranked, "porte avions")["compound"]
     assert compound == pytest.approx(max(joined, parts), rel=0.05)
     assert compound < 0.85 * (joined + parts)
 
