@@ -26,8 +26,12 @@ from unidecode import unidecode
 from whoosh.analysis import Token, Tokenizer
 
 # Words with an apostrophe or hyphen inside stay one run; `C++` and `C#` keep their sign.
-RUN_RE = re.compile(r"[^\W_]+(?:['’ʼ‘`´\-‐‑][^\W_]+)*(?:\+\+|#(?!\w))?")
-APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'", "´": "'", "‐": "-", "‑": "-"})
+RUN_RE = re.compile(r"[^\W_]+(?:['’ʼ‘`´＇′\-‐‑][^\W_]+)*(?:\+\+|#(?!\w))?")
+APOSTROPHES = str.maketrans(
+    {"’": "'", "ʼ": "'", "‘": "'", "`": "'", "´": "'", "＇": "'", "′": "'", "‐": "-", "‑": "-"}
+)
+#: Invisible in a word: a soft hyphen (U+00AD, `&shy;`) marks where it may break.
+SOFT_HYPHEN = "\u00ad"
 
 ELISIONS = frozenset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu quelqu presqu entr".split())
 
@@ -158,8 +162,13 @@ def inflections(word: str) -> tuple[str, ...]:
 
 
 def normalize(text: str) -> str:
-    """NFC, so that combining accents become single characters the tokenizer sees as letters."""
-    return unicodedata.normalize("NFC", text) if not text.isascii() else text
+    """NFC, so that combining accents become single characters the tokenizer sees as letters;
+    soft hyphens dropped, so that `infor&shy;matique` is one word."""
+    if text.isascii():
+        return text
+    if SOFT_HYPHEN in text:
+        text = text.replace(SOFT_HYPHEN, "")
+    return unicodedata.normalize("NFC", text)
 
 
 @lru_cache(maxsize=300_000)

@@ -296,7 +296,9 @@ class Engine:
             fallback = bool(len(found))
         ranked = self._ranked(view.state.arrays, found, sort, page * page_size)
         window = ranked[(page - 1) * page_size : page * page_size]
-        pattern = highlighter(frozenset(compiled.stems), frozenset(compiled.words))
+        pattern = highlighter(
+            frozenset(compiled.stems), frozenset(compiled.words), frozenset(compiled.narrow)
+        )
         hits = tuple(self._hit(view, docnum, score, pattern) for docnum, score in window)
         total = len(found)
         return SearchPage(

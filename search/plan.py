@@ -124,6 +124,9 @@ class Compiled:
     #: Stems and exact words to highlight (an exact word ending in `*` is a prefix).
     stems: set[str] = field(default_factory=set)
     words: set[str] = field(default_factory=set)
+    #: (stem, beginning): a word has this stem for the query only if it begins so
+    #: (`Stems.narrow`).
+    narrow: set[tuple[str, str]] = field(default_factory=set)
     #: Plain words as typed, in order (for the fallback and "did you mean").
     plain_words: list[str] = field(default_factory=list)
     #: Only plain words: the fallback and suggestions apply.
@@ -308,13 +311,16 @@ def _word(
             compiled.stems.update(t for p in parts for t in p)
         if not parts:
             if joined:
-                clauses.append(_stems_node(joined, word, title_only))
+                clauses.append(_stems_node(joined, word, title_only, compiled))
             continue
         # A compound like Wi-Fi: the joined word, or all of its parts.
         both = All(
-            tuple(_stems_node(p, w, title_only) for p, w in zip(parts, part_words, strict=True))
+            tuple(
+                _stems_node(p, w, title_only, compiled)
+                for p, w in zip(parts, part_words, strict=True)
+            )
         )
-        whole = _stems_node(joined, word, title_only)
+        whole = _stems_node(joined, word, title_only, compiled)
         clauses.append(Best((whole, both)) if joined else both)
     if not clauses:
         return None
@@ -323,8 +329,13 @@ def _word(
     return clauses[0] if len(clauses) == 1 else All(tuple(clauses))
 
 
-def _stems_node(stems: list[str], word: str, title_only: bool) -> Stems:
-    return Stems(tuple(stems), title_only, inflections(word), narrowing(word, stems))
+def _stems_node(stems: list[str], word: str, title_only: bool, compiled: Compiled | None) -> Stems:
+    node = Stems(tuple(stems), title_only, inflections(word), narrowing(word, stems))
+    if compiled is not None:
+        compiled.words.update(node.forms)
+        if node.narrow:
+            compiled.narrow.update((stem, node.narrow) for stem in stems)
+    return node
 
 
 def _phrase(text: str, fieldname: str | None, compiled: Compiled | None) -> PlanNode | None:

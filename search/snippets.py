@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import codecs
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from unidecode import unidecode
 
-from .analysis import _analyze_run, fold
+from .analysis import _analyze_run, fold, normalize
 from .results import Snippet
 
 SNIPPET_CHARS = 200
+#: A line or paragraph break of the text, in a snippet: the pilcrow says "new paragraph"
+#: and, unlike a middle dot (salarié·es), French text does not use it inside words.
+BREAK = " ¶ "
+_BREAKS = re.compile(r"[^\S\n]*\n\s*")
 MAX_FRAGMENTS = 2
 SCAN_LIMIT = 200_000
 MAX_MATCHES = 400
@@ -77,8 +82,17 @@ class Highlighter:
     No re-analysis of whole bodies, no walk through the index vocabulary.
     """
 
-    def __init__(self, stems: frozenset[str], words: frozenset[str]) -> None:
+    def __init__(
+        self,
+        stems: frozenset[str],
+        words: frozenset[str],
+        narrow: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         self.stems = stems
+        #: stem → the beginnings a word with that stem must have to count (`Stems.narrow`).
+        self.narrow: dict[str, tuple[str, ...]] = {}
+        for stem, head in narrow:
+            self.narrow[stem] = (*self.narrow.get(stem, ()), head)
         self.words = frozenset(w for w in words if not w.endswith("*"))
         self.prefixes = tuple(w[:-1] for w in words if w.endswith("*") and len(w) > 1)
         heads = {_head(st) for st in stems if st}
@@ -108,12 +122,21 @@ class Highlighter:
         return out
 
     def _accepts(self, word: str) -> bool:
+        word = normalize(word)
         folded = fold(word)
         if folded in self.words or any(folded.startswith(p) for p in self.prefixes):
             return True
-        if self.stems and any(t in self.stems for _, t, _, _ in _analyze_run(word, True)):
+        if self.stems and any(
+            self._stem_counts(t, folded) for _, t, _, _ in _analyze_run(word, True)
+        ):
             return True
         return bool(self.words) and any(t in self.words for _, t, _, _ in _analyze_run(word, False))
+
+    def _stem_counts(self, stem: str, folded: str) -> bool:
+        if stem not in self.stems:
+            return False
+        heads = self.narrow.get(stem)
+        return heads is None or any(folded.startswith(h) for h in heads)
 
 
 def _head(stem: str) -> str:
@@ -128,7 +151,10 @@ def _flatten_error(exc: UnicodeError) -> tuple[str, int]:
     return "".join(SPECIAL.get(ch, "\x03") for ch in chunk), exc.end
 
 
-SPECIAL = {"œ": "\x01", "Œ": "\x01", "’": "'", "ʼ": "'", "‐": "-", "‑": "-"}
+SPECIAL = {
+    "œ": "\x01", "Œ": "\x01", "’": "'", "ʼ": "'", "‘": "'", "＇": "'", "′": "'",
+    "‐": "-", "‑": "-",
+}  # fmt: skip
 codecs.register_error("fouille-flatten", _flatten_error)
 
 
@@ -142,6 +168,7 @@ def _flatten_table() -> bytes:
         if len(folded) == 1 and folded.isalnum():
             table[code] = ord(folded)
     table[0xE6] = table[0xC6] = 0x02
+    table[ord("`")] = table[0xB4] = ord("'")  # ` and ´ typed for an apostrophe
     return bytes(table)
 
 
@@ -164,7 +191,7 @@ def _flat_pattern(head: str) -> bytes:
         else:
             out.append(re.escape(head[i].encode("ascii", "ignore")))
             i += 1
-    return b"-?'?".join(out) if len(out) > 2 else b"".join(out)
+    return b"[-\xad]?'?".join(out) if len(out) > 2 else b"".join(out)
 
 
 @lru_cache(maxsize=512)
@@ -175,14 +202,19 @@ def _candidate_regex(heads: frozenset[str]) -> re.Pattern[bytes] | None:
     alternatives = b"|".join(_flat_pattern(h) for h in ordered)
     word = rb"[a-z0-9\x01\x02]"
     return re.compile(
-        rb"(?<!" + word + rb")(?:" + alternatives + rb")" + word + rb"*(?:[-']" + word + rb"+)*"
+        rb"(?<!" + word + rb")(?:" + alternatives + rb")"
+        rb"(?:" + word + rb"|\xad(?=" + word + rb"))*(?:[-']" + word + rb"+)*"
     )
 
 
 @lru_cache(maxsize=256)
-def highlighter(stems: frozenset[str], words: frozenset[str]) -> Highlighter:
-    """A (cached) highlighter for a query's stems and exact words."""
-    return Highlighter(stems, words)
+def highlighter(
+    stems: frozenset[str],
+    words: frozenset[str],
+    narrow: frozenset[tuple[str, str]] = frozenset(),
+) -> Highlighter:
+    """A (cached) highlighter for a query's stems, exact words and narrowed stems."""
+    return Highlighter(stems, words, narrow)
 
 
 def highlight(text: str, marker: Highlighter | None) -> Snippet:
@@ -198,6 +230,8 @@ def make_snippet(text: str, marker: Highlighter | None, *, size: int = SNIPPET_C
     if not text:
         return Snippet("")
     matches = marker.spans(text) if marker is not None else []
+    if len(text) <= size:
+        return _assemble(text, [(0, len(text))], matches)  # short: whole
     if not matches:
         start, end = 0, _word_end(text, size)
         return _assemble(text, [(start, end)], [])
@@ -215,6 +249,7 @@ def _best_windows(
     for i, (start, _, _) in enumerate(matches[:100]):
         lo = max(0, start - size // 5)
         hi = min(length, lo + size)
+        lo = max(0, hi - size)  # near the end: the room left goes before the match
         inside = [m for m in matches[i:] if m[1] <= hi] + [m for m in matches[:i] if m[0] >= lo]
         keys = {m[2] for m in inside}
         candidates.append((len(keys) * 10 + len(inside), -lo, lo, hi, keys))
@@ -265,12 +300,37 @@ def _assemble(
         lead = "…" if start > 0 and n == 0 else (" … " if n else "")
         pieces.append(lead)
         length += len(lead)
-        fragment = text[start:end].replace("\n", " ").replace("\t", " ")
+        fragment, where = _fragment(text, start, end)
         for s, e, _ in matches:
             if s >= start and e <= end:
-                spans.append((length + s - start, length + e - start))
+                i = bisect_right(where, (s, len(fragment))) - 1
+                at, out = where[i]
+                spans.append((length + out + s - at, length + out + e - at))
         pieces.append(fragment)
         length += len(fragment)
     if windows and windows[-1][1] < len(text):
         pieces.append("…")
     return Snippet("".join(pieces), tuple(spans))
+
+
+def _fragment(text: str, start: int, end: int) -> tuple[str, list[tuple[int, int]]]:
+    """`text[start:end]` with each line or paragraph break shown as `BREAK` (none at its
+    ends) and tabs as spaces; and where each stretch of text between breaks begins, as
+    (offset in `text`, offset in the fragment)."""
+    out: list[str] = []
+    where: list[tuple[int, int]] = []
+    size = 0
+    pos = start
+    for m in _BREAKS.finditer(text, start, end):
+        if m.start() > pos:
+            where.append((pos, size))
+            piece = text[pos : m.start()].replace("\t", " ")
+            out.append(piece)
+            size += len(piece)
+            if m.end() < end:
+                out.append(BREAK)
+                size += len(BREAK)
+        pos = m.end()
+    where.append((pos, size))
+    out.append(text[pos:end].replace("\t", " "))
+    return "".join(out), where
