@@ -370,9 +370,12 @@ class Engine:
         )
 
     def suggest(self, prefix: str, *, limit: int = 8) -> list[str]:
-        """Completions for what a user is typing, from tags and the vocabulary."""
+        """Completions for what a user is typing, from tags and the vocabulary; after
+        other words, the words that come with them (`vie pri` → `vie privée`)."""
         prefix = (prefix or "")[: self.settings.max_query_length]
-        return self._view().speller(self.vocabulary).completions(prefix, limit=limit)
+        view = self._view()
+        context = _Context(view.matcher(), self.vocabulary)
+        return view.speller(self.vocabulary).completions(prefix, limit=limit, context=context)
 
     # -- articles --------------------------------------------------------------------------
 
@@ -523,6 +526,21 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Context:
+    """For completions: the documents some words find, and phrase counts."""
+
+    def __init__(self, matcher: Matcher, vocabulary: Vocabulary) -> None:
+        self.matcher = matcher
+        self.vocabulary = vocabulary
+
+    def docs(self, text: str) -> np.ndarray:
+        found: np.ndarray = self.matcher.run(compile_query(parse(text), self.vocabulary).plan).docs
+        return found
+
+    def follows(self, first: str, second: str) -> int:
+        return max(len(self.matcher.phrase((first, second), field)) for field in scoring.EXACT)
 
 
 def _from_us(value: int) -> datetime:

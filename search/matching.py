@@ -238,6 +238,10 @@ class Matcher:
             np.add,
         )
 
+    def phrase(self, words: tuple[str, ...], field: str) -> Matches:
+        """Documents where the exact `words` follow each other in `field`."""
+        return self._phrase(words, field, 1.0)
+
     def _phrase(self, words: tuple[str, ...], field: str, weight: float) -> Matches:
         """Documents where `words` follow each other in `field`, scored as one term whose
         frequency is the number of times they do."""
