@@ -271,5 +271,5 @@ def test_protected_words_and_synonyms_from_the_file_and_the_environment(tmp_path
 def test_a_bad_vocabulary_setting_is_a_clear_error(tmp_path: Path, line: str) -> None:
     config = tmp_path / "fouille.toml"
     config.write_text(line + "\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="protected_words|synonym"):
+    with pytest.raises(ConfigError, match=r"protected_words|synonym"):
         Settings.load(config, environ={})
