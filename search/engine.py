@@ -539,8 +539,9 @@ class _Context:
         found: np.ndarray = self.matcher.run(compile_query(parse(text), self.vocabulary).plan).docs
         return found
 
-    def follows(self, first: str, second: str) -> int:
-        return max(len(self.matcher.phrase((first, second), field)) for field in scoring.EXACT)
+    def follows(self, words: tuple[str, ...], within: np.ndarray) -> int:
+        found = [self.matcher.phrase(words, field, within) for field in scoring.EXACT]
+        return len(np.union1d(*found))
 
 
 def _from_us(value: int) -> datetime:

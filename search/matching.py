@@ -238,15 +238,18 @@ class Matcher:
             np.add,
         )
 
-    def phrase(self, words: tuple[str, ...], field: str) -> Matches:
-        """Documents where the exact `words` follow each other in `field`."""
-        return self._phrase(words, field, 1.0)
+    def phrase(self, words: tuple[str, ...], field: str, within: np.ndarray) -> np.ndarray:
+        """Which of the documents `within` (ascending) hold the exact `words` one after the
+        other in `field`."""
+        return self._phrase(words, field, 1.0, within).docs
 
-    def _phrase(self, words: tuple[str, ...], field: str, weight: float) -> Matches:
+    def _phrase(
+        self, words: tuple[str, ...], field: str, weight: float, within: np.ndarray | None = None
+    ) -> Matches:
         """Documents where `words` follow each other in `field`, scored as one term whose
         frequency is the number of times they do."""
         arrays = self.arrays
-        candidates: np.ndarray | None = None
+        candidates: np.ndarray | None = within
         for word in sorted(set(words), key=lambda w: len(arrays.postings(field, w))):
             docs = arrays.postings(field, word).docs
             candidates = docs if candidates is None else _common(candidates, docs)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .analysis import ELISIONS, STOP_WORDS, compound_terms, fold, normalize, tag_key, terms
+from .matching import _common
 from .postings import IndexArrays
 from .schema import SPELLING_FIELDS
 from .snippets import _flat_pattern, flatten
@@ -191,7 +192,7 @@ class Speller:
             if n >= COMPLETION_SCAN:
                 break
             word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            candidates.append((self.reader.doc_frequency("title_exact", word), word))
+            candidates.append((self.arrays.doc_frequency("title_exact", word), word))
         candidates.sort(reverse=True)
         return candidates[:limit]
 
@@ -203,22 +204,21 @@ class Speller:
         docs = context.docs(head)
         if not len(docs):
             return words
-        last = fold(head.rsplit(" ", 1)[-1])
+        # The phrase a completion must continue: head's words from its last content word on
+        # (`fuite de` + `don…`: "fuite de données", not any "de don…").
+        tail = _from_last_content_word(terms(head, stemming=False))
         scored = []
         for freq, folded in words:
-            word = folded
-            beside = 0
-            for field in SPELLING_FIELDS:
-                postings = self.arrays.postings(field, folded).docs
-                beside = max(beside, int(np.isin(postings, docs, assume_unique=True).sum()))
-            if beside:
-                scored.append((beside, freq, word, folded))
+            parts = [_common(self.arrays.postings(f, folded).docs, docs) for f in SPELLING_FIELDS]
+            beside = np.union1d(*parts)
+            if len(beside):
+                scored.append((len(beside), freq, folded, beside))
         scored.sort(key=lambda item: (-item[0], -item[1]))
         ranked = []
-        for beside, freq, word, folded in scored[:COMPLETION_PHRASES]:
-            ranked.append((context.follows(last, folded), beside, freq, word))
+        for n, freq, word, beside in scored[:COMPLETION_PHRASES]:
+            ranked.append((context.follows((*tail, word), beside), n, freq, word))
         ranked.sort(key=lambda item: (-item[0], -item[1], -item[2]))
-        rest = [(b, f, w) for b, f, w, _ in scored[COMPLETION_PHRASES:]]
+        rest = [(n, f, w) for n, f, w, _ in scored[COMPLETION_PHRASES:]]
         # Scores above any tag's, in this order: the words after head, then beside it.
         top = 10**9
         out = [(top - n, word) for n, (_, _, _, word) in enumerate(ranked)]
@@ -232,7 +232,15 @@ class Context(Protocol):
 
     def docs(self, text: str) -> np.ndarray: ...
 
-    def follows(self, first: str, second: str) -> int: ...
+    def follows(self, words: tuple[str, ...], within: np.ndarray) -> int: ...
+
+
+def _from_last_content_word(words: list[str]) -> tuple[str, ...]:
+    """The end of a query's words from its last content word on: `fuite de` → (fuite, de)."""
+    for i in range(len(words) - 1, -1, -1):
+        if words[i] not in STOP_WORDS:
+            return tuple(words[i:])
+    return tuple(words[-1:])
 
 
 def _elision(word: str) -> tuple[str, str]:
