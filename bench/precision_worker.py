@@ -61,12 +61,13 @@ def build(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def search(task: dict[str, Any]) -> dict[str, Any]:
-    """The first page of each query (ids in rank order), built as the web page builds it
-    (snippets and facets included), and the time each page took."""
+    """The first page of each query (ids in rank order) and its total, built as the web
+    page builds it (snippets and facets included), and the time each page took."""
     from search import Engine, Settings
 
     out: dict[str, Any] = {}
     with Engine.open(Settings(index_dir=Path(task["index_dir"]))) as engine:
+        totals: list[int] = []
 
         def page(query: str) -> list[str]:
             result = engine.search(query, page=1, page_size=10)
@@ -74,6 +75,7 @@ def search(task: dict[str, Any]) -> dict[str, Any]:
                 hit.title_snippet.html()
                 hit.snippet.html()
             _ = (result.total, result.facets.tags, result.facets.months)
+            totals.append(result.total)
             return [hit.id for hit in result.hits]
 
         for query in task.get("warmup", []):
@@ -81,11 +83,12 @@ def search(task: dict[str, Any]) -> dict[str, Any]:
         gc.collect()
         for name in ("ambiguity", "known", "latency"):
             ranked, ms = [], []
+            totals.clear()
             for query in task.get(name, []):
                 t0 = time.perf_counter()
                 ranked.append(page(query))
                 ms.append((time.perf_counter() - t0) * 1000.0)
-            out[name] = {"ranked": ranked, "ms": ms}
+            out[name] = {"ranked": ranked, "ms": ms, "totals": list(totals)}
     return out
 
 
