@@ -111,7 +111,8 @@ def narrowing(word: str, stems: tuple[str, ...] | list[str]) -> str:
     for form in forms[1:]:
         while not form.startswith(head):
             head = head[:-1]
-    return head if len(head) > shortest else ""
+    # Three letters (`des`, `vie`) begin too many words to list them at query time.
+    return head if len(head) > shortest and len(head) >= MIN_STEM else ""
 
 
 #: Plural endings (folded) whose singular is not just the word without its last letter.
@@ -139,8 +140,10 @@ def inflections(word: str) -> tuple[str, ...]:
     for plural, singular in _PLURALS:
         if folded.endswith(plural):
             singulars.add(folded[: -len(plural)] + singular)
-    if folded.endswith(("s", "x")):
-        singulars.add(folded[:-1])
+            break
+    else:
+        if folded.endswith(("s", "x")):
+            singulars.add(folded[:-1])
     forms = {folded} | singulars
     for base in list(singulars):
         for masculine, feminine in _GENDERS:

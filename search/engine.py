@@ -34,7 +34,7 @@ from .documents import MIN_DATE, Article, aware, stored_article
 from .errors import ConfigError, FouilleError, InvalidFilterError
 from .filters import Filters
 from .locking import reindex_lock
-from .matching import Matcher, Matches, top
+from .matching import Matcher, Matches, NarrowCache, top
 from .plan import EVERYTHING, Compiled, Stems, any_words, compile_query
 from .plan import Any as AnyOf
 from .postings import IndexArrays
@@ -68,6 +68,8 @@ class State:
     segments: list[Any]
     arrays: IndexArrays
     allowed: OrderedDict[Filters, np.ndarray] = field(default_factory=OrderedDict)
+    #: The matcher's cache of narrowed document sets (`Matcher._narrowed`).
+    narrowed: NarrowCache = field(default_factory=dict)
 
     def allowed_docs(self, filters: Filters, matcher: Matcher) -> np.ndarray:
         found = self.allowed.get(filters)
@@ -117,8 +119,16 @@ class _View:
         words.sort(reverse=True)
         return [w for _, w in words]
 
+    def words(self, fieldname: str, prefix: str) -> Iterator[str]:
+        """Words of a field starting with `prefix`, in the term table's order (cheap: no
+        frequencies)."""
+        for n, raw in enumerate(self.searcher.reader().expand_prefix(fieldname, prefix)):
+            if n >= 5000:
+                break
+            yield raw.decode("utf-8") if isinstance(raw, bytes) else raw
+
     def matcher(self) -> Matcher:
-        return Matcher(self.state.arrays, self.expand)
+        return Matcher(self.state.arrays, self.expand, self.words, self.state.narrowed)
 
     def speller(self, vocabulary: Vocabulary) -> Speller:
         return Speller(self.searcher.reader(), self.stored, self.state.arrays, vocabulary)

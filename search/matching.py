@@ -37,6 +37,10 @@ from .postings import IndexArrays, Postings
 
 #: Expansions of one prefix at most (the most frequent words first).
 MAX_PREFIX_TERMS = 200
+#: Words starting like a word with a short stem, listed at most (`Matcher._narrowed`).
+MAX_NARROW_WORDS = 300
+#: Narrowed document sets kept per index state.
+NARROW_CACHE = 512
 #: Past this share of the index, a merge goes through a dense accumulator.
 DENSE_SHARE = 1 / 8
 
@@ -56,14 +60,27 @@ EMPTY = Matches(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 #: Given a field and a prefix, the words of the index that start so (most frequent first).
 Expander = Callable[[str, str], Sequence[str]]
+#: Given a field and a prefix, the words of the index that start so (any order).
+Lister = Callable[[str, str], Iterable[str]]
+#: (beginning, stems, title only) → the narrowed documents, or None (`Matcher._narrowed`).
+NarrowCache = dict[tuple[str, tuple[str, ...], bool], np.ndarray | None]
 
 
 class Matcher:
     """Evaluates plans against one committed state of the index."""
 
-    def __init__(self, arrays: IndexArrays, expand: Expander | None = None) -> None:
+    def __init__(
+        self,
+        arrays: IndexArrays,
+        expand: Expander | None = None,
+        words: Lister | None = None,
+        cache: NarrowCache | None = None,
+    ) -> None:
         self.arrays = arrays
         self.expand = expand
+        self.words = words or expand
+        #: Narrowed document sets (`_narrowed`), kept with the index state they belong to.
+        self.cache: NarrowCache = {} if cache is None else cache
 
     def run(self, plan: PlanNode, allowed: np.ndarray | None = None) -> Matches:
         """The live documents matching `plan` (and among `allowed`, the documents passing
@@ -83,7 +100,9 @@ class Matcher:
         if isinstance(node, Stems):
             found = self._best(self._stem(s, node.title_only) for s in node.stems)
             if node.narrow and len(found):
-                found = _restrict(found, self._narrowed(node))
+                narrowed = self._narrowed(node)
+                if narrowed is not None:
+                    found = _restrict(found, narrowed)
             if node.forms:
                 # The forms match on their own too: Snowball keeps `euros` apart from `euro`.
                 found = _add_into(found, self._forms(node.forms, node.title_only))
@@ -168,29 +187,46 @@ class Matcher:
         )
         return _add_into(found, in_title)
 
-    def _narrowed(self, node: Stems) -> np.ndarray:
-        """The documents holding, in the title or the body, a word that starts with
-        `node.narrow` and has one of the node's stems."""
-        if self.expand is None:
-            return EMPTY.docs
+    def _narrowed(self, node: Stems) -> np.ndarray | None:
+        """The documents holding, in the title, the body or a tag, a word that starts with
+        `node.narrow` and has one of the node's stems; None when more than
+        `MAX_NARROW_WORDS` words start so (too many to tell: the stems count everywhere)."""
+        key = (node.narrow, node.stems, node.title_only)
+        if key in self.cache:
+            return self.cache[key]
+        found = self._narrow(node)
+        self.cache[key] = found
+        while len(self.cache) > NARROW_CACHE:
+            del self.cache[next(iter(self.cache))]
+        return found
+
+    def _narrow(self, node: Stems) -> np.ndarray | None:
+        if self.words is None:
+            return None
         stems = set(node.stems)
+        arrays = self.arrays
         fields = (scoring.EXACT[1],) if node.title_only else scoring.EXACT
-        parts = []
+        relatives = []
+        # The body's vocabulary holds nearly every word of the titles: one listing.
+        for n, word in enumerate(self.words(fields[0], node.narrow)):
+            if n >= MAX_NARROW_WORDS:
+                return None
+            if stems.intersection(word_stems(word)):
+                relatives.append(word)
+        keep = np.zeros(arrays.count, dtype=bool)
         for field in fields:
-            for word in self.expand(field, node.narrow)[:MAX_PREFIX_TERMS]:
-                if stems.intersection(word_stems(word)):
-                    parts.append(self.arrays.postings(field, word).docs)
+            for word in relatives:
+                keep[arrays.postings(field, word).docs] = True
         if not node.title_only:
             # `text` holds the tags too: a tag with such a word counts as well.
-            for key in self.arrays.tag_keys:
-                if node.narrow in key and any(
+            for tag in arrays.tag_keys:
+                if node.narrow in tag and any(
                     w.startswith(node.narrow) and stems.intersection(word_stems(w))
-                    for w in key.split()
+                    for w in tag.split()
                 ):
-                    parts.append(self.arrays.postings("tag", key).docs)
-        if not parts:
-            return EMPTY.docs
-        return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+                    keep[arrays.postings("tag", tag).docs] = True
+        found: np.ndarray = np.flatnonzero(keep).astype(np.int32)
+        return found
 
     def _forms(self, forms: tuple[str, ...], title_only: bool) -> Matches:
         """The exact forms of a word as one pseudo-term of the exact fields (its frequency
@@ -214,6 +250,12 @@ class Matcher:
             return EMPTY
         if len(found) == 1:
             postings = found[0]
+        elif sum(len(p) for p in found) > self.arrays.count * DENSE_SHARE:
+            tf = np.zeros(self.arrays.count, dtype=np.float32)
+            for p in found:
+                tf[p.docs] += p.tf  # a document's postings of one term are unique
+            docs = np.flatnonzero(tf).astype(np.int32)
+            postings = Postings(docs, tf[docs])
         else:
             docs = np.concatenate([p.docs for p in found])
             tf = np.concatenate([p.tf for p in found])

@@ -41,6 +41,7 @@ def run_key(run: str) -> str:
     return whole[-1] if whole else "".join(t for _, t, _, _ in items)
 
 
+@lru_cache(maxsize=20_000)
 def term_key(text: str) -> Key:
     """The key of a term or of a stretch of query text: the key of each word run."""
     return tuple(k for k in (run_key(r) for r in RUN_RE.findall(normalize(text))) if k)
