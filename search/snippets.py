@@ -98,7 +98,7 @@ class Highlighter:
         heads = {_head(st) for st in stems if st}
         heads |= {w for w in self.words if w}
         heads |= set(self.prefixes)
-        self.regex = _candidate_regex(frozenset(heads))
+        self.regex = _candidate_regex(_shortest(heads))
         # Verdicts on the words seen so far: the same words come back in every hit.
         self._verdicts: dict[str, bool] = {}
 
@@ -137,6 +137,16 @@ class Highlighter:
             return False
         heads = self.narrow.get(stem)
         return heads is None or any(folded.startswith(h) for h in heads)
+
+
+def _shortest(heads: set[str]) -> frozenset[str]:
+    """The heads no shorter head begins: the candidates of `chef` include `chefs` already,
+    and a smaller regex compiles faster (once per new query)."""
+    kept: list[str] = []
+    for head in sorted(heads, key=len):
+        if not any(head.startswith(k) for k in kept):
+            kept.append(head)
+    return frozenset(kept)
 
 
 def _head(stem: str) -> str:
