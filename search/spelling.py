@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .analysis import ELISIONS, STOP_WORDS, compound_terms, fold, normalize, tag_key, terms
+from .analysis import ELISIONS, STOP_WORDS, compound_terms, fold, normalize, terms
 from .matching import _common
 from .postings import IndexArrays
 from .schema import SPELLING_FIELDS
@@ -152,12 +152,11 @@ class Speller:
         come with them: `vie pri` → `vie privée`, the words that follow `vie` in the
         articles about it first, then the words found beside it.
         """
-        prefix = " ".join(prefix.split())
         head, _, last = prefix.rpartition(" ")
         elided, folded = _elision(last)
         if len(folded) < 2 or not folded.isalnum():
             return []
-        found = self._tag_completions(prefix, folded, whole=bool(head))
+        found = self._tag_completions(folded)
         words = self._word_completions(folded, COMPLETION_CANDIDATES if head else limit)
         if head and context is not None:
             words = self._in_context(head, words, context)
@@ -165,24 +164,23 @@ class Speller:
         found.sort(key=lambda item: -item[0])
         out: list[str] = []
         for _, label, word in found:
-            # A tag as the feeds write it (after other words, it completes the whole text).
-            full = label or f"{head} {elided}{self.surface(word) or word}".strip()
+            # A tag as the feeds write it, a word as the articles do.
+            completion = label or self.surface(word) or word
+            full = f"{head} {elided}{completion}".strip() if head or elided else completion
             if full.lower() not in (o.lower() for o in out):
                 out.append(full)
             if len(out) >= limit:
                 break
         return out
 
-    def _tag_completions(self, prefix: str, folded: str, whole: bool) -> list[tuple[int, str, str]]:
-        """Tags completing the last word, or, after other words, the whole text (then the
-        tag replaces it: `vie pri` → `Vie privée`)."""
+    def _tag_completions(self, folded: str) -> list[tuple[int, str, str]]:
+        """Tags starting like the last word, as the feeds write them."""
         arrays = self.arrays
-        key = tag_key(prefix) if whole else folded
         counts = np.bincount(arrays.tag_codes, minlength=len(arrays.tag_keys))
         return [
             (int(counts[code]) * 2, arrays.tag_labels[code], "")
             for code, tag in enumerate(arrays.tag_keys)
-            if tag.startswith(key) and (not whole or " " in tag)
+            if tag.startswith(folded)
         ]
 
     def _word_completions(self, folded: str, limit: int) -> list[tuple[int, str]]:
