@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from .schema import FORMAT, build_schema
 CURRENT = "CURRENT"
 FORMAT_FILE = "FORMAT"
 GEN_RE = re.compile(r"^gen-(\d{6})$")
+#: Tries to open a generation whose table of contents a concurrent commit replaces.
+OPEN_ATTEMPTS = 8
 
 
 class Storage:
@@ -122,14 +125,23 @@ class Storage:
         with self._lock:
             ix = self._indexes.get(name)
             if ix is None:
-                try:
-                    ix = whoosh_index.open_dir(str(self.root / name))
-                except (whoosh_index.EmptyIndexError, OSError) as exc:
-                    raise IndexNotFoundError(self.root) from exc
+                ix = self._open_dir(name)
                 self._indexes[name] = ix
         if not any_format and self.format_of(name) != FORMAT:
             raise IndexOutdatedError(self.root)
         return ix
+
+    def _open_dir(self, name: str) -> Any:
+        """Whoosh's index of a generation. A commit replaces its table of contents: the
+        one just listed may be gone when read, so it is read again a few times."""
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                return whoosh_index.open_dir(str(self.root / name))
+            except (whoosh_index.EmptyIndexError, OSError) as exc:
+                if attempt == OPEN_ATTEMPTS - 1 or not (self.root / name).is_dir():
+                    raise IndexNotFoundError(self.root) from exc
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def format_of(self, name: str) -> int:
         """The layout a generation was written with (0 before layouts were numbered)."""
