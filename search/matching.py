@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import scoring
-from .analysis import analyze
+from .analysis import analyze, word_stems
 from .documents import microseconds
 from .filters import Filters
 from .plan import (
@@ -33,10 +33,17 @@ from .plan import (
     exact_terms,
     feed_plan,
 )
-from .postings import IndexArrays, Postings
+from .postings import NO_POSTINGS, IndexArrays, Postings
 
 #: Expansions of one prefix at most (the most frequent words first).
 MAX_PREFIX_TERMS = 200
+#: Words starting like a word with a short stem, listed at most (`Matcher._narrowed`).
+MAX_NARROW_WORDS = 300
+#: Narrowed document sets kept per index state.
+NARROW_CACHE = 512
+#: Once an AND has fewer documents than this share of the index, its other words are
+#: scored in those documents only.
+WITHIN_SHARE = 1 / 4
 #: Past this share of the index, a merge goes through a dense accumulator.
 DENSE_SHARE = 1 / 8
 
@@ -56,14 +63,27 @@ EMPTY = Matches(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 #: Given a field and a prefix, the words of the index that start so (most frequent first).
 Expander = Callable[[str, str], Sequence[str]]
+#: Given a field and a prefix, the words of the index that start so (any order).
+Lister = Callable[[str, str], Iterable[str]]
+#: (beginning, stems, title only) → the narrowed documents, or None (`Matcher._narrowed`).
+NarrowCache = dict[tuple[str, tuple[str, ...], bool], np.ndarray | None]
 
 
 class Matcher:
     """Evaluates plans against one committed state of the index."""
 
-    def __init__(self, arrays: IndexArrays, expand: Expander | None = None) -> None:
+    def __init__(
+        self,
+        arrays: IndexArrays,
+        expand: Expander | None = None,
+        words: Lister | None = None,
+        cache: NarrowCache | None = None,
+    ) -> None:
         self.arrays = arrays
         self.expand = expand
+        self.words = words or expand
+        #: Narrowed document sets (`_narrowed`), kept with the index state they belong to.
+        self.cache: NarrowCache = {} if cache is None else cache
 
     def run(self, plan: PlanNode, allowed: np.ndarray | None = None) -> Matches:
         """The live documents matching `plan` (and among `allowed`, the documents passing
@@ -78,10 +98,26 @@ class Matcher:
 
     # -- the walk --------------------------------------------------------------------------
 
-    def evaluate(self, node: PlanNode) -> Matches:
-        """The documents matching `node` (deleted ones included) with their scores."""
+    def evaluate(self, node: PlanNode, within: np.ndarray | None = None) -> Matches:
+        """The documents matching `node` (deleted ones included) with their scores; when
+        `within` (ascending documents) is given, the words' documents may be limited to
+        those (the others, as the caller intersects with `within`, do not matter)."""
         if isinstance(node, Stems):
-            return self._best(self._stem(s, node.title_only) for s in node.stems)
+            title_only = node.title_only
+            found = self._best(self._stem(s, title_only, within) for s in node.stems)
+            if node.narrow and len(found):
+                narrowed = self._narrowed(node)
+                if narrowed is not None:
+                    found = _restrict(found, narrowed)
+            if node.forms:
+                # The forms match on their own too: Snowball keeps `euros` apart from `euro`.
+                parts = self._form_parts(node.forms, title_only, within)
+                found = self._union([found, *parts], np.add)
+            return found
+        if isinstance(node, Best):
+            return self._best(self.evaluate(c, within) for c in node.children)
+        if isinstance(node, All):
+            return self._all(node.children, within)
         if isinstance(node, Exact):
             return self._exact(node.words, node.title_only)
         if isinstance(node, Prefix):
@@ -89,12 +125,8 @@ class Matcher:
         if isinstance(node, FieldTerms):
             docs = self._field_docs(node)
             return Matches(docs, np.zeros(len(docs), dtype=np.float32))
-        if isinstance(node, All):
-            return self._all(node.children)
         if isinstance(node, Any):
             return self._union([self.evaluate(c) for c in node.children], np.add)
-        if isinstance(node, Best):
-            return self._best(self.evaluate(c) for c in node.children)
         if isinstance(node, Without):
             positive = self.evaluate(node.positive)
             if not len(positive):
@@ -107,15 +139,29 @@ class Matcher:
             return EMPTY
         raise TypeError(f"not a plan node: {node!r}")
 
-    def _all(self, children: Sequence[PlanNode]) -> Matches:
-        # Exclusions are cheaper after the others: evaluate the positive clauses first.
+    def _all(self, children: Sequence[PlanNode], within: np.ndarray | None = None) -> Matches:
+        # The rarest word first; then each other word only needs scoring in the documents
+        # found so far (`within`), which saves scoring the common words' long postings.
+        # Exclusions are cheaper after the others: the positive clauses come first.
+        order = sorted(range(len(children)), key=lambda i: self._estimate(children[i]))
         result: Matches | None = None
-        for child in children:
-            found = self.evaluate(child)
+        for i in order:
+            found = self.evaluate(children[i], within)
             result = found if result is None else _intersect(result, found)
             if not len(result):
                 return EMPTY
+            if len(result) < self.arrays.count * WITHIN_SHARE:
+                within = result.docs
         return result if result is not None else EMPTY
+
+    def _estimate(self, node: PlanNode) -> int:
+        """How many documents a clause may match, roughly, to evaluate rare ones first
+        (words by their stems' document frequency; other clauses keep their order)."""
+        if isinstance(node, Stems) and node.stems and not node.title_only:
+            return max(self.arrays.doc_frequency(scoring.STEMMED[0], s) for s in node.stems)
+        if isinstance(node, Without):
+            return self.arrays.count + 2  # exclusions last
+        return self.arrays.count + 1
 
     def _best(self, parts: Iterable[Matches]) -> Matches:
         return self._union(list(parts), np.maximum)
@@ -145,49 +191,137 @@ class Matcher:
 
     # -- words -----------------------------------------------------------------------------
 
-    def _scored(self, postings: Postings, field: str, weight: float) -> Matches:
+    def _scored(
+        self,
+        postings: Postings,
+        field: str,
+        weight: float,
+        within: np.ndarray | None = None,
+        df: int | None = None,
+    ) -> Matches:
+        """BM25 of a term's postings (`df`: its document frequency, when the postings
+        are a union); only in the documents `within`, when given."""
         if not len(postings):
             return EMPTY
+        w = weight * scoring.idf(len(postings) if df is None else df, self.arrays.count)
+        if within is not None:
+            postings = _restrict_postings(postings, within)
+            if not len(postings):
+                return EMPTY
         norms = self.arrays.norms(field, scoring.K1, scoring.B)[postings.docs]
-        w = weight * scoring.idf(len(postings), self.arrays.count)
         return Matches(postings.docs, scoring.bm25(postings.tf, norms, w))
 
-    def _stem(self, stem: str, title_only: bool) -> Matches:
+    def _stem(self, stem: str, title_only: bool, within: np.ndarray | None = None) -> Matches:
         body_field, title_field = scoring.STEMMED
+        title = self.arrays.postings(title_field, stem)
         if title_only:
-            return self._scored(self.arrays.postings(title_field, stem), title_field, 1.0)
-        found = self._scored(self.arrays.postings(body_field, stem), body_field, 1.0)
-        in_title = self._scored(
-            self.arrays.postings(title_field, stem), title_field, scoring.TITLE_WEIGHT
-        )
+            return self._scored(title, title_field, 1.0, within)
+        found = self._scored(self.arrays.postings(body_field, stem), body_field, 1.0, within)
+        in_title = self._scored(title, title_field, scoring.TITLE_WEIGHT, within)
         return _add_into(found, in_title)
 
-    def _exact(self, words: tuple[str, ...], title_only: bool) -> Matches:
+    def _narrowed(self, node: Stems) -> np.ndarray | None:
+        """The documents holding, in the title, the body or a tag, a word that starts with
+        `node.narrow` and has one of the node's stems; None when more than
+        `MAX_NARROW_WORDS` words start so (too many to tell: the stems count everywhere)."""
+        key = (node.narrow, node.stems, node.title_only)
+        if key in self.cache:
+            return self.cache[key]
+        found = self._narrow(node)
+        self.cache[key] = found
+        while len(self.cache) > NARROW_CACHE:
+            del self.cache[next(iter(self.cache))]
+        return found
+
+    def _narrow(self, node: Stems) -> np.ndarray | None:
+        if self.words is None:
+            return None
+        stems = set(node.stems)
+        arrays = self.arrays
+        fields = (scoring.EXACT[1],) if node.title_only else scoring.EXACT
+        relatives = []
+        # The body's vocabulary holds nearly every word of the titles: one listing.
+        for n, word in enumerate(self.words(fields[0], node.narrow)):
+            if n >= MAX_NARROW_WORDS:
+                return None
+            if stems.intersection(word_stems(word)):
+                relatives.append(word)
+        keep = np.zeros(arrays.count, dtype=bool)
+        for field in fields:
+            for word in relatives:
+                keep[arrays.postings(field, word).docs] = True
+        if not node.title_only:
+            # `text` holds the tags too: a tag with such a word counts as well.
+            for tag in arrays.tag_keys:
+                if node.narrow in tag and any(
+                    w.startswith(node.narrow) and stems.intersection(word_stems(w))
+                    for w in tag.split()
+                ):
+                    keep[arrays.postings("tag", tag).docs] = True
+        found: np.ndarray = np.flatnonzero(keep).astype(np.int32)
+        return found
+
+    def _forms(self, forms: tuple[str, ...], title_only: bool) -> Matches:
+        """The exact forms of a word as one pseudo-term of the exact fields (its frequency
+        the sum of theirs, its documents the union), weighted `scoring.EXACT_WEIGHT`."""
+        return self._union(self._form_parts(forms, title_only), np.add)
+
+    def _form_parts(
+        self, forms: tuple[str, ...], title_only: bool, within: np.ndarray | None = None
+    ) -> list[Matches]:
+        """`_forms`, field by field (body, then title), for the caller to add up."""
         body_field, title_field = scoring.EXACT
-        if len(words) == 1:
-            word = words[0]
-            if title_only:
-                return self._scored(self.arrays.postings(title_field, word), title_field, 1.0)
-            found = self._scored(self.arrays.postings(body_field, word), body_field, 1.0)
-            in_title = self._scored(
-                self.arrays.postings(title_field, word), title_field, scoring.TITLE_WEIGHT
-            )
-            return self._union([found, in_title], np.add)
+        weight = scoring.EXACT_WEIGHT
         if title_only:
-            return self._phrase(words, title_field, 1.0)
+            return [self._union_term(forms, title_field, weight, within)]
+        return [
+            self._union_term(forms, body_field, weight, within),
+            self._union_term(forms, title_field, weight * scoring.EXACT_TITLE_WEIGHT, within),
+        ]
+
+    def _union_term(
+        self, terms: tuple[str, ...], field: str, weight: float, within: np.ndarray | None = None
+    ) -> Matches:
+        found = [p for p in (self.arrays.postings(field, t) for t in terms) if len(p)]
+        if not found:
+            return EMPTY
+        if len(found) == 1:
+            return self._scored(found[0], field, weight, within)
+        if within is not None:
+            # The pseudo-term's document frequency is that of the whole union.
+            df = _union_size([p.docs for p in found])
+            found = [_restrict_postings(p, within) for p in found]
+            postings = _merge_postings(found, self.arrays.count)
+            return self._scored(postings, field, weight, df=df) if len(postings) else EMPTY
+        return self._scored(_merge_postings(found, self.arrays.count), field, weight)
+
+    def _exact(self, words: tuple[str, ...], title_only: bool) -> Matches:
+        if len(words) == 1:
+            return self._forms(words, title_only)
+        body_field, title_field = scoring.EXACT
+        weight = scoring.EXACT_WEIGHT
+        if title_only:
+            return self._phrase(words, title_field, weight)
         return self._union(
             [
-                self._phrase(words, body_field, 1.0),
-                self._phrase(words, title_field, scoring.TITLE_WEIGHT),
+                self._phrase(words, body_field, weight),
+                self._phrase(words, title_field, weight * scoring.EXACT_TITLE_WEIGHT),
             ],
             np.add,
         )
 
-    def _phrase(self, words: tuple[str, ...], field: str, weight: float) -> Matches:
+    def phrase(self, words: tuple[str, ...], field: str, within: np.ndarray) -> np.ndarray:
+        """Which of the documents `within` (ascending) hold the exact `words` one after the
+        other in `field`."""
+        return self._phrase(words, field, 1.0, within).docs
+
+    def _phrase(
+        self, words: tuple[str, ...], field: str, weight: float, within: np.ndarray | None = None
+    ) -> Matches:
         """Documents where `words` follow each other in `field`, scored as one term whose
         frequency is the number of times they do."""
         arrays = self.arrays
-        candidates: np.ndarray | None = None
+        candidates: np.ndarray | None = within
         for word in sorted(set(words), key=lambda w: len(arrays.postings(field, w))):
             docs = arrays.postings(field, word).docs
             candidates = docs if candidates is None else _common(candidates, docs)
@@ -276,6 +410,45 @@ class Matcher:
             found = self.evaluate(feed_plan(filters.feed)).docs
             docs = found if docs is None else _common(docs, found)
         return docs if docs is not None else arrays.live_docs()
+
+
+def _merge_postings(found: list[Postings], count: int) -> Postings:
+    """Several terms' postings as one pseudo-term's: the union of their documents, each
+    with the sum of its frequencies (a document has at most one posting per term)."""
+    found = [p for p in found if len(p)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        return NO_POSTINGS
+    if sum(len(p) for p in found) > count * DENSE_SHARE:
+        tf = np.zeros(count, dtype=np.float32)
+        for p in found:
+            tf[p.docs] += p.tf
+        docs = np.flatnonzero(tf).astype(np.int32)
+        return Postings(docs, tf[docs])
+    docs = np.concatenate([p.docs for p in found])
+    tf = np.concatenate([p.tf for p in found])
+    order = np.argsort(docs, kind="stable")
+    docs, tf = docs[order], tf[order]
+    first = np.flatnonzero(np.diff(docs, prepend=-1))
+    return Postings(docs[first], np.add.reduceat(tf, first))
+
+
+def _union_size(docs: list[np.ndarray]) -> int:
+    """How many documents are in any of these ascending arrays."""
+    if len(docs) == 2:
+        return len(docs[0]) + len(docs[1]) - len(_common(docs[0], docs[1]))
+    return len(np.unique(np.concatenate(docs)))
+
+
+def _restrict_postings(postings: Postings, within: np.ndarray) -> Postings:
+    """The postings of the documents `within` (both ascending)."""
+    if not len(within):
+        return NO_POSTINGS
+    idx = np.searchsorted(within, postings.docs)
+    idx[idx == len(within)] = 0
+    hit = within[idx] == postings.docs
+    return Postings(postings.docs[hit], postings.tf[hit])
 
 
 def _contains_run(terms: list[str], wanted: list[str]) -> bool:
