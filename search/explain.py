@@ -30,7 +30,8 @@ import numpy as np
 
 from . import scoring
 from .analysis import RUN_RE, analyze, normalize
-from .matching import EMPTY, Expander, Lister, Matcher, Matches, NarrowCache
+from .matching import Expander, Matcher
+from .narrowing import Lister, NarrowCache
 from .plan import (
     All,
     Any,
@@ -46,6 +47,7 @@ from .plan import (
 from .postings import IndexArrays, Postings
 from .query import And, Node, Not, Or, Phrase, Word
 from .results import Explanation, ScorePart
+from .sets import EMPTY, Matches
 from .vocabulary import Vocabulary
 
 #: Relative difference under which two float32 sums are the same score.

@@ -15,13 +15,13 @@ import numpy as np
 from . import explain, scoring, urls
 from .analysis import analyze
 from .documents import MIN_DATE, aware
-from .matching import Matches, top
 from .plan import Any as AnyOf
 from .plan import PlanNode, Stems
 from .postings import IndexArrays
 from .query import Node
 from .reading import View
 from .results import Facets, Hit, Version
+from .sets import Matches, top
 from .snippets import highlight, make_snippet
 from .vocabulary import Vocabulary
 

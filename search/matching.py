@@ -10,14 +10,14 @@ Deleted documents are dropped once, at the end.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import scoring
-from .analysis import analyze, word_stems
+from .analysis import analyze
 from .documents import microseconds
 from .filters import Filters
+from .narrowing import Lister, NarrowCache, narrowed_docs
 from .plan import (
     All,
     Any,
@@ -33,40 +33,31 @@ from .plan import (
     exact_terms,
     feed_plan,
 )
-from .postings import NO_POSTINGS, IndexArrays, Postings
+from .postings import IndexArrays, Postings
+from .sets import (
+    EMPTY,
+    Matches,
+    add_into,
+    common,
+    intersect,
+    merge_postings,
+    restrict,
+    restrict_postings,
+    subtract,
+    union,
+    union_size,
+)
 
 #: Expansions of one prefix at most (the most frequent words first).
 MAX_PREFIX_TERMS = 200
-#: Words starting like a word with a short stem, listed at most (`Matcher._narrowed`).
-MAX_NARROW_WORDS = 300
 #: Narrowed document sets kept per index state.
 NARROW_CACHE = 512
 #: Once an AND has fewer documents than this share of the index, its other words are
 #: scored in those documents only.
 WITHIN_SHARE = 1 / 4
-#: Past this share of the index, a merge goes through a dense accumulator.
-DENSE_SHARE = 1 / 8
-
-
-@dataclass(frozen=True)
-class Matches:
-    """Ascending document numbers and their scores."""
-
-    docs: np.ndarray
-    scores: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.docs)
-
-
-EMPTY = Matches(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 #: Given a field and a prefix, the words of the index that start so (most frequent first).
 Expander = Callable[[str, str], Sequence[str]]
-#: Given a field and a prefix, the words of the index that start so (any order).
-Lister = Callable[[str, str], Iterable[str]]
-#: (beginning, stems, title only) → the narrowed documents, or None (`Matcher._narrowed`).
-NarrowCache = dict[tuple[str, tuple[str, ...], bool], np.ndarray | None]
 
 
 class Matcher:
@@ -90,7 +81,7 @@ class Matcher:
         the filters, when given), with their scores."""
         found = self.evaluate(plan)
         if allowed is not None:
-            found = _restrict(found, allowed)
+            found = restrict(found, allowed)
         if len(found) and self.arrays.live is not None:
             keep = self.arrays.alive(found.docs)
             found = Matches(found.docs[keep], found.scores[keep])
@@ -108,7 +99,7 @@ class Matcher:
             if node.narrow and len(found):
                 narrowed = self._narrowed(node)
                 if narrowed is not None:
-                    found = _restrict(found, narrowed)
+                    found = restrict(found, narrowed)
             if node.forms:
                 # The forms match on their own too: Snowball keeps `euros` apart from `euro`.
                 parts = self._form_parts(node.forms, title_only, within)
@@ -131,7 +122,7 @@ class Matcher:
             positive = self.evaluate(node.positive)
             if not len(positive):
                 return positive
-            return _subtract(positive, self.evaluate(node.negative).docs)
+            return subtract(positive, self.evaluate(node.negative).docs)
         if isinstance(node, Everything):
             docs = self.arrays.live_docs()
             return Matches(docs, np.zeros(len(docs), dtype=np.float32))
@@ -147,7 +138,7 @@ class Matcher:
         result: Matches | None = None
         for i in order:
             found = self.evaluate(children[i], within)
-            result = found if result is None else _intersect(result, found)
+            result = found if result is None else intersect(result, found)
             if not len(result):
                 return EMPTY
             if len(result) < self.arrays.count * WITHIN_SHARE:
@@ -167,27 +158,7 @@ class Matcher:
         return self._union(list(parts), np.maximum)
 
     def _union(self, parts: list[Matches], combine: np.ufunc) -> Matches:
-        parts = [p for p in parts if len(p)]
-        if not parts:
-            return EMPTY
-        if len(parts) == 1:
-            return parts[0]
-        total = sum(len(p) for p in parts)
-        if total > self.arrays.count * DENSE_SHARE:
-            acc = np.zeros(self.arrays.count, dtype=np.float32)
-            seen = np.zeros(self.arrays.count, dtype=bool)
-            for p in parts:
-                acc[p.docs] = combine(acc[p.docs], p.scores)
-                seen[p.docs] = True
-            docs = np.flatnonzero(seen).astype(np.int32)
-            return Matches(docs, acc[docs])
-        docs = np.concatenate([p.docs for p in parts])
-        scores = np.concatenate([p.scores for p in parts])
-        order = np.argsort(docs, kind="stable")
-        docs = docs[order]
-        scores = scores[order]
-        first = np.flatnonzero(np.diff(docs, prepend=-1))
-        return Matches(docs[first], combine.reduceat(scores, first).astype(np.float32))
+        return union(parts, combine, self.arrays.count)
 
     # -- words -----------------------------------------------------------------------------
 
@@ -205,7 +176,7 @@ class Matcher:
             return EMPTY
         w = weight * scoring.idf(len(postings) if df is None else df, self.arrays.count)
         if within is not None:
-            postings = _restrict_postings(postings, within)
+            postings = restrict_postings(postings, within)
             if not len(postings):
                 return EMPTY
         norms = self.arrays.norms(field, scoring.K1, scoring.B)[postings.docs]
@@ -218,47 +189,18 @@ class Matcher:
             return self._scored(title, title_field, 1.0, within)
         found = self._scored(self.arrays.postings(body_field, stem), body_field, 1.0, within)
         in_title = self._scored(title, title_field, scoring.TITLE_WEIGHT, within)
-        return _add_into(found, in_title)
+        return add_into(found, in_title)
 
     def _narrowed(self, node: Stems) -> np.ndarray | None:
-        """The documents holding, in the title, the body or a tag, a word that starts with
-        `node.narrow` and has one of the node's stems; None when more than
-        `MAX_NARROW_WORDS` words start so (too many to tell: the stems count everywhere)."""
+        """The documents where the stems of `node` count (`search.narrowing`), cached with
+        the index state; None: everywhere."""
         key = (node.narrow, node.stems, node.title_only)
         if key in self.cache:
             return self.cache[key]
-        found = self._narrow(node)
+        found = narrowed_docs(self.arrays, self.words, node) if self.words else None
         self.cache[key] = found
         while len(self.cache) > NARROW_CACHE:
             del self.cache[next(iter(self.cache))]
-        return found
-
-    def _narrow(self, node: Stems) -> np.ndarray | None:
-        if self.words is None:
-            return None
-        stems = set(node.stems)
-        arrays = self.arrays
-        fields = (scoring.EXACT[1],) if node.title_only else scoring.EXACT
-        relatives = []
-        # The body's vocabulary holds nearly every word of the titles: one listing.
-        for n, word in enumerate(self.words(fields[0], node.narrow)):
-            if n >= MAX_NARROW_WORDS:
-                return None
-            if stems.intersection(word_stems(word)):
-                relatives.append(word)
-        keep = np.zeros(arrays.count, dtype=bool)
-        for field in fields:
-            for word in relatives:
-                keep[arrays.postings(field, word).docs] = True
-        if not node.title_only:
-            # `text` holds the tags too: a tag with such a word counts as well.
-            for tag in arrays.tag_keys:
-                if node.narrow in tag and any(
-                    w.startswith(node.narrow) and stems.intersection(word_stems(w))
-                    for w in tag.split()
-                ):
-                    keep[arrays.postings("tag", tag).docs] = True
-        found: np.ndarray = np.flatnonzero(keep).astype(np.int32)
         return found
 
     def _forms(self, forms: tuple[str, ...], title_only: bool) -> Matches:
@@ -289,11 +231,11 @@ class Matcher:
             return self._scored(found[0], field, weight, within)
         if within is not None:
             # The pseudo-term's document frequency is that of the whole union.
-            df = _union_size([p.docs for p in found])
-            found = [_restrict_postings(p, within) for p in found]
-            postings = _merge_postings(found, self.arrays.count)
+            df = union_size([p.docs for p in found])
+            found = [restrict_postings(p, within) for p in found]
+            postings = merge_postings(found, self.arrays.count)
             return self._scored(postings, field, weight, df=df) if len(postings) else EMPTY
-        return self._scored(_merge_postings(found, self.arrays.count), field, weight)
+        return self._scored(merge_postings(found, self.arrays.count), field, weight)
 
     def _exact(self, words: tuple[str, ...], title_only: bool) -> Matches:
         if len(words) == 1:
@@ -324,7 +266,7 @@ class Matcher:
         candidates: np.ndarray | None = within
         for word in sorted(set(words), key=lambda w: len(arrays.postings(field, w))):
             docs = arrays.postings(field, word).docs
-            candidates = docs if candidates is None else _common(candidates, docs)
+            candidates = docs if candidates is None else common(candidates, docs)
             if not len(candidates):
                 return EMPTY
         assert candidates is not None
@@ -362,7 +304,7 @@ class Matcher:
         docs: np.ndarray | None = None
         for term in node.terms:
             found = arrays.postings(node.field, term).docs
-            docs = found if docs is None else _common(docs, found)
+            docs = found if docs is None else common(docs, found)
         if docs is None or not len(docs):
             return EMPTY.docs
         if node.phrase and len(node.terms) > 1:
@@ -391,7 +333,7 @@ class Matcher:
         docs: np.ndarray | None = None
         for key in filters.tags:
             found = arrays.postings("tag", key).docs
-            docs = found if docs is None else _common(docs, found)
+            docs = found if docs is None else common(docs, found)
         if filters.since or filters.until:
             published = arrays.published
             mask = np.ones(arrays.count, dtype=bool)
@@ -400,133 +342,18 @@ class Matcher:
             if filters.until:
                 mask &= published <= microseconds(filters.until)
             found = np.flatnonzero(mask).astype(np.int32)
-            docs = found if docs is None else _common(docs, found)
+            docs = found if docs is None else common(docs, found)
         if filters.author:
             words = tuple(exact_terms(filters.author))
             if words:
                 found = self._field_docs(FieldTerms("author", words))
-                docs = found if docs is None else _common(docs, found)
+                docs = found if docs is None else common(docs, found)
         if filters.feed:
             found = self.evaluate(feed_plan(filters.feed)).docs
-            docs = found if docs is None else _common(docs, found)
+            docs = found if docs is None else common(docs, found)
         return docs if docs is not None else arrays.live_docs()
-
-
-def _merge_postings(found: list[Postings], count: int) -> Postings:
-    """Several terms' postings as one pseudo-term's: the union of their documents, each
-    with the sum of its frequencies (a document has at most one posting per term)."""
-    found = [p for p in found if len(p)]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        return NO_POSTINGS
-    if sum(len(p) for p in found) > count * DENSE_SHARE:
-        tf = np.zeros(count, dtype=np.float32)
-        for p in found:
-            tf[p.docs] += p.tf
-        docs = np.flatnonzero(tf).astype(np.int32)
-        return Postings(docs, tf[docs])
-    docs = np.concatenate([p.docs for p in found])
-    tf = np.concatenate([p.tf for p in found])
-    order = np.argsort(docs, kind="stable")
-    docs, tf = docs[order], tf[order]
-    first = np.flatnonzero(np.diff(docs, prepend=-1))
-    return Postings(docs[first], np.add.reduceat(tf, first))
-
-
-def _union_size(docs: list[np.ndarray]) -> int:
-    """How many documents are in any of these ascending arrays."""
-    if len(docs) == 2:
-        return len(docs[0]) + len(docs[1]) - len(_common(docs[0], docs[1]))
-    return len(np.unique(np.concatenate(docs)))
-
-
-def _restrict_postings(postings: Postings, within: np.ndarray) -> Postings:
-    """The postings of the documents `within` (both ascending)."""
-    if not len(within):
-        return NO_POSTINGS
-    idx = np.searchsorted(within, postings.docs)
-    idx[idx == len(within)] = 0
-    hit = within[idx] == postings.docs
-    return Postings(postings.docs[hit], postings.tf[hit])
 
 
 def _contains_run(terms: list[str], wanted: list[str]) -> bool:
     n = len(wanted)
     return any(terms[i : i + n] == wanted for i in range(len(terms) - n + 1))
-
-
-def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The documents in both ascending arrays."""
-    if len(a) > len(b):
-        a, b = b, a
-    if not len(a):
-        return a
-    idx = np.searchsorted(b, a)
-    idx[idx == len(b)] = 0
-    common: np.ndarray = a[b[idx] == a]
-    return common
-
-
-def _intersect(a: Matches, b: Matches) -> Matches:
-    if len(a) > len(b):
-        a, b = b, a
-    if not len(a):
-        return EMPTY
-    idx = np.searchsorted(b.docs, a.docs)
-    idx[idx == len(b.docs)] = 0
-    hit = b.docs[idx] == a.docs
-    return Matches(a.docs[hit], a.scores[hit] + b.scores[idx[hit]])
-
-
-def _restrict(found: Matches, allowed: np.ndarray) -> Matches:
-    if not len(found) or not len(allowed):
-        return EMPTY
-    idx = np.searchsorted(allowed, found.docs)
-    idx[idx == len(allowed)] = 0
-    hit = allowed[idx] == found.docs
-    return Matches(found.docs[hit], found.scores[hit])
-
-
-def _subtract(found: Matches, docs: np.ndarray) -> Matches:
-    if not len(docs):
-        return found
-    idx = np.searchsorted(docs, found.docs)
-    idx[idx == len(docs)] = 0
-    keep = docs[idx] != found.docs
-    return Matches(found.docs[keep], found.scores[keep])
-
-
-def _add_into(found: Matches, extra: Matches) -> Matches:
-    """`found` with the scores of `extra` (whose documents are among found's) added."""
-    if not len(extra):
-        return found
-    if not len(found):
-        return extra
-    idx = np.searchsorted(found.docs, extra.docs)
-    idx[idx == len(found.docs)] = 0
-    hit = found.docs[idx] == extra.docs
-    scores = found.scores.copy()
-    scores[idx[hit]] += extra.scores[hit]
-    if hit.all():
-        return Matches(found.docs, scores)
-    rest = Matches(extra.docs[~hit], extra.scores[~hit])
-    docs = np.concatenate([found.docs, rest.docs])
-    order = np.argsort(docs, kind="stable")
-    return Matches(docs[order], np.concatenate([scores, rest.scores])[order])
-
-
-def top(found: Matches, limit: int, key: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """The first `limit` (document, score) pairs: by `key` (default: the score), highest
-    first, ties by document number."""
-    if not len(found) or limit <= 0:
-        return []
-    values = found.scores if key is None else key
-    if len(found) > limit:
-        part = np.argpartition(-values, limit - 1)[:limit]
-        kth = values[part].min()
-        chosen = np.flatnonzero(values >= kth)
-    else:
-        chosen = np.arange(len(found))
-    order = chosen[np.lexsort((found.docs[chosen], -values[chosen]))][:limit]
-    return list(zip(found.docs[order].tolist(), found.scores[order].tolist(), strict=True))

@@ -29,7 +29,8 @@ from . import scoring
 from .arrays import ArrayFileError
 from .explain import Recorder
 from .filters import Filters
-from .matching import Matcher, NarrowCache
+from .matching import Matcher
+from .narrowing import NarrowCache
 from .plan import compile_query
 from .postings import IndexArrays
 from .query import parse

@@ -17,9 +17,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from .analysis import ELISIONS, STOP_WORDS, compound_terms, fold, normalize, terms
-from .matching import _common
 from .postings import IndexArrays
 from .schema import SPELLING_FIELDS
+from .sets import common
 from .snippets import _flat_pattern, flatten
 from .vocabulary import EMPTY as EMPTY_VOCABULARY
 from .vocabulary import Vocabulary
@@ -207,7 +207,7 @@ class Speller:
         tail = _from_last_content_word(terms(head, stemming=False))
         scored = []
         for freq, folded in words:
-            parts = [_common(self.arrays.postings(f, folded).docs, docs) for f in SPELLING_FIELDS]
+            parts = [common(self.arrays.postings(f, folded).docs, docs) for f in SPELLING_FIELDS]
             beside = np.union1d(*parts)
             if len(beside):
                 scored.append((len(beside), freq, folded, beside))
