@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -22,14 +23,14 @@ from . import archive, duplicates, facets, feedstats, hits, urls, vocabulary
 from .config import Settings
 from .documents import Article, stored_article
 from .errors import ConfigError, IndexNotFoundError, InvalidFilterError
-from .explain import Recorder
+from .explain import Recorder, explanations
 from .explain import normalized as explain_query
 from .filters import Filters
 from .locking import reindex_lock
 from .plan import EVERYTHING, Compiled, any_words, compile_query
-from .query import parse, split_dates
-from .reading import Snapshots
-from .results import ArticlePage, FeedStats, Hit, IndexStats, SearchPage
+from .query import Node, parse, split_dates
+from .reading import Snapshots, View
+from .results import ArticlePage, Explanation, FeedStats, Hit, IndexStats, SearchPage
 from .snippets import highlighter
 from .storage import Storage
 from .writer import ArticleWriter, rebuild
@@ -216,10 +217,24 @@ class Engine:
         docnum = searcher.document_number(id=article_id)
         return stored_article(searcher.stored_fields(docnum)) if docnum is not None else None
 
-    def article(self, article_id: str, *, query: str = "", related: int = 5) -> ArticlePage | None:
+    def article(
+        self,
+        article_id: str,
+        *,
+        query: str = "",
+        related: int = 5,
+        explain: bool = False,
+        sort: str = "relevance",
+    ) -> ArticlePage | None:
         """The page of an archived article (None when there is none with this id, as hits
         show it): its text in paragraphs with the words of `query` marked, the original
-        link landing on the passage that matched, and `related` related articles."""
+        link landing on the passage that matched, and `related` related articles. With
+        `explain`, why it matches `query` as the result list ranked it with `sort` (the
+        result page's "Pourquoi ?" reads it here rather than explaining every hit)."""
+        if sort not in SORTS:
+            raise InvalidFilterError(
+                f"unknown sort {str(sort)[:20]!r}: use one of {', '.join(SORTS)}"
+            )
         view = self._snapshots.view()
         docnum = hits.find(view, article_id)
         if docnum is None:
@@ -227,15 +242,51 @@ class Engine:
         query = (query or "")[: self.settings.max_query_length]
         marker = None
         words = split_dates(query).text
+        why = normalized = None
         if words.strip():
-            compiled = compile_query(parse(words), self.vocabulary)
+            tree = parse(words)
+            compiled = compile_query(tree, self.vocabulary)
             marker = highlighter(
                 frozenset(compiled.stems), frozenset(compiled.words), frozenset(compiled.narrow)
             )
+            if explain:
+                why = self._explain_one(view, docnum, compiled, tree, sort)
+                normalized = explain_query(tree)
         near = tuple(
             hits.make_hit(view, d, s, None) for d, s in hits.related(view, docnum, related)
         )
-        return archive.article_page(view, docnum, marker, query, near)
+        page = archive.article_page(view, docnum, marker, query, near)
+        return replace(page, explanation=why, normalized=normalized) if explain else page
+
+    def _explain_one(
+        self, view: View, docnum: int, compiled: Compiled, tree: Node, sort: str
+    ) -> Explanation | None:
+        """Why one document matches a query, as a result list would explain it (None when
+        it does not match, not even some of the words as the fallback list shows them)."""
+        recorder = view.recorder()
+        only = np.array([docnum], dtype=np.int32)
+        plan = compiled.plan
+        found = recorder.run(plan, only)
+        if not len(found) and compiled.simple and len(compiled.plain_words) > 1:
+            plan = any_words(compiled)
+            found = recorder.run(plan, only)
+        if not len(found):
+            return None
+        relevance = float(found.scores[0])
+        score = relevance
+        if sort == "fresh":
+            half_life = self.settings.fresh_half_life_days
+            score = float(hits.fresh_scores(view.state.arrays, found, half_life)[0])
+        why = explanations(
+            recorder,
+            plan,
+            tree,
+            [(docnum, score)],
+            {docnum: relevance},
+            sort == "fresh",
+            self.vocabulary,
+        )
+        return why[docnum]
 
     def more_like(self, article_id: str, *, limit: int = 5) -> list[Hit]:
         """Articles related to this one: those sharing its most distinctive words."""

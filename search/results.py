@@ -278,6 +278,10 @@ class ArticlePage:
     passage: int | None = None
     query: str = ""
     related: tuple[Hit, ...] = ()
+    #: Why the article matches `query` (`Engine.article(explain=True)`), None otherwise.
+    explanation: Explanation | None = None
+    #: The query as searched (`SearchPage.normalized`), when explained.
+    normalized: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `fouille show --json` and `/api/article/<key>`."""
@@ -299,6 +303,11 @@ class ArticlePage:
             "paragraphs_html": [p.html() for p in self.paragraphs],
             "passage": self.passage,
             "related": [hit.to_dict() for hit in self.related],
+            **(
+                {"normalized": self.normalized, "explanation": self.explanation.to_dict()}
+                if self.explanation is not None
+                else {}
+            ),
         }
 
 

@@ -63,8 +63,10 @@ def test_from_a_result_to_the_passage_of_the_original(
         hit = page.locator("article.hit", has=page.locator("h2", has_text="plan vélo"))
         why = hit.locator("details.why")
         assert not why.locator("table").is_visible()
-        why.locator("summary").click()  # opens without any script
-        assert why.locator("table").is_visible()
+        why.locator("summary").click()
+        # The box brings the explanation from the article's page when it opens.
+        why.locator("table").wait_for(state="visible")
+        assert why.locator("dd code").inner_text() == "pistes cyclables parking"
         cells = why.locator("tbody tr td:first-child").all_inner_texts()
         assert {"pistes", "cyclables", "parking"} >= set(cells) and cells
         watch.assert_clean(page)

@@ -164,8 +164,48 @@ def test_explain_on_the_api(site: httpx.Client) -> None:
     assert "explanation" not in plain["hits"][0] and "normalized" not in plain
 
 
-def test_every_result_says_why_in_a_details_box(site: httpx.Client) -> None:
+def test_every_result_links_to_why_it_matched(site: httpx.Client) -> None:
     doc = html(site, "/search?q=pistes+cyclables&sort=fresh")
+    hits = doc.xpath("//article[@class='hit']")
+    assert hits
+    for hit in hits:
+        (box,) = hit.xpath(".//details[@class='why']")
+        assert box.xpath("string(summary)") == "Pourquoi ?"
+        (link,) = box.xpath(".//a/@href")
+        assert link == box.get("data-why-url") + "#pourquoi"
+        path, _, query = link.partition("?")
+        assert path == hit.xpath("string(.//a[@class='archived-link']/@href)").partition("?")[0]
+        assert parse_qs(query.partition("#")[0]) == {"q": ["pistes cyclables"], "sort": ["fresh"]}
+        # The link's page holds the explanation, open, under the id the link names.
+        article = html(site, link.partition("#")[0])
+        (why,) = article.xpath("//details[@id='pourquoi']")
+        assert why.get("open") is not None
+        assert "pistes cyclables" in why.xpath("string(.//dd[1])")
+        assert "× fraîcheur" in why.xpath("string(.//dd[2])")
+        assert why.xpath(".//tbody/tr")
+
+
+def test_why_on_the_article_page_is_the_api_explanation(site: httpx.Client) -> None:
+    data = site.get("/api/search", params={"q": "l’école OU cantines", "explain": "1"}).json()
+    for hit in data["hits"][:3]:
+        one = site.get(
+            f"/api/article/{hit['key']}", params={"q": "l’école OU cantines", "explain": "1"}
+        ).json()
+        assert one["normalized"] == data["normalized"]
+        assert one["explanation"] == hit["explanation"]
+        plain = site.get(f"/api/article/{hit['key']}", params={"q": "cantines"}).json()
+        assert "explanation" not in plain
+        page = html(site, f"/article/{hit['key']}?q=l%E2%80%99%C3%A9cole+OU+cantines")
+        rows = page.xpath("//details[@id='pourquoi']//tbody/tr")
+        assert len(rows) == len(hit["explanation"]["parts"])
+    # An article the words do not find says nothing of why.
+    other = site.get("/api/search", params={"q": "cantines"}).json()["hits"][0]
+    page = html(site, f"/article/{other['key']}?q=zzzqqq")
+    assert not page.xpath("//details[@id='pourquoi']")
+
+
+def test_explain_on_the_page_says_why_in_a_details_box(site: httpx.Client) -> None:
+    doc = html(site, "/search?q=pistes+cyclables&sort=fresh&explain=1")
     hits = doc.xpath("//article[@class='hit']")
     assert hits
     for hit in hits:

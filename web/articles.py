@@ -21,8 +21,9 @@ RELATED = 5
 NOT_FOUND = "Aucun article de l’archive ne porte cet identifiant."
 
 
-def _page(key: str) -> ArticlePage:
-    """The article page of `key`, with the words of `?q=` marked (404 when there is none).
+def _page(key: str, *, explain: bool) -> ArticlePage:
+    """The article page of `key`, with the words of `?q=` marked (404 when there is none);
+    with `explain`, why it matches `q` as the results sorted by `?sort=` ranked it.
 
     Raises:
         ParamError: `q` is too long.
@@ -34,7 +35,12 @@ def _page(key: str) -> ArticlePage:
             f"{settings().max_query_length} (paramètre q)"
         )
     ident = article_id(key)
-    page = engine().article(ident, query=q, related=RELATED) if ident is not None else None
+    sort = request.args.get("sort", "").strip() or "relevance"
+    page = (
+        engine().article(ident, query=q, related=RELATED, explain=explain, sort=sort)
+        if ident is not None
+        else None
+    )
     if page is None:
         abort(404, NOT_FOUND)
     return page
@@ -44,13 +50,16 @@ def _page(key: str) -> ArticlePage:
 @conditional
 def article(key: str) -> str:
     """The stored text of one article, its metadata, a link to the original and related
-    articles; the search's words marked when reached from a result."""
-    page = _page(key)
+    articles; the search's words marked when reached from a result, and why it matched
+    them (the results' "Pourquoi ?" shows that part of this page)."""
+    page = _page(key, explain=True)
     return render_template("article.html", article=page, params=SearchParams(q=page.query))
 
 
 @bp.get("/api/article/<key>")
 @conditional
 def api_article(key: str) -> Response:
-    """The same as `/article/<key>`, as JSON (the shape of `fouille show --json`)."""
-    return jsonify(_page(key).to_dict())
+    """The same as `/article/<key>`, as JSON (the shape of `fouille show --json`); with
+    `explain=1` and `q`, why it matches `q`."""
+    explain = request.args.get("explain", "").strip() in ("1", "true", "oui")
+    return jsonify(_page(key, explain=explain).to_dict())

@@ -115,10 +115,14 @@ def _date_words(value: str, *, single: bool = False, until: bool = False) -> str
     return value
 
 
-def article_url(hit: Hit | Version, query: str = "") -> str:
-    """The archived copy of a hit (`/article/<key>`), the words of `query` marked there."""
+def article_url(hit: Hit | Version, query: str = "", sort: str = "relevance") -> str:
+    """The archived copy of a hit (`/article/<key>`), the words of `query` marked there
+    (and explained as the results sorted by `sort` ranked it)."""
     path = url_for("articles.article", key=hit.key)
-    return f"{path}?q={quote(query, safe='')}" if query.strip() else path
+    if not query.strip():
+        return path
+    url = f"{path}?q={quote(query, safe='')}"
+    return f"{url}&sort={sort}" if sort != "relevance" else url
 
 
 @bp.app_context_processor
@@ -148,8 +152,9 @@ def search() -> str | Response:
     params = SearchParams.from_args(request.args, settings())
     if not params.q and not params.has_filters:
         return redirect(url_for(".home"))
-    # The page says why each result matched ("Pourquoi ?"), whatever `explain` says.
-    page: SearchPage = engine().search(params.q, **{**params.engine_kwargs(), "explain": True})
+    # "Pourquoi ?" on each result links to (and, with the script, shows) the explanation
+    # on the article's page: explaining ten hits here would cost more than the search.
+    page: SearchPage = engine().search(params.q, **params.engine_kwargs())
     return render_template(
         "search.html",
         params=params,

@@ -57,3 +57,52 @@
     timer = setTimeout(fetchSuggestions, 120);
   });
 })();
+
+// "Pourquoi ?" on a result: the explanation is on the article's page (the link inside
+// says so without script); when the box is opened, its content is brought here.
+(function () {
+  "use strict";
+  if (!window.fetch || !window.DOMParser) {
+    return;
+  }
+  function load(box) {
+    if (box.getAttribute("data-why-state")) {
+      return;
+    }
+    box.setAttribute("data-why-state", "loading");
+    fetch(box.getAttribute("data-why-url"), { headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.text();
+      })
+      .then(function (text) {
+        var doc = new DOMParser().parseFromString(text, "text/html");
+        var found = doc.getElementById("pourquoi");
+        if (!found) {
+          throw new Error("no explanation");
+        }
+        var link = box.querySelector(".why-link");
+        Array.prototype.forEach.call(found.children, function (child) {
+          if (child.tagName !== "SUMMARY") {
+            box.insertBefore(document.importNode(child, true), link);
+          }
+        });
+        if (link) {
+          link.classList.add("why-more");
+        }
+        box.setAttribute("data-why-state", "done");
+      })
+      .catch(function () {
+        box.removeAttribute("data-why-state");  // the link stays: try again on next open
+      });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("details[data-why-url]"), function (box) {
+    box.addEventListener("toggle", function () {
+      if (box.open) {
+        load(box);
+      }
+    });
+  });
+})();
