@@ -118,18 +118,30 @@ def related(view: View, docnum: int, limit: int) -> list[tuple[int, float]]:
     return [(d, s) for d, s in top(found, limit + 1) if d != docnum][:limit]
 
 
+#: Versions remembered per committed state (a few hundred bytes each).
+VERSION_CACHE = 4096
+
+
 def version(view: View, docnum: int) -> Version:
     """A near-duplicate of a hit, as the hit lists it."""
+    cache = view.state.versions
+    found: Version | None = cache.get(docnum)
+    if found is not None:
+        return found
     stored = view.stored(docnum)
     feed_url = stored.get("feed_url") or ""
     secrets = urls.url_secrets(feed_url)
-    return Version(
+    found = Version(
         id=urls.scrub(stored["id"], secrets),
         url=urls.public_link(stored.get("url") or "", secrets),
         title=stored.get("title") or "",
         feed=urls.public_label(stored.get("feed_title") or "", feed_url),
         published=aware(stored.get("published")) or MIN_DATE,
     )
+    if len(cache) >= VERSION_CACHE:
+        cache.clear()
+    cache[docnum] = found
+    return found
 
 
 def with_versions(

@@ -102,8 +102,9 @@ class Matcher:
                     found = restrict(found, narrowed)
             if node.forms:
                 # The forms match on their own too: Snowball keeps `euros` apart from `euro`.
-                parts = self._form_parts(node.forms, title_only, within)
-                found = self._union([found, *parts], np.add)
+                # Mostly among the stems' documents: added in place, no merge.
+                for part in self._form_parts(node.forms, title_only, within):
+                    found = add_into(found, part)
             return found
         if isinstance(node, Best):
             return self._best(self.evaluate(c, within) for c in node.children)

@@ -57,6 +57,9 @@ class State:
     allowed: OrderedDict[Filters, np.ndarray] = field(default_factory=OrderedDict)
     #: The matcher's cache of narrowed document sets (`Matcher._narrowed`).
     narrowed: NarrowCache = field(default_factory=dict)
+    #: Near-duplicates as hits list them (`search.hits.version`), by document: a story
+    #: told by several feeds comes back with each search that finds it.
+    versions: dict[int, Any] = field(default_factory=dict)
 
     def allowed_docs(self, filters: Filters, matcher: Matcher) -> np.ndarray:
         found = self.allowed.get(filters)

@@ -87,8 +87,14 @@ def union_size(docs: list[np.ndarray]) -> int:
 
 def restrict_postings(postings: Postings, within: np.ndarray) -> Postings:
     """The postings of the documents `within` (both ascending)."""
-    if not len(within):
+    if not len(within) or not len(postings):
         return NO_POSTINGS
+    if len(within) * 4 < len(postings):
+        # Few documents in a long list: look each of them up in the list.
+        at = np.searchsorted(postings.docs, within)
+        at[at == len(postings)] = 0
+        at = at[postings.docs[at] == within]
+        return Postings(postings.docs[at], postings.tf[at])
     idx = np.searchsorted(within, postings.docs)
     idx[idx == len(within)] = 0
     hit = within[idx] == postings.docs
