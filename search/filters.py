@@ -32,7 +32,10 @@ def parse_date(
     text = str(value).strip()
     now = now or datetime.now(UTC)
     if m := RELATIVE_RE.match(text):
-        return now - timedelta(days=int(m.group(1)) * RELATIVE_UNITS[m.group(2).lower()])
+        try:
+            return now - timedelta(days=int(m.group(1)) * RELATIVE_UNITS[m.group(2).lower()])
+        except OverflowError:
+            return datetime.min.replace(tzinfo=UTC)  # before year 1: since the beginning
     try:
         if re.fullmatch(r"\d{4}", text):
             year = int(text)

@@ -13,7 +13,7 @@ one that names no date stays in the text as words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from . import dates
@@ -156,7 +156,8 @@ class _Parser:
             node = self.or_expr(depth + 1) if depth < MAX_DEPTH else None
             if (tok := self.peek()) and tok[0] == "rparen":
                 self.i += 1
-            return node
+            # `titre:(a OU b)`: the field applies to every word of the group.
+            return _in_field(node, fieldname) if node is not None and fieldname else node
         if kind == "rparen":
             return None
         if kind == "field":
@@ -184,6 +185,18 @@ class _Parser:
         if not any(ch.isalnum() for ch in text):
             return None
         return Word(text, fieldname, prefix=prefix)
+
+
+def _in_field(node: Node, fieldname: str) -> Node:
+    """`node` with its words and phrases searched in `fieldname` (those naming their own
+    field keep it)."""
+    if isinstance(node, Word | Phrase):
+        return node if node.field else replace(node, field=fieldname)
+    if isinstance(node, Not):
+        return Not(_in_field(node.child, fieldname))
+    if isinstance(node, And | Or):
+        return type(node)(tuple(_in_field(c, fieldname) for c in node.children))
+    return node
 
 
 def _simplify(node: And | Or) -> Node | None:
@@ -236,7 +249,10 @@ def split_dates(text: str, now: datetime | None = None) -> DatedQuery:
     for m in DATE_RE.finditer(text):
         if m["phrase"] is not None or len(found) >= MAX_DATE_CLAUSES:
             continue
-        bounds = _bounds(m, now)
+        try:
+            bounds = _bounds(m, now)
+        except OverflowError:  # before year 1 or after 9999: no date a calendar has
+            bounds = None
         if bounds is None:
             continue
         start, end = bounds

@@ -378,10 +378,6 @@ def test_the_ninth_prefix_is_searched_as_a_word(engine: Engine) -> None:
     assert found(engine, nine) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a field before parentheses is dropped: titre:(a OU b) searches a OU b everywhere",
-)
 def test_a_field_applies_to_a_group(engine: Engine) -> None:
     assert found(engine, "titre:(fibre OU cuivre)") == {
         "orange-fibre",
