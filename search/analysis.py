@@ -26,8 +26,12 @@ from unidecode import unidecode
 from whoosh.analysis import Token, Tokenizer
 
 # Words with an apostrophe or hyphen inside stay one run; `C++` and `C#` keep their sign.
-RUN_RE = re.compile(r"[^\W_]+(?:['’ʼ‘`´\-‐‑][^\W_]+)*(?:\+\+|#(?!\w))?")
-APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'", "´": "'", "‐": "-", "‑": "-"})
+RUN_RE = re.compile(r"[^\W_]+(?:['’ʼ‘`´＇′\-‐‑][^\W_]+)*(?:\+\+|#(?!\w))?")
+APOSTROPHES = str.maketrans(
+    {"’": "'", "ʼ": "'", "‘": "'", "`": "'", "´": "'", "＇": "'", "′": "'", "‐": "-", "‑": "-"}
+)
+#: Invisible in a word: a soft hyphen (U+00AD, `&shy;`) marks where it may break.
+SOFT_HYPHEN = "\u00ad"
 
 ELISIONS = frozenset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu quelqu presqu entr".split())
 
@@ -86,6 +90,11 @@ def stem(word: str) -> str:
     return fold(word)
 
 
+def word_stems(word: str) -> tuple[str, ...]:
+    """The stems one word gives in the stemmed fields (see `_stems`)."""
+    return _stems(word)
+
+
 def _stems(word: str) -> tuple[str, ...]:
     """The stem of the word as written and, when it differs, of its unaccented spelling.
 
@@ -99,9 +108,87 @@ def _stems(word: str) -> tuple[str, ...]:
     return (first,) if second == first else (first, second)
 
 
+#: A Snowball stem shorter than this says too little of its word: `don` is données, donner
+#: and don; `ser` is série and sera. Such a word matches through its stem only in words that
+#: also begin like it (`search.plan.Stems.narrow`).
+MIN_STEM = 4
+
+
+def narrowing(word: str, stems: tuple[str, ...] | list[str]) -> str:
+    """The beginning a word's relatives must share when its stems are too short to tell
+    them apart (see `MIN_STEM`), or "" when its stems are long enough.
+
+    `données` (stems don, donne) → "donnee": donnée and données, not donner or don.
+    """
+    forms = inflections(word)
+    shortest = min((len(s) for s in stems), default=MIN_STEM)
+    if not forms or shortest >= MIN_STEM:
+        return ""
+    head = forms[0]
+    for form in forms[1:]:
+        while not form.startswith(head):
+            head = head[:-1]
+    # Three letters (`des`, `vie`) begin too many words to list them at query time.
+    return head if len(head) > shortest and len(head) >= MIN_STEM else ""
+
+
+#: Plural endings (folded) whose singular is not just the word without its last letter.
+_PLURALS = (("eaux", "eau"), ("aux", "al"), ("eux", "eu"))
+#: Masculine ↔ feminine endings of the same word (folded). Only endings that mark gender
+#: alone: a bare `-e` (port/porte, parti/partie, droit/droite) or `-ée` (entré/entrée)
+#: makes another word as often as not, so they are not inflections here.
+_GENDERS = (("teur", "trice"), ("eur", "euse"), ("if", "ive"), ("eux", "euse"), ("ien", "ienne"))
+#: Words this short have no inflection worth guessing (`pas`, `bus`, `gaz`).
+MIN_INFLECTED = 4
+
+
+@lru_cache(maxsize=50_000)
+def inflections(word: str) -> tuple[str, ...]:
+    """The folded word and its true inflections: singular and plural (-s, -x, -al/-aux,
+    -eau/-eaux), and masculine/feminine where an ending marks gender alone
+    (`utilisateur` → utilisatrice). What a plain word matches exactly (`search.scoring`).
+
+    `données` → (donnees, donnee); `journal` → (journal, journals, journaux).
+    """
+    folded = fold(word)
+    if len(folded) < MIN_INFLECTED or not folded.isalpha():
+        return (folded,) if folded else ()
+    singulars = {folded}
+    for plural, singular in _PLURALS:
+        if folded.endswith(plural):
+            singulars.add(folded[: -len(plural)] + singular)
+            break
+    else:
+        if folded.endswith(("s", "x")):
+            singulars.add(folded[:-1])
+    forms = {folded} | singulars
+    for base in list(singulars):
+        for masculine, feminine in _GENDERS:
+            if base.endswith(masculine):
+                forms.add(base[: -len(masculine)] + feminine)
+                break
+            if base.endswith(feminine):
+                forms.add(base[: -len(feminine)] + masculine)
+                break
+    for base in list(forms):
+        if base.endswith(("s", "x")):
+            continue
+        forms.add(base + "s")
+        if base.endswith(("eau", "eu", "au")):
+            forms.add(base + "x")
+        elif base.endswith("al"):
+            forms.add(base[:-2] + "aux")
+    return (folded, *sorted(forms - {folded}))
+
+
 def normalize(text: str) -> str:
-    """NFC, so that combining accents become single characters the tokenizer sees as letters."""
-    return unicodedata.normalize("NFC", text) if not text.isascii() else text
+    """NFC, so that combining accents become single characters the tokenizer sees as letters;
+    soft hyphens dropped, so that `infor&shy;matique` is one word."""
+    if text.isascii():
+        return text
+    if SOFT_HYPHEN in text:
+        text = text.replace(SOFT_HYPHEN, "")
+    return unicodedata.normalize("NFC", text)
 
 
 @lru_cache(maxsize=300_000)
@@ -143,18 +230,29 @@ def compound_terms(run: str) -> tuple[list[str], list[list[str]]]:
 
     A plain word has no parts; `Wi-Fi` gives (["wif"], [["wi"], ["fi"]]).
     """
+    joined, parts, _, _ = compound_pieces(run)
+    return joined, parts
+
+
+def compound_pieces(run: str) -> tuple[list[str], list[list[str]], str, list[str]]:
+    """`compound_terms` of a word run, with the exact (folded) word of the whole run and of
+    each part beside them: `Wi-Fi` gives (["wif"], [["wi"], ["fi"]], "wifi", ["wi", "fi"])."""
     items = _analyze_run(run, True)
     if not items:
-        return [], []
+        return [], [], "", []
+    exact = {(s, e): t for _, t, s, e in _analyze_run(run, False)}
     whole = (min(s for _, _, s, _ in items), len(run))
     joined = [t for _, t, s, e in items if (s, e) == whole]
     by_pos: dict[int, list[str]] = {}
+    spans: dict[int, tuple[int, int]] = {}
     for pos, term, s, e in items:
         if (s, e) != whole:
             by_pos.setdefault(pos, []).append(term)
+            spans[pos] = (s, e)
+    word = exact.get(whole, "")
     if not by_pos and joined:
-        return joined, []
-    return joined, list(by_pos.values())
+        return joined, [], word, []
+    return joined, list(by_pos.values()), word, [exact.get(spans[p], "") for p in by_pos]
 
 
 def analyze(text: str, *, stemming: bool = True) -> Iterator[tuple[int, str, int, int]]:

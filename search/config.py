@@ -85,6 +85,10 @@ class Settings:
     tracking_params: tuple[str, ...] = TRACKING_PARAMS
     #: Server processes (`fouille serve`); 0 means one per core.
     workers: int = 0
+    #: Added to the shipped vocabulary (`search/data/vocabulary.toml`): terms never
+    #: stemmed nor corrected, and groups of terms a query for one of them finds together.
+    protected_words: tuple[str, ...] = ()
+    synonyms: tuple[tuple[str, ...], ...] = ()
     #: The language of the messages, "fr" or "en" ("": the locale's, the browser's): the
     #: command line's, and the web site's unless a reader switches (search/i18n.py).
     lang: str = ""
@@ -247,6 +251,11 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
                 raise ConfigError(N_("feeds must be a list of URLs or of [[feeds]] tables"))
             return tuple(_feed(item, n) for n, item in enumerate(value, 1))
+        if key == "protected_words":
+            return _terms(value.split(",") if isinstance(value, str) else value, key)
+        if key == "synonyms":
+            groups = value.split(";") if isinstance(value, str) else value
+            return tuple(_synonym_group(group) for group in groups if group)
         if key in ("index_dir", "config_file"):
             return Path(value)
         if key == "trusted_proxies":
@@ -363,3 +372,32 @@ def _headers(value: Any, where: Message) -> tuple[tuple[str, str], ...]:
             )
         out.append((name, text))
     return tuple(out)
+
+
+#: Bounds on the vocabulary a config file or the environment adds.
+MAX_TERMS = 5000
+MAX_TERM_CHARS = 200
+
+
+def _terms(values: Any, key: str) -> tuple[str, ...]:
+    if isinstance(values, str) or not isinstance(values, list | tuple):
+        raise ConfigError(N_("{key} must be a list of words"), key=key)
+    terms = tuple(" ".join(str(v).split()) for v in values if str(v).strip())
+    if len(terms) > MAX_TERMS or any(len(t) > MAX_TERM_CHARS for t in terms):
+        raise ConfigError(
+            N_("{key}: at most {count} terms of {chars} characters"),
+            key=key,
+            count=MAX_TERMS,
+            chars=MAX_TERM_CHARS,
+        )
+    return terms
+
+
+def _synonym_group(group: Any) -> tuple[str, ...]:
+    """One group of synonyms: a list of terms (or, from the environment, `a, b, c`)."""
+    terms = _terms(group.split(",") if isinstance(group, str) else group, "synonyms")
+    if len(terms) < 2:
+        raise ConfigError(
+            N_("a synonym group needs two terms or more: {group}"), group=repr(group)[:200]
+        )
+    return terms

@@ -7,6 +7,7 @@ Whoosh document of an article and `stored_article` reads one back (for hits and 
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -76,13 +77,14 @@ class Article:
 
 
 def clean_article(article: Article) -> Article:
-    """Bound every field (sizes, tag count, dates) so that no entry can hurt the index."""
+    """Bound every field (sizes, tag count, dates) so that no entry can hurt the index, and
+    drop junk tags (`is_junk_tag`)."""
     tags = []
     seen = set()
     for tag in article.tags[: TAGS_PER_ARTICLE * 4]:
         label = " ".join(_clip(str(tag), TAG_CHARS).split())
         key = tag_key(label)
-        if key and key not in seen:
+        if key and key not in seen and not is_junk_tag(label):
             seen.add(key)
             tags.append(label)
         if len(tags) >= TAGS_PER_ARTICLE:
@@ -95,6 +97,21 @@ def clean_article(article: Article) -> Article:
         updated=_clamp(article.updated) if article.updated else None,
         content_hash=article.content_hash,
     )
+
+
+#: What a CMS leaves when a template fails: `[[item.keywords]]`, `{{ tag }}`, `${tag}`,
+#: `<%= tag %>`, `{% tag %}`, `%TAG%`.
+_TEMPLATE = re.compile(r"\[\[|\]\]|\{\{|\}\}|\{%|%\}|<%|%>|\$\{|^%\w+%$")
+#: Values a broken script writes for "no tag".
+_NO_TAG = frozenset({"null", "none", "undefined", "nan", "[object object]", "n/a"})
+
+
+def is_junk_tag(label: str) -> bool:
+    """True for a tag that says nothing: empty, punctuation only, a template placeholder
+    left unfilled, or a script's null."""
+    if not tag_key(label) or not any(ch.isalnum() for ch in label):
+        return True
+    return bool(_TEMPLATE.search(label)) or label.lower() in _NO_TAG
 
 
 def indexed_body(article: Article) -> str:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import archive, duplicates, facets, feedstats, hits, urls
+from . import archive, duplicates, facets, feedstats, hits, urls, vocabulary
 from .config import Settings
 from .documents import Article, stored_article
-from .errors import IndexNotFoundError, InvalidFilterError
+from .errors import ConfigError, IndexNotFoundError, InvalidFilterError
 from .explain import Recorder
 from .explain import normalized as explain_query
 from .filters import Filters
@@ -56,6 +56,11 @@ class Engine:
         self._snapshots = Snapshots(self.storage)
         self._reindex_depth = 0
         self._reindex_owner: int | None = None
+        #: Protected words and synonyms: the shipped list and the settings' additions.
+        try:
+            self.vocabulary = vocabulary.load(settings.protected_words, settings.synonyms)
+        except ValueError as exc:
+            raise ConfigError(N_("protected_words, synonyms: {reason}"), reason=str(exc)) from exc
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = False) -> Engine:
@@ -110,21 +115,21 @@ class Engine:
         filters = filters.within(dated.since, dated.until)
         tree = parse(dated.text) if dated.text.strip() else None
         if dated.text.strip():
-            compiled = compile_query(tree)
+            compiled = compile_query(tree, self.vocabulary)
         else:
             compiled = Compiled(EVERYTHING, simple=False)
             if sort == "relevance":
                 sort = "date"
         view = self._snapshots.view()
         # To explain, the matcher records its evaluation: the same one ranks the hits.
-        matcher = Recorder(view.state.arrays, view.expand) if explain else view.matcher()
+        matcher = view.recorder() if explain else view.matcher()
         allowed = view.state.allowed_docs(filters, matcher) if filters else None
         found = matcher.run(compiled.plan, allowed)
         suggestion = corrected_from = None
         if len(found) < FEW_HITS and compiled.simple and compiled.plain_words:
-            better = view.speller().suggestion(compiled.plain_words)
+            better = view.speller(self.vocabulary).suggestion(compiled.plain_words)
             if better is not None:
-                alternative = compile_query(parse(better))
+                alternative = compile_query(parse(better), self.vocabulary)
                 better_found = matcher.run(alternative.plan, allowed)
                 better = " ".join((better, *dated.dates))  # the dates stay in the query
                 if not len(found) and len(better_found) and correct:
@@ -146,13 +151,15 @@ class Engine:
             page,
             page_size,
         )
-        pattern = highlighter(frozenset(compiled.stems), frozenset(compiled.words))
+        pattern = highlighter(
+            frozenset(compiled.stems), frozenset(compiled.words), frozenset(compiled.narrow)
+        )
         shown = tuple(hits.make_hit(view, docnum, score, pattern) for docnum, score in window)
         if versions:
             shown = hits.with_versions(view, shown, window, versions)
         if isinstance(matcher, Recorder):
             plan = any_words(compiled) if fallback else compiled.plan
-            shown = hits.explained(matcher, plan, tree, found, window, shown, sort)
+            shown = hits.explained(matcher, plan, tree, found, window, shown, sort, self.vocabulary)
         return SearchPage(
             query=text,
             total=len(found),
@@ -200,9 +207,12 @@ class Engine:
         return f"{state.generation}.{state.toc_generation}"
 
     def suggest(self, prefix: str, *, limit: int = 8) -> list[str]:
-        """Completions for what a user is typing, from tags and the vocabulary."""
+        """Completions for what a user is typing, from tags and the vocabulary; after
+        other words, the words that come with them (`vie pri` → `vie privée`)."""
         prefix = (prefix or "")[: self.settings.max_query_length]
-        return self._snapshots.view().speller().completions(prefix, limit=limit)
+        view = self._snapshots.view()
+        context = view.completion_context(self.vocabulary)
+        return view.speller(self.vocabulary).completions(prefix, limit=limit, context=context)
 
     # -- articles --------------------------------------------------------------------------
 
@@ -224,8 +234,10 @@ class Engine:
         marker = None
         words = split_dates(query).text
         if words.strip():
-            compiled = compile_query(parse(words))
-            marker = highlighter(frozenset(compiled.stems), frozenset(compiled.words))
+            compiled = compile_query(parse(words), self.vocabulary)
+            marker = highlighter(
+                frozenset(compiled.stems), frozenset(compiled.words), frozenset(compiled.narrow)
+            )
         near = tuple(
             hits.make_hit(view, d, s, None) for d, s in hits.related(view, docnum, related)
         )

@@ -1,14 +1,18 @@
 """Why an article matched: the parts of its score, from the very evaluation that ranks it.
 
-`Recorder` is the matcher itself (`search.matching.Matcher`) with two hooks, used for the
-search being explained: it keeps what each plan node matched, and every term or phrase
-scored inside a word's node (`_scored`, `_phrase`: the only places a score is made). Once
-the hits are ranked, each hit's parts are read off that record as the matcher combined them:
+`Recorder` is the matcher itself (`search.matching.Matcher`) with hooks, used for the
+search being explained: it keeps what each plan node matched, every term or phrase scored
+inside a word's node (`_scored`, `_phrase`: the only places a score is made), the name of
+the pseudo-term of a word's exact forms (`_union_term`), and where a short stem counts
+(`_narrowed`). Once the hits are ranked, each hit's parts are read off that record as the
+matcher combined them:
 
 - AND and OR add their clauses, alternatives (`Best`) keep the best one, an exclusion keeps
   its positive side;
-- inside one word, the terms of one spelling (its text and title parts) add up and the
-  best spelling counts, as `search.scoring` says.
+- inside one word, the terms of one stem (its text and title parts) add up and the best
+  stem counts — only where the stem counts, for a stem too short to tell words apart —
+  and the parts of the word's exact forms add to it; a quoted word or a phrase adds its
+  parts in the exact fields; a prefix counts its best word, as `search.scoring` says.
 
 Each node's parts are checked against the score the matcher gave that node for that
 document; should they ever differ (a scoring rule this module does not know yet), the
@@ -18,14 +22,16 @@ score (`tests/test_explain.py` holds that the fallback is never needed today).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any as AnyType
 
 import numpy as np
 
+from . import scoring
 from .analysis import RUN_RE, analyze, normalize
-from .matching import EMPTY, Matcher, Matches
+from .matching import Expander, Matcher
+from .narrowing import Lister, NarrowCache
 from .plan import (
     All,
     Any,
@@ -41,6 +47,8 @@ from .plan import (
 from .postings import IndexArrays, Postings
 from .query import And, Node, Not, Or, Phrase, Word
 from .results import Explanation, ScorePart
+from .sets import EMPTY, Matches
+from .vocabulary import Vocabulary
 
 #: Relative difference under which two float32 sums are the same score.
 TOLERANCE = 1e-4
@@ -56,8 +64,12 @@ class _Frame:
     children: list[_Frame] = field(default_factory=list)
     #: For word nodes: (field, term, weight, postings, matches) of each term scored.
     terms: list[tuple[str, str, float, Postings | None, Matches]] = field(default_factory=list)
+    #: For a word whose stems count only in some documents (`Stems.narrow`): those.
+    narrowed: np.ndarray | None = None
     #: The scores of the documents explained (`Recorder.explain` fills it).
     scores: dict[int, float] = field(default_factory=dict)
+    #: Of the documents explained, those where the stems count (None: all of them).
+    counted: set[int] | None = None
     #: (field, term, weight, {doc: (tf or None, score)}) for the documents explained.
     parts: list[tuple[str, str, float, dict[int, tuple[int | None, float]]]] = field(
         default_factory=list
@@ -86,13 +98,19 @@ class Recorder(Matcher):
     scored: the ranking and its explanation come from one evaluation."""
 
     def __init__(
-        self, arrays: IndexArrays, expand: Callable[[str, str], Sequence[str]] | None = None
+        self,
+        arrays: IndexArrays,
+        expand: Expander | None = None,
+        words: Lister | None = None,
+        cache: NarrowCache | None = None,
     ) -> None:
         self._watched = _Watched(arrays)
-        super().__init__(self._watched, expand)  # type: ignore[arg-type]
+        super().__init__(self._watched, expand, words, cache)  # type: ignore[arg-type]
         #: The evaluation of each plan run, by plan.
         self.runs: dict[PlanNode, _Frame] = {}
         self._stack = [_Frame(All(()))]
+        #: The forms of the pseudo-term being scored (`_union_term`): its parts' name.
+        self._naming: tuple[str, ...] | None = None
 
     def run(self, plan: PlanNode, allowed: np.ndarray | None = None) -> Matches:
         top = _Frame(plan)
@@ -105,22 +123,46 @@ class Recorder(Matcher):
             self.runs[plan] = top.children[-1]
         return found
 
-    def evaluate(self, node: PlanNode) -> Matches:
+    def evaluate(self, node: PlanNode, within: np.ndarray | None = None) -> Matches:
         frame = _Frame(node)
         self._stack[-1].children.append(frame)
         self._stack.append(frame)
         try:
-            frame.found = super().evaluate(node)
+            frame.found = super().evaluate(node, within)
         finally:
             self._stack.pop()
         return frame.found
 
-    def _scored(self, postings: Postings, field: str, weight: float) -> Matches:
-        found = super()._scored(postings, field, weight)
+    def _scored(
+        self,
+        postings: Postings,
+        field: str,
+        weight: float,
+        within: np.ndarray | None = None,
+        df: int | None = None,
+    ) -> Matches:
+        found = super()._scored(postings, field, weight, within, df)
         if len(found):
-            known = self._watched.terms.get(id(postings))
-            term = known[1] if known is not None and known[0] is postings else ""
+            if self._naming is not None:
+                term = "/".join(self._naming)
+            else:
+                known = self._watched.terms.get(id(postings))
+                term = known[1] if known is not None and known[0] is postings else ""
             self._stack[-1].terms.append((field, term, weight, postings, found))
+        return found
+
+    def _union_term(
+        self, terms: tuple[str, ...], field: str, weight: float, within: np.ndarray | None = None
+    ) -> Matches:
+        self._naming = terms
+        try:
+            return super()._union_term(terms, field, weight, within)
+        finally:
+            self._naming = None
+
+    def _narrowed(self, node: Stems) -> np.ndarray | None:
+        found = super()._narrowed(node)
+        self._stack[-1].narrowed = found
         return found
 
     def _phrase(self, words: tuple[str, ...], field: str, weight: float, *args: AnyType) -> Matches:
@@ -157,6 +199,8 @@ def _fill(frame: _Frame, wanted: np.ndarray) -> None:
     frame.scores = _pick(wanted, frame.found.docs, frame.found.scores)
     if not frame.scores:
         return  # none of them here, nor below
+    if frame.narrowed is not None:
+        frame.counted = set(_pick(wanted, frame.narrowed, frame.narrowed))
     for fieldname, term, weight, postings, found in frame.terms:
         scores = _pick(wanted, found.docs, found.scores)
         tf = _pick(wanted, postings.docs, postings.tf) if postings is not None else {}
@@ -173,7 +217,7 @@ def _parts(frame: _Frame, doc: int, labels: dict[PlanNode, str]) -> list[ScorePa
     node = frame.node
     out: list[ScorePart] = []
     if isinstance(node, Stems | Exact | Prefix):
-        out = _word_parts(frame, doc, labels.get(node) or _label(node))
+        out = _word_parts(frame, doc, labels.get(node) or _label(node), isinstance(node, Prefix))
     elif isinstance(node, FieldTerms):
         label = labels.get(node) or _label(node)
         return [ScorePart(label, " ".join(node.terms), node.field, 0.0, None, 0.0)]
@@ -193,15 +237,26 @@ def _parts(frame: _Frame, doc: int, labels: dict[PlanNode, str]) -> list[ScorePa
     return out
 
 
-def _word_parts(frame: _Frame, doc: int, label: str) -> list[ScorePart]:
-    """Inside one word: the parts of each term add up, the best term counts."""
-    by_term: dict[str, list[ScorePart]] = {}
+def _word_parts(frame: _Frame, doc: int, label: str, prefix: bool) -> list[ScorePart]:
+    """Inside one word: the parts of each stem add up and the best stem counts (where it
+    counts), plus the parts of the exact fields (the word's forms, a quoted word, a
+    phrase); of a prefix's words, the best one counts."""
+    stems: dict[str, list[ScorePart]] = {}
+    exact: dict[str, list[ScorePart]] = {}
     for fieldname, term, weight, found in frame.parts:
         if doc in found:
             tf, score = found[doc]
-            by_term.setdefault(term, []).append(
-                ScorePart(label, term, fieldname, weight, tf, score)
-            )
+            part = ScorePart(label, term, fieldname, weight, tf, score)
+            if fieldname not in scoring.STEMMED:
+                exact.setdefault(term, []).append(part)
+            elif frame.counted is None or doc in frame.counted:
+                stems.setdefault(term, []).append(part)
+    if prefix:
+        return _best_term(exact)
+    return _best_term(stems) + [p for parts in exact.values() for p in parts]
+
+
+def _best_term(by_term: dict[str, list[ScorePart]]) -> list[ScorePart]:
     if not by_term:
         return []
     return max(by_term.values(), key=lambda parts: sum(p.score for p in parts))
@@ -226,12 +281,12 @@ def _label(node: PlanNode) -> str:
 # --- what the user typed, as the engine reads it ------------------------------------------------
 
 
-def labels(tree: Node | None) -> dict[PlanNode, str]:
+def labels(tree: Node | None, vocabulary: Vocabulary | None = None) -> dict[PlanNode, str]:
     """Each word node of the plan of `tree` → the clause of the query it comes from."""
     out: dict[PlanNode, str] = {}
     for clause in _clauses(tree):
         text = _typed(clause)
-        for leaf in _leaves(compile_query(clause).plan):
+        for leaf in _leaves(compile_query(clause, vocabulary).plan):
             out.setdefault(leaf, text)
     return out
 
@@ -311,11 +366,12 @@ def explanations(
     ranked: Sequence[tuple[int, float]],
     relevance: dict[int, float],
     fresh: bool,
+    vocabulary: Vocabulary | None = None,
 ) -> dict[int, Explanation]:
     """The explanation of each ranked (document, score) in the run of `plan`: its parts,
     which add up to its relevance (`relevance`: the matcher's score of each document), and,
     when the "fresh" sort ranked them, the factor that turned the relevance into the score."""
-    found = recorder.explain(plan, [doc for doc, _ in ranked], labels(tree))
+    found = recorder.explain(plan, [doc for doc, _ in ranked], labels(tree, vocabulary))
     out = {}
     for doc, score in ranked:
         base = relevance.get(doc, 0.0)

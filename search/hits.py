@@ -15,14 +15,15 @@ import numpy as np
 from . import explain, scoring, urls
 from .analysis import analyze
 from .documents import MIN_DATE, aware
-from .matching import Matches, top
 from .plan import Any as AnyOf
 from .plan import PlanNode, Stems
 from .postings import IndexArrays
 from .query import Node
 from .reading import View
 from .results import Facets, Hit, Version
+from .sets import Matches, top
 from .snippets import highlight, make_snippet
+from .vocabulary import Vocabulary
 
 #: Distinctive words of an article that find its related articles.
 RELATED_WORDS = 12
@@ -156,13 +157,16 @@ def explained(
     window: list[tuple[int, float]],
     shown: tuple[Hit, ...],
     sort: str,
+    vocabulary: Vocabulary,
 ) -> tuple[Hit, ...]:
     """The hits of `window` with why they matched, read off the recorded evaluation of
     `plan` that ranked them (`search.explain`)."""
     docs = [doc for doc, _ in window]
     at = np.searchsorted(found.docs, docs)
     relevance = {doc: float(found.scores[i]) for doc, i in zip(docs, at.tolist(), strict=True)}
-    why = explain.explanations(recorder, plan, tree, window, relevance, fresh=sort == "fresh")
+    why = explain.explanations(
+        recorder, plan, tree, window, relevance, fresh=sort == "fresh", vocabulary=vocabulary
+    )
     return tuple(
         replace(hit, explanation=why[doc]) for hit, (doc, _) in zip(shown, window, strict=True)
     )

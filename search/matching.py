@@ -10,7 +10,6 @@ Deleted documents are dropped once, at the end.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +17,7 @@ from . import scoring
 from .analysis import analyze
 from .documents import microseconds
 from .filters import Filters
+from .narrowing import Lister, NarrowCache, narrowed_docs
 from .plan import (
     All,
     Any,
@@ -34,25 +34,27 @@ from .plan import (
     feed_plan,
 )
 from .postings import IndexArrays, Postings
+from .sets import (
+    EMPTY,
+    Matches,
+    add_into,
+    common,
+    intersect,
+    merge_postings,
+    restrict,
+    restrict_postings,
+    subtract,
+    union,
+    union_size,
+)
 
 #: Expansions of one prefix at most (the most frequent words first).
 MAX_PREFIX_TERMS = 200
-#: Past this share of the index, a merge goes through a dense accumulator.
-DENSE_SHARE = 1 / 8
-
-
-@dataclass(frozen=True)
-class Matches:
-    """Ascending document numbers and their scores."""
-
-    docs: np.ndarray
-    scores: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.docs)
-
-
-EMPTY = Matches(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+#: Narrowed document sets kept per index state.
+NARROW_CACHE = 512
+#: Once an AND has fewer documents than this share of the index, its other words are
+#: scored in those documents only.
+WITHIN_SHARE = 1 / 4
 
 #: Given a field and a prefix, the words of the index that start so (most frequent first).
 Expander = Callable[[str, str], Sequence[str]]
@@ -61,16 +63,25 @@ Expander = Callable[[str, str], Sequence[str]]
 class Matcher:
     """Evaluates plans against one committed state of the index."""
 
-    def __init__(self, arrays: IndexArrays, expand: Expander | None = None) -> None:
+    def __init__(
+        self,
+        arrays: IndexArrays,
+        expand: Expander | None = None,
+        words: Lister | None = None,
+        cache: NarrowCache | None = None,
+    ) -> None:
         self.arrays = arrays
         self.expand = expand
+        self.words = words or expand
+        #: Narrowed document sets (`_narrowed`), kept with the index state they belong to.
+        self.cache: NarrowCache = {} if cache is None else cache
 
     def run(self, plan: PlanNode, allowed: np.ndarray | None = None) -> Matches:
         """The live documents matching `plan` (and among `allowed`, the documents passing
         the filters, when given), with their scores."""
         found = self.evaluate(plan)
         if allowed is not None:
-            found = _restrict(found, allowed)
+            found = restrict(found, allowed)
         if len(found) and self.arrays.live is not None:
             keep = self.arrays.alive(found.docs)
             found = Matches(found.docs[keep], found.scores[keep])
@@ -78,10 +89,26 @@ class Matcher:
 
     # -- the walk --------------------------------------------------------------------------
 
-    def evaluate(self, node: PlanNode) -> Matches:
-        """The documents matching `node` (deleted ones included) with their scores."""
+    def evaluate(self, node: PlanNode, within: np.ndarray | None = None) -> Matches:
+        """The documents matching `node` (deleted ones included) with their scores; when
+        `within` (ascending documents) is given, the words' documents may be limited to
+        those (the others, as the caller intersects with `within`, do not matter)."""
         if isinstance(node, Stems):
-            return self._best(self._stem(s, node.title_only) for s in node.stems)
+            title_only = node.title_only
+            found = self._best(self._stem(s, title_only, within) for s in node.stems)
+            if node.narrow and len(found):
+                narrowed = self._narrowed(node)
+                if narrowed is not None:
+                    found = restrict(found, narrowed)
+            if node.forms:
+                # The forms match on their own too: Snowball keeps `euros` apart from `euro`.
+                parts = self._form_parts(node.forms, title_only, within)
+                found = self._union([found, *parts], np.add)
+            return found
+        if isinstance(node, Best):
+            return self._best(self.evaluate(c, within) for c in node.children)
+        if isinstance(node, All):
+            return self._all(node.children, within)
         if isinstance(node, Exact):
             return self._exact(node.words, node.title_only)
         if isinstance(node, Prefix):
@@ -89,17 +116,13 @@ class Matcher:
         if isinstance(node, FieldTerms):
             docs = self._field_docs(node)
             return Matches(docs, np.zeros(len(docs), dtype=np.float32))
-        if isinstance(node, All):
-            return self._all(node.children)
         if isinstance(node, Any):
             return self._union([self.evaluate(c) for c in node.children], np.add)
-        if isinstance(node, Best):
-            return self._best(self.evaluate(c) for c in node.children)
         if isinstance(node, Without):
             positive = self.evaluate(node.positive)
             if not len(positive):
                 return positive
-            return _subtract(positive, self.evaluate(node.negative).docs)
+            return subtract(positive, self.evaluate(node.negative).docs)
         if isinstance(node, Everything):
             docs = self.arrays.live_docs()
             return Matches(docs, np.zeros(len(docs), dtype=np.float32))
@@ -107,90 +130,143 @@ class Matcher:
             return EMPTY
         raise TypeError(f"not a plan node: {node!r}")
 
-    def _all(self, children: Sequence[PlanNode]) -> Matches:
-        # Exclusions are cheaper after the others: evaluate the positive clauses first.
+    def _all(self, children: Sequence[PlanNode], within: np.ndarray | None = None) -> Matches:
+        # The rarest word first; then each other word only needs scoring in the documents
+        # found so far (`within`), which saves scoring the common words' long postings.
+        # Exclusions are cheaper after the others: the positive clauses come first.
+        order = sorted(range(len(children)), key=lambda i: self._estimate(children[i]))
         result: Matches | None = None
-        for child in children:
-            found = self.evaluate(child)
-            result = found if result is None else _intersect(result, found)
+        for i in order:
+            found = self.evaluate(children[i], within)
+            result = found if result is None else intersect(result, found)
             if not len(result):
                 return EMPTY
+            if len(result) < self.arrays.count * WITHIN_SHARE:
+                within = result.docs
         return result if result is not None else EMPTY
+
+    def _estimate(self, node: PlanNode) -> int:
+        """How many documents a clause may match, roughly, to evaluate rare ones first
+        (words by their stems' document frequency; other clauses keep their order)."""
+        if isinstance(node, Stems) and node.stems and not node.title_only:
+            return max(self.arrays.doc_frequency(scoring.STEMMED[0], s) for s in node.stems)
+        if isinstance(node, Without):
+            return self.arrays.count + 2  # exclusions last
+        return self.arrays.count + 1
 
     def _best(self, parts: Iterable[Matches]) -> Matches:
         return self._union(list(parts), np.maximum)
 
     def _union(self, parts: list[Matches], combine: np.ufunc) -> Matches:
-        parts = [p for p in parts if len(p)]
-        if not parts:
-            return EMPTY
-        if len(parts) == 1:
-            return parts[0]
-        total = sum(len(p) for p in parts)
-        if total > self.arrays.count * DENSE_SHARE:
-            acc = np.zeros(self.arrays.count, dtype=np.float32)
-            seen = np.zeros(self.arrays.count, dtype=bool)
-            for p in parts:
-                acc[p.docs] = combine(acc[p.docs], p.scores)
-                seen[p.docs] = True
-            docs = np.flatnonzero(seen).astype(np.int32)
-            return Matches(docs, acc[docs])
-        docs = np.concatenate([p.docs for p in parts])
-        scores = np.concatenate([p.scores for p in parts])
-        order = np.argsort(docs, kind="stable")
-        docs = docs[order]
-        scores = scores[order]
-        first = np.flatnonzero(np.diff(docs, prepend=-1))
-        return Matches(docs[first], combine.reduceat(scores, first).astype(np.float32))
+        return union(parts, combine, self.arrays.count)
 
     # -- words -----------------------------------------------------------------------------
 
-    def _scored(self, postings: Postings, field: str, weight: float) -> Matches:
+    def _scored(
+        self,
+        postings: Postings,
+        field: str,
+        weight: float,
+        within: np.ndarray | None = None,
+        df: int | None = None,
+    ) -> Matches:
+        """BM25 of a term's postings (`df`: its document frequency, when the postings
+        are a union); only in the documents `within`, when given."""
         if not len(postings):
             return EMPTY
+        w = weight * scoring.idf(len(postings) if df is None else df, self.arrays.count)
+        if within is not None:
+            postings = restrict_postings(postings, within)
+            if not len(postings):
+                return EMPTY
         norms = self.arrays.norms(field, scoring.K1, scoring.B)[postings.docs]
-        w = weight * scoring.idf(len(postings), self.arrays.count)
         return Matches(postings.docs, scoring.bm25(postings.tf, norms, w))
 
-    def _stem(self, stem: str, title_only: bool) -> Matches:
+    def _stem(self, stem: str, title_only: bool, within: np.ndarray | None = None) -> Matches:
         body_field, title_field = scoring.STEMMED
+        title = self.arrays.postings(title_field, stem)
         if title_only:
-            return self._scored(self.arrays.postings(title_field, stem), title_field, 1.0)
-        found = self._scored(self.arrays.postings(body_field, stem), body_field, 1.0)
-        in_title = self._scored(
-            self.arrays.postings(title_field, stem), title_field, scoring.TITLE_WEIGHT
-        )
-        return _add_into(found, in_title)
+            return self._scored(title, title_field, 1.0, within)
+        found = self._scored(self.arrays.postings(body_field, stem), body_field, 1.0, within)
+        in_title = self._scored(title, title_field, scoring.TITLE_WEIGHT, within)
+        return add_into(found, in_title)
+
+    def _narrowed(self, node: Stems) -> np.ndarray | None:
+        """The documents where the stems of `node` count (`search.narrowing`), cached with
+        the index state; None: everywhere."""
+        key = (node.narrow, node.stems, node.title_only)
+        if key in self.cache:
+            return self.cache[key]
+        found = narrowed_docs(self.arrays, self.words, node) if self.words else None
+        self.cache[key] = found
+        while len(self.cache) > NARROW_CACHE:
+            del self.cache[next(iter(self.cache))]
+        return found
+
+    def _forms(self, forms: tuple[str, ...], title_only: bool) -> Matches:
+        """The exact forms of a word as one pseudo-term of the exact fields (its frequency
+        the sum of theirs, its documents the union), weighted `scoring.EXACT_WEIGHT`."""
+        return self._union(self._form_parts(forms, title_only), np.add)
+
+    def _form_parts(
+        self, forms: tuple[str, ...], title_only: bool, within: np.ndarray | None = None
+    ) -> list[Matches]:
+        """`_forms`, field by field (body, then title), for the caller to add up."""
+        body_field, title_field = scoring.EXACT
+        weight = scoring.EXACT_WEIGHT
+        if title_only:
+            return [self._union_term(forms, title_field, weight, within)]
+        return [
+            self._union_term(forms, body_field, weight, within),
+            self._union_term(forms, title_field, weight * scoring.EXACT_TITLE_WEIGHT, within),
+        ]
+
+    def _union_term(
+        self, terms: tuple[str, ...], field: str, weight: float, within: np.ndarray | None = None
+    ) -> Matches:
+        found = [p for p in (self.arrays.postings(field, t) for t in terms) if len(p)]
+        if not found:
+            return EMPTY
+        if len(found) == 1:
+            return self._scored(found[0], field, weight, within)
+        if within is not None:
+            # The pseudo-term's document frequency is that of the whole union.
+            df = union_size([p.docs for p in found])
+            found = [restrict_postings(p, within) for p in found]
+            postings = merge_postings(found, self.arrays.count)
+            return self._scored(postings, field, weight, df=df) if len(postings) else EMPTY
+        return self._scored(merge_postings(found, self.arrays.count), field, weight)
 
     def _exact(self, words: tuple[str, ...], title_only: bool) -> Matches:
-        body_field, title_field = scoring.EXACT
         if len(words) == 1:
-            word = words[0]
-            if title_only:
-                return self._scored(self.arrays.postings(title_field, word), title_field, 1.0)
-            found = self._scored(self.arrays.postings(body_field, word), body_field, 1.0)
-            in_title = self._scored(
-                self.arrays.postings(title_field, word), title_field, scoring.TITLE_WEIGHT
-            )
-            return self._union([found, in_title], np.add)
+            return self._forms(words, title_only)
+        body_field, title_field = scoring.EXACT
+        weight = scoring.EXACT_WEIGHT
         if title_only:
-            return self._phrase(words, title_field, 1.0)
+            return self._phrase(words, title_field, weight)
         return self._union(
             [
-                self._phrase(words, body_field, 1.0),
-                self._phrase(words, title_field, scoring.TITLE_WEIGHT),
+                self._phrase(words, body_field, weight),
+                self._phrase(words, title_field, weight * scoring.EXACT_TITLE_WEIGHT),
             ],
             np.add,
         )
 
-    def _phrase(self, words: tuple[str, ...], field: str, weight: float) -> Matches:
+    def phrase(self, words: tuple[str, ...], field: str, within: np.ndarray) -> np.ndarray:
+        """Which of the documents `within` (ascending) hold the exact `words` one after the
+        other in `field`."""
+        return self._phrase(words, field, 1.0, within).docs
+
+    def _phrase(
+        self, words: tuple[str, ...], field: str, weight: float, within: np.ndarray | None = None
+    ) -> Matches:
         """Documents where `words` follow each other in `field`, scored as one term whose
         frequency is the number of times they do."""
         arrays = self.arrays
-        candidates: np.ndarray | None = None
+        candidates: np.ndarray | None = within
         for word in sorted(set(words), key=lambda w: len(arrays.postings(field, w))):
             docs = arrays.postings(field, word).docs
-            candidates = docs if candidates is None else _common(candidates, docs)
+            candidates = docs if candidates is None else common(candidates, docs)
             if not len(candidates):
                 return EMPTY
         assert candidates is not None
@@ -228,7 +304,7 @@ class Matcher:
         docs: np.ndarray | None = None
         for term in node.terms:
             found = arrays.postings(node.field, term).docs
-            docs = found if docs is None else _common(docs, found)
+            docs = found if docs is None else common(docs, found)
         if docs is None or not len(docs):
             return EMPTY.docs
         if node.phrase and len(node.terms) > 1:
@@ -257,7 +333,7 @@ class Matcher:
         docs: np.ndarray | None = None
         for key in filters.tags:
             found = arrays.postings("tag", key).docs
-            docs = found if docs is None else _common(docs, found)
+            docs = found if docs is None else common(docs, found)
         if filters.since or filters.until:
             published = arrays.published
             mask = np.ones(arrays.count, dtype=bool)
@@ -266,94 +342,18 @@ class Matcher:
             if filters.until:
                 mask &= published <= microseconds(filters.until)
             found = np.flatnonzero(mask).astype(np.int32)
-            docs = found if docs is None else _common(docs, found)
+            docs = found if docs is None else common(docs, found)
         if filters.author:
             words = tuple(exact_terms(filters.author))
             if words:
                 found = self._field_docs(FieldTerms("author", words))
-                docs = found if docs is None else _common(docs, found)
+                docs = found if docs is None else common(docs, found)
         if filters.feed:
             found = self.evaluate(feed_plan(filters.feed)).docs
-            docs = found if docs is None else _common(docs, found)
+            docs = found if docs is None else common(docs, found)
         return docs if docs is not None else arrays.live_docs()
 
 
 def _contains_run(terms: list[str], wanted: list[str]) -> bool:
     n = len(wanted)
     return any(terms[i : i + n] == wanted for i in range(len(terms) - n + 1))
-
-
-def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The documents in both ascending arrays."""
-    if len(a) > len(b):
-        a, b = b, a
-    if not len(a):
-        return a
-    idx = np.searchsorted(b, a)
-    idx[idx == len(b)] = 0
-    common: np.ndarray = a[b[idx] == a]
-    return common
-
-
-def _intersect(a: Matches, b: Matches) -> Matches:
-    if len(a) > len(b):
-        a, b = b, a
-    if not len(a):
-        return EMPTY
-    idx = np.searchsorted(b.docs, a.docs)
-    idx[idx == len(b.docs)] = 0
-    hit = b.docs[idx] == a.docs
-    return Matches(a.docs[hit], a.scores[hit] + b.scores[idx[hit]])
-
-
-def _restrict(found: Matches, allowed: np.ndarray) -> Matches:
-    if not len(found) or not len(allowed):
-        return EMPTY
-    idx = np.searchsorted(allowed, found.docs)
-    idx[idx == len(allowed)] = 0
-    hit = allowed[idx] == found.docs
-    return Matches(found.docs[hit], found.scores[hit])
-
-
-def _subtract(found: Matches, docs: np.ndarray) -> Matches:
-    if not len(docs):
-        return found
-    idx = np.searchsorted(docs, found.docs)
-    idx[idx == len(docs)] = 0
-    keep = docs[idx] != found.docs
-    return Matches(found.docs[keep], found.scores[keep])
-
-
-def _add_into(found: Matches, extra: Matches) -> Matches:
-    """`found` with the scores of `extra` (whose documents are among found's) added."""
-    if not len(extra):
-        return found
-    if not len(found):
-        return extra
-    idx = np.searchsorted(found.docs, extra.docs)
-    idx[idx == len(found.docs)] = 0
-    hit = found.docs[idx] == extra.docs
-    scores = found.scores.copy()
-    scores[idx[hit]] += extra.scores[hit]
-    if hit.all():
-        return Matches(found.docs, scores)
-    rest = Matches(extra.docs[~hit], extra.scores[~hit])
-    docs = np.concatenate([found.docs, rest.docs])
-    order = np.argsort(docs, kind="stable")
-    return Matches(docs[order], np.concatenate([scores, rest.scores])[order])
-
-
-def top(found: Matches, limit: int, key: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """The first `limit` (document, score) pairs: by `key` (default: the score), highest
-    first, ties by document number."""
-    if not len(found) or limit <= 0:
-        return []
-    values = found.scores if key is None else key
-    if len(found) > limit:
-        part = np.argpartition(-values, limit - 1)[:limit]
-        kth = values[part].min()
-        chosen = np.flatnonzero(values >= kth)
-    else:
-        chosen = np.arange(len(found))
-    order = chosen[np.lexsort((found.docs[chosen], -values[chosen]))][:limit]
-    return list(zip(found.docs[order].tolist(), found.scores[order].tolist(), strict=True))

@@ -9,8 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .analysis import RUN_RE, analyze, compound_terms, normalize, tag_key
+from .analysis import (
+    RUN_RE,
+    STOP_WORDS,
+    _analyze_run,
+    analyze,
+    compound_pieces,
+    inflections,
+    narrowing,
+    normalize,
+    tag_key,
+)
 from .query import And, Node, Not, Or, Phrase, Word
+from .vocabulary import EMPTY as EMPTY_VOCABULARY
+from .vocabulary import Vocabulary, run_key, term_key
 
 MIN_PREFIX = 2
 MAX_PHRASE_WORDS = 16
@@ -22,10 +34,19 @@ TITLE_FIELDS = frozenset({"title"})
 
 @dataclass(frozen=True)
 class Stems:
-    """One word as the stemmed fields know it: any of its spellings, scored by the best."""
+    """One word as the stemmed fields know it: any of its spellings, scored by the best.
+
+    `forms` are the word as written and its true inflections (folded): a document holding
+    one of them in the exact fields scores for it too, above a document that only shares
+    the stem (`search.scoring`).
+    """
 
     stems: tuple[str, ...]
     title_only: bool = False
+    forms: tuple[str, ...] = ()
+    #: When the stems are too short to tell words apart (`analysis.MIN_STEM`): the stems
+    #: count only in documents holding a word that starts so and has one of them.
+    narrow: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,15 +124,31 @@ class Compiled:
     #: Stems and exact words to highlight (an exact word ending in `*` is a prefix).
     stems: set[str] = field(default_factory=set)
     words: set[str] = field(default_factory=set)
+    #: (stem, beginning): a word has this stem for the query only if it begins so
+    #: (`Stems.narrow`).
+    narrow: set[tuple[str, str]] = field(default_factory=set)
     #: Plain words as typed, in order (for the fallback and "did you mean").
     plain_words: list[str] = field(default_factory=list)
     #: Only plain words: the fallback and suggestions apply.
     simple: bool = True
+    #: Protected words and synonyms (`search.vocabulary`).
+    vocabulary: Vocabulary = EMPTY_VOCABULARY
 
 
-def compile_query(node: Node | None) -> Compiled:
-    """Turn a syntax tree into a plan (`NOTHING` when nothing is searchable)."""
-    compiled = Compiled(NOTHING)
+@dataclass(frozen=True)
+class _Term:
+    """Consecutive plain words of a query that make a term of the vocabulary."""
+
+    words: tuple[str, ...]
+
+
+def compile_query(node: Node | None, vocabulary: Vocabulary | None = None) -> Compiled:
+    """Turn a syntax tree into a plan (`NOTHING` when nothing is searchable).
+
+    With a vocabulary, protected words are searched as written and a term of a synonym
+    group also finds the other terms of its group.
+    """
+    compiled = Compiled(NOTHING, vocabulary=vocabulary or EMPTY_VOCABULARY)
     if node is None:
         return compiled
     compiled.simple = _is_simple(node)
@@ -122,7 +159,8 @@ def compile_query(node: Node | None) -> Compiled:
 
 def any_words(compiled: Compiled) -> PlanNode:
     """The fallback: articles matching any of the plain words, best first."""
-    clauses = [_word(w, None, Compiled(NOTHING)) for w in compiled.plain_words]
+    vocabulary = compiled.vocabulary
+    clauses = [_word(w, None, Compiled(NOTHING), vocabulary) for w in compiled.plain_words]
     kept = tuple(c for c in clauses if c is not None)
     return Any(kept) if kept else NOTHING
 
@@ -135,20 +173,28 @@ def _is_simple(node: Node) -> bool:
     return False
 
 
-def _compile(node: Node, compiled: Compiled, positive: bool) -> PlanNode | None:
+def _compile(node: Node | _Term, compiled: Compiled, positive: bool) -> PlanNode | None:
     target = compiled if positive else None
+    vocabulary = compiled.vocabulary
+    if isinstance(node, Word) and _is_plain(node) and vocabulary.find([node.text]):
+        node = _Term((node.text,))
+    if isinstance(node, _Term):
+        if positive:
+            compiled.plain_words.extend(node.words)
+        return _term(node.words, vocabulary, target)
     if isinstance(node, Word):
         if positive and node.field is None and not node.prefix:
             compiled.plain_words.append(node.text)
         if node.prefix:
             return _prefix(node.text, node.field, target)
-        return _word(node.text, node.field, target)
+        return _word(node.text, node.field, target, vocabulary)
     if isinstance(node, Phrase):
         return _phrase(node.text, node.field, target)
     if isinstance(node, Not):
         inner = _compile(node.child, compiled, not positive)
         return Without(EVERYTHING, inner) if inner is not None else None
-    children = [c for c in (_compile(c, compiled, positive) for c in node.children) if c]
+    parts = _terms(node.children, vocabulary) if isinstance(node, And) else node.children
+    children = [c for c in (_compile(c, compiled, positive) for c in parts) if c]
     if not children:
         return None
     if isinstance(node, Or):
@@ -161,32 +207,135 @@ def _compile(node: Node, compiled: Compiled, positive: bool) -> PlanNode | None:
     return base
 
 
+def _is_plain(node: Node) -> bool:
+    return isinstance(node, Word) and node.field is None and not node.prefix
+
+
+def _terms(children: tuple[Node, ...], vocabulary: Vocabulary) -> list[Node | _Term]:
+    """The children of an AND, with runs of plain words that make a vocabulary term
+    (the longest first) gathered into one `_Term`."""
+    if not vocabulary.longest:
+        return list(children)
+    out: list[Node | _Term] = []
+    i = 0
+    while i < len(children):
+        run = []
+        for child in children[i : i + vocabulary.longest]:
+            if not isinstance(child, Word) or not _is_plain(child):
+                break
+            run.append(child.text)
+        n = vocabulary.find(run) if run else 0
+        if n:
+            out.append(_Term(tuple(run[:n])))
+            i += n
+        else:
+            out.append(children[i])
+            i += 1
+    return out
+
+
+def _term(
+    words: tuple[str, ...], vocabulary: Vocabulary, compiled: Compiled | None
+) -> PlanNode | None:
+    """A vocabulary term as typed, or any of its synonyms (each scored on its own, the
+    best counts)."""
+    text = " ".join(words)
+    typed = _as_term(text, vocabulary, compiled, typed=True)
+    others = [_as_term(t, vocabulary, compiled) for t in vocabulary.synonyms(term_key(text))]
+    clauses = tuple(c for c in (typed, *others) if c is not None)
+    if len(clauses) > 1:
+        return Best(clauses)
+    return clauses[0] if clauses else None
+
+
+def _as_term(
+    text: str, vocabulary: Vocabulary, compiled: Compiled | None, typed: bool = False
+) -> PlanNode | None:
+    """One term: protected (each word as written), the words as typed, or a synonym (a
+    word, or a phrase: a protected one too)."""
+    runs = RUN_RE.findall(normalize(text))
+    if vocabulary.is_protected(text) and (typed or len(runs) == 1):
+        # As typed, the words of a protected term are all needed, each as written.
+        clauses = [c for c in (_protected(r, False, compiled) for r in runs) if c]
+        return (All(tuple(clauses)) if len(clauses) > 1 else clauses[0]) if clauses else None
+    if not typed:
+        if len(runs) == 1:
+            return _word(text, None, compiled, vocabulary)
+        plan = _phrase(text, None, None)
+        if compiled is not None and plan is not None:
+            # Highlight its words, but not the function words a phrase holds (la, des).
+            compiled.words.update(w for w in exact_terms(text) if w not in STOP_WORDS)
+        return plan
+    return _word(text, None, compiled, vocabulary)
+
+
+def _protected(run: str, title_only: bool, compiled: Compiled | None) -> PlanNode | None:
+    """A protected word: its exact form only, never its stem (a compound: joined, or its
+    parts)."""
+    whole = run_key(run)
+    if not whole:
+        return None
+    items = _analyze_run(run, False)
+    parts = tuple(t for _, t, _, e in items if t != whole or e != len(run))
+    if compiled is not None:
+        compiled.words.add(whole)
+        compiled.words.update(parts)
+    joined = Stems((), title_only, (whole,))
+    if len(parts) < 2:
+        return joined
+    return Best((joined, All(tuple(Stems((), title_only, (p,)) for p in parts))))
+
+
 def _is_exclusion(node: PlanNode) -> bool:
     return isinstance(node, Without) and isinstance(node.positive, Everything)
 
 
-def _word(text: str, fieldname: str | None, compiled: Compiled | None) -> PlanNode | None:
+def _word(
+    text: str,
+    fieldname: str | None,
+    compiled: Compiled | None,
+    vocabulary: Vocabulary = EMPTY_VOCABULARY,
+) -> PlanNode | None:
     if fieldname in ("tag", "feed", "author"):
         return _metadata(text, fieldname)
     title_only = fieldname in TITLE_FIELDS
+    if vocabulary.is_protected(text):
+        runs = RUN_RE.findall(normalize(text))
+        if len(runs) == 1:
+            return _protected(runs[0], title_only, compiled)
     clauses: list[PlanNode] = []
     for run in RUN_RE.findall(normalize(text)):
-        joined, parts = compound_terms(run)
+        joined, parts, word, part_words = compound_pieces(run)
         if compiled is not None:
             compiled.stems.update(joined)
             compiled.stems.update(t for p in parts for t in p)
         if not parts:
             if joined:
-                clauses.append(Stems(tuple(joined), title_only))
+                clauses.append(_stems_node(joined, word, title_only, compiled))
             continue
         # A compound like Wi-Fi: the joined word, or all of its parts.
-        both = All(tuple(Stems(tuple(p), title_only) for p in parts))
-        clauses.append(Best((Stems(tuple(joined), title_only), both)) if joined else both)
+        both = All(
+            tuple(
+                _stems_node(p, w, title_only, compiled)
+                for p, w in zip(parts, part_words, strict=True)
+            )
+        )
+        whole = _stems_node(joined, word, title_only, compiled)
+        clauses.append(Best((whole, both)) if joined else both)
     if not clauses:
         return None
     if compiled is not None:
         compiled.words.update(exact_terms(text))
     return clauses[0] if len(clauses) == 1 else All(tuple(clauses))
+
+
+def _stems_node(stems: list[str], word: str, title_only: bool, compiled: Compiled | None) -> Stems:
+    node = Stems(tuple(stems), title_only, inflections(word), narrowing(word, stems))
+    if compiled is not None:
+        compiled.words.update(node.forms)
+        if node.narrow:
+            compiled.narrow.update((stem, node.narrow) for stem in stems)
+    return node
 
 
 def _phrase(text: str, fieldname: str | None, compiled: Compiled | None) -> PlanNode | None:

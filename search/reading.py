@@ -16,6 +16,7 @@ import time
 import zlib
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,12 +25,18 @@ from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
+from . import scoring
 from .arrays import ArrayFileError
+from .explain import Recorder
 from .filters import Filters
 from .matching import Matcher
+from .narrowing import NarrowCache
+from .plan import compile_query
 from .postings import IndexArrays
+from .query import parse
 from .spelling import Speller
 from .storage import Storage
+from .vocabulary import Vocabulary
 
 #: Filter results kept per state (a filter is often repeated: paging, facets).
 FILTER_CACHE = 64
@@ -48,6 +55,8 @@ class State:
     segments: list[Any]
     arrays: IndexArrays
     allowed: OrderedDict[Filters, np.ndarray] = field(default_factory=OrderedDict)
+    #: The matcher's cache of narrowed document sets (`Matcher._narrowed`).
+    narrowed: NarrowCache = field(default_factory=dict)
 
     def allowed_docs(self, filters: Filters, matcher: Matcher) -> np.ndarray:
         found = self.allowed.get(filters)
@@ -96,11 +105,43 @@ class View:
         words.sort(reverse=True)
         return [w for _, w in words]
 
-    def matcher(self) -> Matcher:
-        return Matcher(self.state.arrays, self.expand)
+    def words(self, fieldname: str, prefix: str) -> Iterator[str]:
+        """Words of a field starting with `prefix`, in the term table's order (cheap: no
+        frequencies)."""
+        for n, raw in enumerate(self.searcher.reader().expand_prefix(fieldname, prefix)):
+            if n >= 5000:
+                break
+            yield raw.decode("utf-8") if isinstance(raw, bytes) else raw
 
-    def speller(self) -> Speller:
-        return Speller(self.searcher.reader(), self.stored, self.state.arrays)
+    def matcher(self) -> Matcher:
+        return Matcher(self.state.arrays, self.expand, self.words, self.state.narrowed)
+
+    def recorder(self) -> Recorder:
+        """A matcher that records its evaluation, to explain it (`search.explain`)."""
+        return Recorder(self.state.arrays, self.expand, self.words, self.state.narrowed)
+
+    def speller(self, vocabulary: Vocabulary) -> Speller:
+        return Speller(self.searcher.reader(), self.stored, self.state.arrays, vocabulary)
+
+    def completion_context(self, vocabulary: Vocabulary) -> CompletionContext:
+        """What completions after other words need (`spelling.Context`)."""
+        return CompletionContext(self.matcher(), vocabulary)
+
+
+class CompletionContext:
+    """For completions: the documents some words find, and phrase counts."""
+
+    def __init__(self, matcher: Matcher, vocabulary: Vocabulary) -> None:
+        self.matcher = matcher
+        self.vocabulary = vocabulary
+
+    def docs(self, text: str) -> np.ndarray:
+        found: np.ndarray = self.matcher.run(compile_query(parse(text), self.vocabulary).plan).docs
+        return found
+
+    def follows(self, words: tuple[str, ...], within: np.ndarray) -> int:
+        found = [self.matcher.phrase(words, field, within) for field in scoring.EXACT]
+        return len(np.union1d(*found))
 
 
 class _StoredColumn:

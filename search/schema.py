@@ -23,7 +23,7 @@ from .analysis import exact_analyzer, stem_analyzer
 
 #: The index layout's version, written in each generation: bump it when analysis or the
 #: schema changes what is indexed.
-FORMAT = 4
+FORMAT = 5
 #: How many times the title is written into `text`, so that a title word counts more there.
 TITLE_REPEAT = 2
 

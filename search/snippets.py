@@ -14,10 +14,14 @@ from functools import lru_cache
 
 from unidecode import unidecode
 
-from .analysis import _analyze_run, fold
+from .analysis import SOFT_HYPHEN, _analyze_run, fold, normalize
 from .results import Snippet
 
 SNIPPET_CHARS = 200
+#: A line or paragraph break of the text, in a snippet: the pilcrow says "new paragraph"
+#: and, unlike a middle dot (salarié·es), French text does not use it inside words.
+BREAK = " ¶ "
+_BREAKS = re.compile(r"[^\S\n]*\n\s*")
 MAX_FRAGMENTS = 2
 SCAN_LIMIT = 200_000
 MAX_MATCHES = 400
@@ -30,18 +34,29 @@ class Highlighter:
     The text is flattened to one lower-case ASCII byte per character (`flatten`); the first
     letters of each query stem are looked for with `bytes.find` (in C, no pattern to compile
     per query); each word starting there is kept only if the analyzer gives it one of the
-    query's stems or words. The verdict on a word is remembered: the same words come back in
-    every hit.
+    query's stems or words (a stem too short to tell words apart counts only in words that
+    begin like the query's: `Stems.narrow`). The verdict on a word is remembered: the same
+    words come back in every hit.
     """
 
-    def __init__(self, stems: frozenset[str], words: frozenset[str]) -> None:
+    def __init__(
+        self,
+        stems: frozenset[str],
+        words: frozenset[str],
+        narrow: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         self.stems = stems
+        #: stem → the beginnings a word with that stem must have to count (`Stems.narrow`).
+        self.narrow: dict[str, tuple[str, ...]] = {}
+        for stem, head in sorted(narrow):
+            self.narrow[stem] = (*self.narrow.get(stem, ()), head)
         self.words = frozenset(w for w in words if not w.endswith("*"))
         self.prefixes = tuple(w[:-1] for w in words if w.endswith("*") and len(w) > 1)
         heads = {_head(st) for st in stems if st}
         heads |= {w for w in self.words if w}
         heads |= set(self.prefixes)
         self.probes = _probes(heads)
+        self._soft_probes: tuple[bytes, ...] | None = None
         self._verdicts: dict[str, bool] = {}
 
     def spans(self, text: str, limit: int = MAX_MATCHES) -> list[tuple[int, int, str]]:
@@ -50,7 +65,13 @@ class Highlighter:
             return []
         flat = flatten(text[:SCAN_LIMIT])
         starts: set[int] = set()
-        for probe in self.probes:
+        probes = self.probes
+        if SOFT_BYTE in flat:
+            # An invisible soft hyphen may split a word's first letters (`in&shy;formatique`).
+            if self._soft_probes is None:
+                self._soft_probes = _soft_probes(self.probes)
+            probes = self._soft_probes
+        for probe in probes:
             at = flat.find(probe)
             while at != -1:
                 if not at or flat[at - 1] not in WORD_BYTES:
@@ -72,23 +93,38 @@ class Highlighter:
                     verdicts.clear()
                 accepted = verdicts[word] = self._accepts(word)
             if accepted:
-                out.append((start, end, fold(word)))
+                out.append((start, end, fold(normalize(word))))
                 if len(out) >= limit:
                     break
         return out
 
     def _accepts(self, word: str) -> bool:
+        word = normalize(word)
         folded = fold(word)
         if folded in self.words or any(folded.startswith(p) for p in self.prefixes):
             return True
-        if self.stems and any(t in self.stems for _, t, _, _ in _analyze_run(word, True)):
+        if self.stems and any(
+            self._stem_counts(t, folded) for _, t, _, _ in _analyze_run(word, True)
+        ):
             return True
         return bool(self.words) and any(t in self.words for _, t, _, _ in _analyze_run(word, False))
 
+    def _stem_counts(self, stem: str, folded: str) -> bool:
+        if stem not in self.stems:
+            return False
+        heads = self.narrow.get(stem)
+        return heads is None or any(folded.startswith(h) for h in heads)
 
-#: Flattened bytes a word is made of (letters, digits, the œ and æ stand-ins).
-WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789\x01\x02")
-WORD_RUN = re.compile(rb"[a-z0-9\x01\x02]+(?:[-'][a-z0-9\x01\x02]+)*")
+
+#: A soft hyphen, flattened (Latin-1 has it: it keeps its byte).
+SOFT_BYTE = SOFT_HYPHEN.encode("latin-1")
+#: Flattened bytes a word is made of (letters, digits, the œ and æ stand-ins, and the
+#: soft hyphen, invisible inside a word).
+WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789\x01\x02" + SOFT_BYTE)
+WORD_RUN = re.compile(
+    rb"[a-z0-9\x01\x02]+(?:\xad(?=[a-z0-9\x01\x02])[a-z0-9\x01\x02]+)*"
+    rb"(?:[-'][a-z0-9\x01\x02]+(?:\xad(?=[a-z0-9\x01\x02])[a-z0-9\x01\x02]+)*)*"
+)
 PROBE_LENGTH = 3
 
 
@@ -111,6 +147,16 @@ def _probes(heads: set[str]) -> tuple[bytes, ...]:
     return tuple(sorted(probes))
 
 
+def _soft_probes(probes: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """The probes, and each with a soft hyphen after its first or second letter."""
+    out = set(probes)
+    for probe in probes:
+        if len(probe) == PROBE_LENGTH and SOFT_BYTE not in probe:
+            out.add(probe[:1] + SOFT_BYTE + probe[1:])
+            out.add(probe[:2] + SOFT_BYTE + probe[2:])
+    return tuple(sorted(out))
+
+
 def _head(stem: str) -> str:
     """The part of a stem that inflected forms share (Snowball: hôpital → hôpitaux)."""
     return stem[: max(3, len(stem) - 2)] if stem.isalpha() and len(stem) > 3 else stem
@@ -123,7 +169,10 @@ def _flatten_error(exc: UnicodeError) -> tuple[str, int]:
     return "".join(SPECIAL.get(ch, "\x03") for ch in chunk), exc.end
 
 
-SPECIAL = {"œ": "\x01", "Œ": "\x01", "’": "'", "ʼ": "'", "‐": "-", "‑": "-"}
+SPECIAL = {
+    "œ": "\x01", "Œ": "\x01", "’": "'", "ʼ": "'", "‘": "'", "＇": "'", "′": "'",
+    "‐": "-", "‑": "-",
+}  # fmt: skip
 codecs.register_error("fouille-flatten", _flatten_error)
 
 
@@ -137,6 +186,7 @@ def _flatten_table() -> bytes:
         if len(folded) == 1 and folded.isalnum():
             table[code] = ord(folded)
     table[0xE6] = table[0xC6] = 0x02
+    table[ord("`")] = table[0xB4] = ord("'")  # ` and ´ typed for an apostrophe
     return bytes(table)
 
 
@@ -159,13 +209,17 @@ def _flat_pattern(head: str) -> bytes:
         else:
             out.append(re.escape(head[i].encode("ascii", "ignore")))
             i += 1
-    return b"-?'?".join(out) if len(out) > 2 else b"".join(out)
+    return b"[-\xad]?'?".join(out) if len(out) > 2 else b"".join(out)
 
 
 @lru_cache(maxsize=256)
-def highlighter(stems: frozenset[str], words: frozenset[str]) -> Highlighter:
-    """A (cached) highlighter for a query's stems and exact words."""
-    return Highlighter(stems, words)
+def highlighter(
+    stems: frozenset[str],
+    words: frozenset[str],
+    narrow: frozenset[tuple[str, str]] = frozenset(),
+) -> Highlighter:
+    """A (cached) highlighter for a query's stems, exact words and narrowed stems."""
+    return Highlighter(stems, words, narrow)
 
 
 def highlight(text: str, marker: Highlighter | None) -> Snippet:
@@ -181,6 +235,8 @@ def make_snippet(text: str, marker: Highlighter | None, *, size: int = SNIPPET_C
     if not text:
         return Snippet("")
     matches = marker.spans(text) if marker is not None else []
+    if len(text) <= size:
+        return _assemble(text, [(0, len(text))], matches)  # short: whole
     if not matches:
         start, end = 0, _word_end(text, size)
         return _assemble(text, [(start, end)], [])
@@ -201,6 +257,7 @@ def _best_windows(
     for start in starts[:100]:
         lo = max(0, start - size // 5)
         hi = min(length, lo + size)
+        lo = max(0, hi - size)  # near the end: the room left goes before the match
         a, b = bisect_left(starts, lo), bisect_right(ends, hi)
         keys = {m[2] for m in matches[a:b]}
         candidates.append((len(keys) * 10 + max(b - a, 0), -lo, lo, hi, keys))
@@ -251,12 +308,37 @@ def _assemble(
         lead = "…" if start > 0 and n == 0 else (" … " if n else "")
         pieces.append(lead)
         length += len(lead)
-        fragment = text[start:end].replace("\n", " ").replace("\t", " ")
+        fragment, where = _fragment(text, start, end)
         for s, e, _ in matches:
             if s >= start and e <= end:
-                spans.append((length + s - start, length + e - start))
+                i = bisect_right(where, (s, len(fragment))) - 1
+                at, out = where[i]
+                spans.append((length + out + s - at, length + out + e - at))
         pieces.append(fragment)
         length += len(fragment)
     if windows and windows[-1][1] < len(text):
         pieces.append("…")
     return Snippet("".join(pieces), tuple(spans))
+
+
+def _fragment(text: str, start: int, end: int) -> tuple[str, list[tuple[int, int]]]:
+    """`text[start:end]` with each line or paragraph break shown as `BREAK` (none at its
+    ends) and tabs as spaces; and where each stretch of text between breaks begins, as
+    (offset in `text`, offset in the fragment)."""
+    out: list[str] = []
+    where: list[tuple[int, int]] = []
+    size = 0
+    pos = start
+    for m in _BREAKS.finditer(text, start, end):
+        if m.start() > pos:
+            where.append((pos, size))
+            piece = text[pos : m.start()].replace("\t", " ")
+            out.append(piece)
+            size += len(piece)
+            if m.end() < end:
+                out.append(BREAK)
+                size += len(BREAK)
+        pos = m.end()
+    where.append((pos, size))
+    out.append(text[pos:end].replace("\t", " "))
+    return "".join(out), where

@@ -131,22 +131,26 @@ class Storage:
         with self._lock:
             ix = self._indexes.get(name)
             if ix is None:
-                for attempt in range(OPEN_ATTEMPTS):
-                    try:
-                        ix = whoosh_index.open_dir(str(self.root / name))
-                        break
-                    except FileNotFoundError as exc:
-                        # A commit replaced the table of contents between Whoosh listing
-                        # the directory and reading it: read again.
-                        if attempt == OPEN_ATTEMPTS - 1:
-                            raise IndexNotFoundError(self.root) from exc
-                        time.sleep(0.005 * (attempt + 1))
-                    except (whoosh_index.EmptyIndexError, OSError) as exc:
-                        raise IndexNotFoundError(self.root) from exc
+                ix = self._open_dir(name)
                 self._indexes[name] = ix
         if not any_format and self.format_of(name) != FORMAT:
             raise IndexOutdatedError(self.root)
         return ix
+
+    def _open_dir(self, name: str) -> Any:
+        """Whoosh's index of a generation. A commit replaces its table of contents between
+        Whoosh listing the directory and reading it: the one just listed may be gone, so it
+        is read again a few times."""
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                return whoosh_index.open_dir(str(self.root / name))
+            except FileNotFoundError as exc:
+                if attempt == OPEN_ATTEMPTS - 1 or not (self.root / name).is_dir():
+                    raise IndexNotFoundError(self.root) from exc
+                time.sleep(0.005 * (attempt + 1))
+            except (whoosh_index.EmptyIndexError, OSError) as exc:
+                raise IndexNotFoundError(self.root) from exc
+        raise AssertionError("unreachable")
 
     def format_of(self, name: str) -> int:
         """The layout a generation was written with (0 before layouts were numbered)."""

@@ -112,7 +112,6 @@ def test_rare_apostrophes_still_separate_an_elided_article(mark: str) -> None:
     assert terms(f"l{mark}école") == ["ecol"]
 
 
-@pytest.mark.xfail(strict=True, reason="U+FF07 and U+2032 are not read as apostrophes")
 @pytest.mark.parametrize("mark", ["＇", "′"])
 def test_rare_apostrophes_join_aujourdhui(mark: str) -> None:
     assert terms(f"aujourd{mark}hui") == ["aujourdhui"]
@@ -163,7 +162,6 @@ def test_dashes_separate_words(mark: str) -> None:
     assert [p for p, _, _, _ in analyze(f"Paris{mark}Lyon")] == [0, 1]
 
 
-@pytest.mark.xfail(strict=True, reason="a soft hyphen (U+00AD, &shy;) splits the word it hides in")
 def test_a_soft_hyphen_is_invisible() -> None:
     assert terms("infor\u00admatique") == terms("informatique")
 

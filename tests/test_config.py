@@ -241,3 +241,34 @@ def test_a_single_feed_string_is_one_feed_or_an_error(tmp_path: Path) -> None:
 def test_an_out_of_range_number_is_a_config_error(tmp_path: Path, text: str) -> None:
     with pytest.raises(ConfigError):
         Settings.load(write(tmp_path / "fouille.toml", text + "\n"), environ={})
+
+
+def test_protected_words_and_synonyms_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "fouille.toml"
+    config.write_text(
+        'protected_words = ["Qwant", "Proton Mail"]\n'
+        'synonyms = [["Qwant", "moteur de recherche français"]]\n',
+        encoding="utf-8",
+    )
+    settings = Settings.load(config, environ={})
+    assert settings.protected_words == ("Qwant", "Proton Mail")
+    assert settings.synonyms == (("Qwant", "moteur de recherche français"),)
+    env = {"FOUILLE_PROTECTED_WORDS": "Qwant, Proton Mail", "FOUILLE_SYNONYMS": "a,b;c, d ,e"}
+    settings = Settings.load(environ=env)
+    assert settings.protected_words == ("Qwant", "Proton Mail")
+    assert settings.synonyms == (("a", "b"), ("c", "d", "e"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'synonyms = [["seul"]]',
+        'synonyms = ["a", "b"]',
+        'protected_words = ["' + "x" * 300 + '"]',
+    ],
+)
+def test_a_bad_vocabulary_setting_is_a_clear_error(tmp_path: Path, line: str) -> None:
+    config = tmp_path / "fouille.toml"
+    config.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"protected_words|synonym"):
+        Settings.load(config, environ={})

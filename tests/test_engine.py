@@ -226,7 +226,7 @@ def test_falls_back_to_partial_matches_and_says_so(full: Engine) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "corrected"),
-    [("evenemnt", "événement"), ("passeprots", "passeports"), ("hopitaus", "hôpitaux")],
+    [("evenemnt", "événement"), ("passeprots", "passeports"), ("hopitoux", "hôpitaux")],
 )
 def test_a_typo_shows_the_corrected_results(full: Engine, typed: str, corrected: str) -> None:
     page = full.search(typed)
@@ -234,6 +234,13 @@ def test_a_typo_shows_the_corrected_results(full: Engine, typed: str, corrected:
     assert page.total > 0 and page.total == full.search(corrected).total
     literal = full.search(typed, correct=False)
     assert (literal.total, literal.suggestion, literal.corrected_from) == (0, corrected, None)
+
+
+def test_a_plural_typed_with_an_s_finds_the_x_plural(full: Engine) -> None:
+    """`hopitaus` is `hôpitaux` with the -s plural: the plural forms find it, no correction."""
+    page = full.search("hopitaus")
+    assert page.total == full.search("hôpitaux").total > 0
+    assert page.corrected_from is None and page.suggestion is None
 
 
 @pytest.mark.parametrize("typed", ["evenement", "rancongiciel", "ministere sante", "HOPITAUX"])

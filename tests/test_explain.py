@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from search import Engine
+from search.analysis import inflections
 from search.explain import normalized
 from search.query import parse
-from search.scoring import TITLE_WEIGHT
+from search.scoring import EXACT, EXACT_TITLE_WEIGHT, EXACT_WEIGHT, STEMMED, TITLE_WEIGHT
 from tests.test_scoring_reference import Reference, indexed  # noqa: F401 - the fixture
 
 QUERIES = [
@@ -37,6 +38,14 @@ QUERIES = [
     "élections européennes juin",
     "l’optique",
     "zzz OU fibre",
+    # Issue 12: exact forms, short stems, protected words and synonyms.
+    "données",
+    "donner",
+    "titre:données",
+    "données fibre",
+    "IA",
+    "Wi-Fi 7",
+    "intelligence artificielle",
 ]
 
 
@@ -111,8 +120,8 @@ def test_a_word_is_its_text_part_plus_its_weighted_title_part(
 
 def test_a_phrase_is_one_part_per_exact_field(indexed: tuple[Engine, Reference]) -> None:  # noqa: F811
     engine, ref = indexed
-    body = ref.phrase(["fibre", "optique"], "body_exact", 1.0)
-    title = ref.phrase(["fibre", "optique"], "title_exact", TITLE_WEIGHT)
+    body = ref.phrase(["fibre", "optique"], "body_exact", EXACT_WEIGHT)
+    title = ref.phrase(["fibre", "optique"], "title_exact", EXACT_WEIGHT * EXACT_TITLE_WEIGHT)
     for doc, got in parts(engine, '"fibre optique"').items():
         assert set(got) <= {("body_exact", "fibre optique"), ("title_exact", "fibre optique")}
         assert got.get(("body_exact", "fibre optique"), 0.0) == pytest.approx(
@@ -134,7 +143,35 @@ def test_spellings_and_prefixes_show_the_one_that_counted(
         assert sum(got.values()) == pytest.approx(best[doc], rel=1e-5)
     # `sécurité` has two stems (secur, securit): one of them, never both.
     for got in parts(engine, "sécurité").values():
-        assert len({term for _, term in got}) == 1
+        assert len({term for field, term in got if field in STEMMED}) == 1
+
+
+def test_a_word_adds_its_exact_forms_to_its_stem(
+    indexed: tuple[Engine, Reference],  # noqa: F811
+) -> None:
+    """`données`: its best stem where it counts, plus one pseudo-term of its forms in each
+    exact field; `donner` shares the stem `don` but not the beginning (k has no part)."""
+    engine, ref = indexed
+    forms = set(inflections("données"))
+    exact = ref.exact(forms)
+    found = parts(engine, "données")
+    assert set(found) == {"j", "l"}
+    for doc, got in found.items():
+        assert {term for field, term in got if field in EXACT} == {"/".join(inflections("données"))}
+        in_exact = sum(score for (field, _), score in got.items() if field in EXACT)
+        assert in_exact == pytest.approx(exact[doc], rel=1e-5)
+        stem = sum(score for (field, _), score in got.items() if field in STEMMED)
+        assert stem + in_exact == pytest.approx(ref.word("données")[doc], rel=1e-5)
+
+
+def test_protected_words_and_synonyms_are_explained(
+    indexed: tuple[Engine, Reference],  # noqa: F811
+) -> None:
+    """`IA` is searched as written (no stem part) or as its synonym, a phrase."""
+    engine, _ = indexed
+    (why,) = [why for _, _, why in explained(engine, "IA")]
+    assert why.parts and all(p.field in EXACT for p in why.parts)  # type: ignore[attr-defined]
+    assert {p.clause for p in why.parts} == {"IA"}  # type: ignore[attr-defined]
 
 
 def test_clauses_are_named_as_typed(indexed: tuple[Engine, Reference]) -> None:  # noqa: F811

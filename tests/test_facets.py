@@ -138,3 +138,45 @@ def test_a_replaced_article_is_ranked_once_by_its_new_text(engine: Engine) -> No
     assert after.total == 3
     assert sorted(ids(after)) == ["a", "b", "c"]
     assert ids(after)[0] == "a"  # now the article with the most occurrences
+
+
+# --- tag hygiene -------------------------------------------------------------------------------
+
+
+def test_case_and_accent_variants_are_one_tag_shown_as_most_often_written(tmp_path: Path) -> None:
+    variants = [
+        article("v1", "Fibre", "La fibre.", tags=("vie privée",)),
+        article("v2", "Fibre", "La fibre.", tags=("Vie Privée",)),
+        article("v3", "Fibre", "La fibre.", tags=("vie privée",)),
+        article("v4", "Fibre", "La fibre.", tags=("VIE PRIVEE",)),
+    ]
+    with open_index(tmp_path, variants) as engine:
+        assert engine.search("fibre").facets.tags == (("vie privée", 4),)
+        assert engine.search("", tags=["Vie Privée"]).total == 4
+
+
+JUNK = ["[[item.keywords]]", "", "   ", "—", "...", "#", "{{ tag }}", "${category}",
+        "<%= tag %>", "{% tag %}", "%TAGS%", "null", "undefined", "[object Object]"]  # fmt: skip
+
+
+@pytest.mark.parametrize("label", JUNK)
+def test_junk_tags_are_recognised(label: str) -> None:
+    from search.documents import is_junk_tag
+
+    assert is_junk_tag(label)
+
+
+@pytest.mark.parametrize("label", ["Vie privée", "C++", "C#", "5G", "R&D", "100%", "Wi-Fi 7"])
+def test_real_tags_are_kept(label: str) -> None:
+    from search.documents import is_junk_tag
+
+    assert not is_junk_tag(label)
+
+
+def test_junk_tags_are_dropped_when_indexed(tmp_path: Path) -> None:
+    junk = article("junk", "Fibre", "La fibre.", tags=(*JUNK, "Réseau"))
+    with open_index(tmp_path, [junk]) as engine:
+        page = engine.search("fibre")
+        assert page.facets.tags == (("Réseau", 1),)
+        assert page.hits[0].tags == ("Réseau",)
+        assert engine.search("tag:keywords").total == 0

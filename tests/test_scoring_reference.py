@@ -2,7 +2,9 @@
 
 The reference reads nothing from the index: it analyses each article's text with the French
 chain and applies the formulas of `search.scoring`'s docstring by hand, so a score means the
-same thing for words, alternatives, phrases, prefixes and fields, whatever the index does.
+same thing for words (their stems and their exact forms, a short stem only where it counts),
+alternatives, protected words and synonyms, phrases, prefixes and fields, whatever the index
+does.
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ import pytest
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search import Article, Engine
-from search.analysis import analyze, compound_terms, fold
+from search.analysis import (
+    analyze,
+    compound_pieces,
+    fold,
+    inflections,
+    narrowing,
+    tag_key,
+    word_stems,
+)
 from search.documents import indexed_body
 from search.schema import TITLE_REPEAT
-from search.scoring import K1, TITLE_WEIGHT, B
+from search.scoring import EXACT_TITLE_WEIGHT, EXACT_WEIGHT, K1, TITLE_WEIGHT, B
 from tests.corpora import article, open_index
 
 ARTICLES = [
@@ -37,6 +47,12 @@ ARTICLES = [
     article(
         "i", "Optique", "La fibre optique, encore la fibre optique, toujours la fibre optique."
     ),
+    # `données` and `donner` share the stem `don`, too short to tell them apart.
+    article("j", "Fuite de données", "Les données des clients ont fui ; une donnée perdue."),
+    article("k", "Donnez votre avis", "Il faut donner son avis sur le don.", tags=("Dons",)),
+    article("l", "Les données ouvertes", "Un jeu de données.", tags=("Données publiques",)),
+    # A protected word and its synonym.
+    article("m", "L’IA au bureau", "L’intelligence artificielle arrive au bureau."),
 ]
 
 
@@ -59,6 +75,7 @@ class Reference:
         self.fields: dict[str, dict[str, Counter[str]]] = {}
         self.lengths: dict[str, dict[str, int]] = {}
         self.positions: dict[str, dict[str, list[tuple[int, str]]]] = {}
+        self.tag_words: dict[str, list[str]] = {}
         for a in articles:
             body = indexed_body(a)
             tokens = {
@@ -70,6 +87,7 @@ class Reference:
             for name, terms in tokens.items():
                 self.fields.setdefault(name, {})[a.id] = Counter(terms)
                 self.lengths.setdefault(name, {})[a.id] = len(terms)
+            self.tag_words[a.id] = [w for tag in a.tags for w in tag_key(tag).split()]
             self.positions.setdefault("body_exact", {})[a.id] = _exact(body)
             self.positions.setdefault("title_exact", {})[a.id] = _exact(a.title)
 
@@ -93,16 +111,72 @@ class Reference:
     def term(self, field: str, term: str, weight: float = 1.0) -> dict[str, float]:
         return self.bm25(field, lambda d: self.fields[field][d][term], weight)
 
-    def word(self, spelling: str) -> dict[str, float]:
-        """One plain word: the best of its spellings (a compound: the whole or its parts)."""
-        joined, parts = compound_terms(spelling)
-        options = [_add(self.term("text", s), self.term("title", s, TITLE_WEIGHT)) for s in joined]
+    def word(self, spelling: str, title_only: bool = False) -> dict[str, float]:
+        """One plain word: the best of its spellings (a compound: the whole or its parts),
+        each its stem part plus its exact forms."""
+        joined, parts, whole, part_words = compound_pieces(spelling)
+        options = []
+        if joined:
+            options.append(self.plain(joined, whole, title_only))
         if parts:
-            options.append(_all([_best([self.stem(s) for s in part]) for part in parts]))
+            options.append(
+                _all([self.plain(p, w, title_only) for p, w in zip(parts, part_words, strict=True)])
+            )
         return _best(options)
 
-    def stem(self, s: str) -> dict[str, float]:
+    def plain(self, stems: list[str], word: str, title_only: bool = False) -> dict[str, float]:
+        """max_s [bm25_text(s) + TITLE_WEIGHT · bm25_title(s)] + exact(F): the best stem,
+        only where a short stem counts, plus the word's forms."""
+        best = _best([self.stem(s, title_only) for s in stems])
+        narrow = narrowing(word, stems)
+        if narrow:
+            fields = ["title_exact"] if title_only else ["body_exact", "title_exact"]
+
+            def counts(d: str) -> bool:
+                found = [t for f in fields for t in self.fields[f][d]]
+                found += [] if title_only else self.tag_words[d]
+                return any(t.startswith(narrow) and set(word_stems(t)) & set(stems) for t in found)
+
+            best = {d: s for d, s in best.items() if counts(d)}
+        return _add(best, self.exact(set(inflections(word)), title_only))
+
+    def stem(self, s: str, title_only: bool = False) -> dict[str, float]:
+        if title_only:
+            return self.term("title", s)
         return _add(self.term("text", s), self.term("title", s, TITLE_WEIGHT))
+
+    def exact(self, forms: set[str], title_only: bool = False) -> dict[str, float]:
+        """exact(F): the forms as one pseudo-term of the exact fields (tf: the sum of their
+        occurrences, df: the documents holding any)."""
+
+        def tf_of(field: str) -> Callable[[str], int]:
+            return lambda d: sum(self.fields[field][d][f] for f in forms)
+
+        if title_only:
+            return self.bm25("title_exact", tf_of("title_exact"), EXACT_WEIGHT)
+        return _add(
+            self.bm25("body_exact", tf_of("body_exact"), EXACT_WEIGHT),
+            self.bm25("title_exact", tf_of("title_exact"), EXACT_WEIGHT * EXACT_TITLE_WEIGHT),
+        )
+
+    def protected(self, run: str) -> dict[str, float]:
+        """A protected word: its exact form only (a compound: joined, or all its parts)."""
+        tokens = list(analyze(run, stemming=False))
+        whole = [t for _, t, s, e in tokens if (s, e) == (0, len(run))][-1]
+        parts = [t for _, t, s, e in tokens if (s, e) != (0, len(run))]
+        options = [self.exact({whole})]
+        if len(parts) > 1:
+            options.append(_all([self.exact({p}) for p in parts]))
+        return _best(options)
+
+    def exact_phrase(self, words: list[str], title_only: bool = False) -> dict[str, float]:
+        """A phrase as a pseudo-term of the exact fields: exact(p)."""
+        if title_only:
+            return self.phrase(words, "title_exact", EXACT_WEIGHT)
+        return _add(
+            self.phrase(words, "body_exact", EXACT_WEIGHT),
+            self.phrase(words, "title_exact", EXACT_WEIGHT * EXACT_TITLE_WEIGHT),
+        )
 
     def phrase(self, words: list[str], field: str, weight: float) -> dict[str, float]:
         def occurrences(d: str) -> int:
@@ -116,13 +190,7 @@ class Reference:
         vocabulary = {
             t for f in ("body_exact", "title_exact") for c in self.fields[f].values() for t in c
         }
-        return _best(
-            [
-                _add(self.term("body_exact", w), self.term("title_exact", w, TITLE_WEIGHT))
-                for w in vocabulary
-                if w.startswith(start)
-            ]
-        )
+        return _best([self.exact({w}) for w in vocabulary if w.startswith(start)])
 
 
 def _add(*maps: dict[str, float]) -> dict[str, float]:
@@ -172,19 +240,46 @@ def assert_same(found: dict[str, float], expected: dict[str, float]) -> None:
 
 
 @pytest.mark.parametrize(
-    "word", ["fibre", "fibres", "réseau", "reseaux", "optique", "cuivre", "élections"]
+    "word", ["fibre", "fibres", "réseau", "reseaux", "optique", "cuivre", "élections", "avis"]
 )
-def test_a_word_scores_its_text_and_title_bm25(
+def test_a_word_scores_its_stem_and_its_exact_forms(
     indexed: tuple[Engine, Reference], word: str
 ) -> None:
     engine, ref = indexed
     assert_same(scores(engine, word), ref.word(word))
 
 
-@pytest.mark.parametrize("word", ["Wi-Fi", "wifi", "sécurité", "securite"])
+@pytest.mark.parametrize("word", ["sécurité", "securite", "cybersécurité"])
 def test_spellings_of_one_word_take_the_best(indexed: tuple[Engine, Reference], word: str) -> None:
     engine, ref = indexed
     assert_same(scores(engine, word), ref.word(word))
+
+
+@pytest.mark.parametrize("word", ["données", "donnée", "donner"])
+def test_a_short_stem_counts_only_in_words_that_begin_alike(
+    indexed: tuple[Engine, Reference], word: str
+) -> None:
+    """`données` (stem `don`): its stem counts in j and l (a tag too), not in k's `donner`."""
+    engine, ref = indexed
+    assert_same(scores(engine, word), ref.word(word))
+    if word == "données":
+        assert set(scores(engine, word)) == {"j", "l"}
+
+
+@pytest.mark.parametrize("word", ["Wi-Fi", "wifi", "WI-FI"])
+def test_a_protected_word_scores_its_exact_form_only(
+    indexed: tuple[Engine, Reference], word: str
+) -> None:
+    engine, ref = indexed
+    assert_same(scores(engine, word), ref.protected(word))
+
+
+def test_a_synonym_is_an_alternative(indexed: tuple[Engine, Reference]) -> None:
+    """`IA` (protected) or its synonym "intelligence artificielle" (a phrase): the best."""
+    engine, ref = indexed
+    expected = _best([ref.protected("IA"), ref.exact_phrase(["intelligence", "artificielle"])])
+    assert_same(scores(engine, "IA"), expected)
+    assert set(expected) == {"m"}
 
 
 def test_and_or_and_exclusion_add_up(indexed: tuple[Engine, Reference]) -> None:
@@ -203,18 +298,12 @@ def test_a_phrase_is_one_term_of_the_exact_fields(
 ) -> None:
     engine, ref = indexed
     words = [fold(w) for w in phrase.split()]
-    expected = _add(
-        ref.phrase(words, "body_exact", 1.0), ref.phrase(words, "title_exact", TITLE_WEIGHT)
-    )
-    assert_same(scores(engine, f'"{phrase}"'), expected)
+    assert_same(scores(engine, f'"{phrase}"'), ref.exact_phrase(words))
 
 
 def test_a_quoted_word_is_an_exact_word(indexed: tuple[Engine, Reference]) -> None:
     engine, ref = indexed
-    expected = _add(
-        ref.term("body_exact", "fibres"), ref.term("title_exact", "fibres", TITLE_WEIGHT)
-    )
-    assert_same(scores(engine, '"fibres"'), expected)
+    assert_same(scores(engine, '"fibres"'), ref.exact({"fibres"}))
 
 
 def test_a_prefix_scores_its_best_word(indexed: tuple[Engine, Reference]) -> None:
@@ -224,10 +313,11 @@ def test_a_prefix_scores_its_best_word(indexed: tuple[Engine, Reference]) -> Non
 
 def test_title_keeps_the_title_part_only(indexed: tuple[Engine, Reference]) -> None:
     engine, ref = indexed
-    assert_same(scores(engine, "titre:fibre"), ref.term("title", "fibr"))
+    assert_same(scores(engine, "titre:fibre"), ref.word("fibre", title_only=True))
+    assert_same(scores(engine, "titre:données"), ref.word("données", title_only=True))
     assert_same(
         scores(engine, 'titre:"fibre optique"'),
-        ref.phrase(["fibre", "optique"], "title_exact", 1.0),
+        ref.exact_phrase(["fibre", "optique"], title_only=True),
     )
 
 

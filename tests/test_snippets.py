@@ -109,10 +109,39 @@ def test_a_fragment_starts_at_a_sentence_when_one_begins_just_before() -> None:
     assert marked(snippet) == ["fibre"]
 
 
-def test_line_breaks_and_tabs_become_spaces_without_moving_offsets() -> None:
+def test_line_and_paragraph_breaks_show_as_a_pilcrow_and_tabs_as_spaces() -> None:
     snippet = make_snippet("Titre\n\nLa\tfibre\narrive.", marker("fibre"))
-    assert snippet.text == "Titre  La fibre arrive."
+    assert snippet.text == "Titre ¶ La fibre ¶ arrive."
     assert marked(snippet) == ["fibre"]
+
+
+def test_paragraphs_do_not_run_together_in_a_cut_snippet() -> None:
+    """The issue's "migration Pour la plupart": a break between two paragraphs stays seen."""
+    text = f"{filler(40)} une migration\n\nPour la plupart, la fibre {filler(40)}"
+    snippet = make_snippet(text, marker("fibre"))
+    assert "migration ¶ Pour la plupart, la fibre" in snippet.text
+    assert marked(snippet) == ["fibre"]
+    assert snippet.text.startswith("…") and snippet.text.endswith("…")
+
+
+def test_a_snippet_never_starts_or_ends_with_a_break() -> None:
+    snippet = make_snippet("\n\nLa fibre arrive.\n\n", marker("fibre"))
+    assert snippet.text == "La fibre arrive."
+    assert marked(snippet) == ["fibre"]
+
+
+def test_a_text_shorter_than_the_window_is_shown_whole() -> None:
+    """Not "…complet de l’article 1…" for a 76-character body whose match is at its end."""
+    body = "Le texte complet de l’article 1 du projet de loi sur la fibre optique rurale."
+    snippet = make_snippet(body, marker("rurale"))
+    assert snippet.text == body
+    assert marked(snippet) == ["rurale"]
+
+
+def test_a_match_near_the_end_uses_the_whole_window() -> None:
+    snippet = make_snippet(filler(80) + " la fibre.", marker("fibre"))
+    assert snippet.text.endswith("la fibre.")
+    assert 190 <= len(snippet.text) <= 202
 
 
 def test_a_custom_size_is_honoured() -> None:
@@ -174,11 +203,36 @@ def test_highlight_marks_forms_and_nothing_else(query: str, title: str, expected
     assert marked(highlight(title, marker(query))) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="‘ ` ´ in aujourd’hui are analysed but not highlighted")
 @pytest.mark.parametrize("mark", ["‘", "`", "´"])
 def test_every_apostrophe_the_analyzer_reads_is_highlighted(mark: str) -> None:
     title = f"Dès aujourd{mark}hui"
     assert marked(highlight(title, marker("aujourd’hui"))) == [f"aujourd{mark}hui"]
+
+
+def test_a_soft_hyphen_does_not_stop_a_highlight() -> None:
+    assert marked(highlight("L’infor\u00admatique", marker("informatique"))) == [
+        "infor\u00admatique"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "expected"),
+    [
+        # Stems too short to tell words apart: only the words that begin like the query's.
+        ("données", "Donnez vos données, la donnée, le don", ["données", "donnée"]),
+        ("base", "La base, les bases, basé sur, tout en bas", ["base", "bases", "basé"]),
+        # Protected words and synonyms come from the query's plan, not from here.
+    ],
+)
+def test_highlights_follow_the_precision_rules(query: str, title: str, expected: list) -> None:
+    from search.plan import compile_query
+    from search.query import parse
+
+    compiled = compile_query(parse(query))
+    marker_ = highlighter(
+        frozenset(compiled.stems), frozenset(compiled.words), frozenset(compiled.narrow)
+    )
+    assert marked(highlight(title, marker_)) == expected
 
 
 def test_prefix_words_are_highlighted_by_their_start() -> None:

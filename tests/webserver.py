@@ -52,7 +52,7 @@ def _article(
 
 
 def sample_articles() -> list[Article]:
-    """Eleven small French articles, one of them hostile; 'données' matches six of them."""
+    """Eleven small French articles, one of them hostile; 'données' is in seven of them."""
     return [
         _article(
             "cnil-courtier",

@@ -2,7 +2,9 @@
 
 A reader chooses with `?lang=fr` or `?lang=en` (the links at the foot of every page), which
 a `lang` cookie then remembers; else the site's `lang` setting decides, when it is set; else
-the browser's `Accept-Language`; else English. Pages (`<html lang>`), API error messages,
+the browser's `Accept-Language` (English when it names neither language); a client that
+sends no `Accept-Language` at all (curl, a script) gets French, the archive's own language
+and the site's language before it spoke two. Pages (`<html lang>`), API error messages,
 Atom and OpenSearch all follow it. The catalogue is search/i18n.py's: one for every front
 end. This small wiring does what Flask-Babel would (a locale selector and Jinja's i18n
 extension), without a dependency that would hold a second catalogue for the web alone.
@@ -26,6 +28,8 @@ from search.i18n import (
     pgettext,
 )
 
+#: What a client that states no language preference gets: the archive's language.
+CONTENT_LANGUAGE = "fr"
 COOKIE = "lang"
 COOKIE_AGE = 365 * 24 * 3600
 #: Each language named in itself, for the switch.
@@ -53,6 +57,8 @@ def _choose() -> str:
     settings: Settings | None = current_app.extensions.get(SETTINGS)
     if settings is not None and settings.lang:
         return settings.lang
+    if not request.headers.get("Accept-Language", "").strip():
+        return CONTENT_LANGUAGE
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
