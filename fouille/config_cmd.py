@@ -111,6 +111,8 @@ def _text(name: str, value: Any) -> list[str]:
     """A value as lines of the table (one per feed)."""
     if name == "feeds":
         return [_feed_text(feed) for feed in value] or [_("(none)")]
+    if name == "synonyms":  # groups as FOUILLE_SYNONYMS writes them: `a, b; c, d`
+        return ["; ".join(", ".join(group) for group in value) or _("(none)")]
     if isinstance(value, list):
         return [", ".join(map(str, value)) or _("(none)")]
     if value == MASK:
