@@ -11,6 +11,7 @@ from web.passwords import hash_password
 from web.tokens import TokenStore
 
 from .cli import config_option, echo_json, fail, index_option, json_option, load_settings
+from .ui import _
 
 
 @click.command("passwd")
@@ -21,15 +22,15 @@ def passwd() -> None:
     """
     if sys.stdin.isatty():
         password = click.prompt(
-            "Password for the web site", hide_input=True, confirmation_prompt=True, err=True
+            _("Password for the web site"), hide_input=True, confirmation_prompt=True, err=True
         )
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        fail("empty password: nothing to hash")
+        fail(_("empty password: nothing to hash"))
     click.echo(hash_password(password))
     click.echo(
-        'Put it in fouille.toml as web_password = "…", or in FOUILLE_WEB_PASSWORD.', err=True
+        _('Put it in fouille.toml as web_password = "…", or in FOUILLE_WEB_PASSWORD.'), err=True
     )
 
 
@@ -49,9 +50,11 @@ def create(name: str, index_dir: str | None, config: str | None) -> None:
     try:
         value = store.create(name)
     except FouilleError as exc:
-        fail(str(exc))
+        fail(exc.message)
     click.echo(value)
-    click.echo(f"Token {name!r} created; it is shown this once: keep it now.", err=True)
+    click.echo(
+        _("Token {name!r} created; it is shown this once: keep it now.", name=name), err=True
+    )
 
 
 @token.command("revoke")
@@ -64,8 +67,8 @@ def revoke(name: str, index_dir: str | None, config: str | None) -> None:
     try:
         store.revoke(name)
     except FouilleError as exc:
-        fail(str(exc))
-    click.echo(f"Token {name!r} revoked.")
+        fail(exc.message)
+    click.echo(_("Token {name!r} revoked.", name=name))
 
 
 @token.command("list")
@@ -79,6 +82,6 @@ def list_tokens(index_dir: str | None, config: str | None, as_json: bool) -> Non
         echo_json({"tokens": [{"name": t.name, "created": t.created} for t in tokens]})
         return
     if not tokens:
-        click.echo("No token yet: `fouille token create NAME` makes one.")
+        click.echo(_("No token yet: `fouille token create NAME` makes one."))
     for info in tokens:
-        click.echo(f"{info.name}  (created {info.created})")
+        click.echo(_("{name}  (created {time})", name=info.name, time=info.created))

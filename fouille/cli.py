@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -16,6 +17,9 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from search import VERSION, FouilleError, Settings
+
+from . import ui
+from .ui import _
 
 #: Command name → "module:attribute" of its click command.
 COMMANDS = {
@@ -27,6 +31,7 @@ COMMANDS = {
     "search": "fouille.search_cmd:search",
     "serve": "fouille.serve_cmd:serve",
     "show": "fouille.show_cmd:show",
+    "config": "fouille.config_cmd:config",
     "token": "fouille.access_cmd:token",
 }
 
@@ -34,17 +39,32 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class LazyGroup(click.Group):
-    """A click group that imports a subcommand's module only when the subcommand is used."""
+    """A click group that imports a subcommand's module only when the subcommand is used,
+    and speaks the reader's language (fouille/ui.py): each command gets `--lang` and
+    `--color`, and its help is said in the language of the run."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in COMMANDS and name not in self.commands:
-            module, _, attr = COMMANDS[name].partition(":")
+            module, _sep, attr = COMMANDS[name].partition(":")
             command: click.Command = getattr(importlib.import_module(module), attr)
-            return command
-        return super().get_command(ctx, name)
+        else:
+            found = super().get_command(ctx, name)
+            if found is None:
+                return None
+            command = found
+        ui.add_output_options(command)
+        ui.localize_command(command)
+        return command
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line in the language and colours its environment asks for."""
+        with ui.speaking(os.environ):
+            ui.add_output_options(self)
+            ui.localize_command(self)
+            return super().main(*args, **kwargs)
 
 
 @click.group(cls=LazyGroup)
@@ -89,16 +109,29 @@ def load_settings(config: str | None = None, **overrides: Any) -> Settings:
     try:
         settings = Settings.load(config, **overrides)
     except FouilleError as exc:
-        fail(str(exc))
+        fail(exc.message)
+    ui.adopt_setting(settings.lang)
     if settings.index_dir.exists() and not settings.index_dir.is_dir():
-        fail(f"{settings.index_dir} is not a directory: check --index or FOUILLE_INDEX")
+        fail(
+            _(
+                "{path} is not a directory: check --index or FOUILLE_INDEX",
+                path=settings.index_dir,
+            )
+        )
     return settings
 
 
 def fail(message: str) -> NoReturn:
-    """Print one line on stderr and exit with status 2."""
-    click.echo(f"fouille: error: {message}", err=True)
+    """Print one line on stderr and exit with status 2 (a `Message` is said in the command
+    line's language)."""
+    click.echo(_("fouille: error: {message}", message=ui.say(message)), err=True)
     sys.exit(2)
+
+
+def warn(message: str) -> None:
+    """Print one line on stderr, `fouille: ` first (a `Message` in the command line's
+    language)."""
+    click.echo(_("fouille: {message}", message=ui.say(message)), err=True)
 
 
 def echo_json(data: Any) -> None:

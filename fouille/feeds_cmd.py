@@ -15,17 +15,20 @@ import click
 from indexer.health import FeedHealth, feed_health
 from indexer.manage import add_feed, export_opml, find_feed, import_opml, remove_feed
 from search import Engine, FeedStats, FouilleError, IndexNotFoundError, Settings
+from search.i18n import N_
 from search.urls import public_feed_url
 
-from .cli import config_option, echo_json, fail, index_option, json_option, load_settings
+from . import ui
+from .cli import config_option, echo_json, fail, index_option, json_option, load_settings, warn
+from .ui import _
 
-#: Feed statuses as the table says them.
+#: Feed statuses as the table says them (msgids).
 RESULTS = {
-    "ok": "ok",
-    "not-modified": "not modified",
-    "skipped": "skipped",
-    "failed": "failed",
-    "": "never fetched",
+    "ok": N_("ok"),
+    "not-modified": N_("not modified"),
+    "skipped": N_("skipped"),
+    "failed": N_("failed"),
+    "": N_("never fetched"),
 }
 
 
@@ -78,7 +81,7 @@ def list_feeds(
     try:
         rows = feed_health(settings, _stats(settings))
     except FouilleError as exc:
-        fail(str(exc))
+        fail(exc.message)
     if _as_json(ctx, as_json):
         echo_json(
             {
@@ -92,8 +95,13 @@ def list_feeds(
     failing = sum(1 for row in followed if row.result == "failed")
     articles = sum(row.articles for row in rows)
     click.echo(
-        f"Feeds followed: {len(followed)}, failing: {failing}; "
-        f"articles in {settings.index_dir}: {articles}"
+        _(
+            "Feeds followed: {followed}, failing: {failing}; articles in {path}: {articles}",
+            followed=len(followed),
+            failing=failing,
+            path=settings.index_dir,
+            articles=articles,
+        )
     )
 
 
@@ -126,7 +134,9 @@ def add(
     (<link rel="alternate">)."""
     settings = _settings(ctx, config, index_dir)
     if not url.lower().startswith(("http://", "https://")):
-        fail(f"not an http(s) URL: {url[:200]} (local files go in fouille.toml or --feed)")
+        fail(
+            _("not an http(s) URL: {url} (local files go in fouille.toml or --feed)", url=url[:200])
+        )
     page = ""
     site = ""
     title = ""
@@ -140,7 +150,7 @@ def add(
             others = [link.url for link in found.others]
         feed, known = add_feed(settings, url, name=name, tags=tags, site=site)
     except FouilleError as exc:
-        fail(str(exc))
+        fail(exc.message)
     shown = public_feed_url(feed.url)
     if _as_json(ctx, as_json):
         echo_json(
@@ -159,18 +169,27 @@ def add(
         )
         return
     if page:
-        click.echo(f"{public_feed_url(page)} is a page; the feed it names is {shown}")
+        click.echo(
+            _("{page} is a page; the feed it names is {url}", page=public_feed_url(page), url=shown)
+        )
         for other in others:
-            click.echo(f"  it also names {public_feed_url(other)}")
+            click.echo("  " + _("it also names {url}", url=public_feed_url(other)))
     if known is not None:
-        click.echo(f"Already followed ({_origin(known.origin)}): {shown}")
+        click.echo(_("Already followed ({origin}): {url}", origin=_origin(known.origin), url=shown))
         return
     label = feed.name or title or shown
     if entries is None:
-        click.echo(f"Following {label} ({shown}), not checked.")
+        click.echo(_("Following {name} ({url}), not checked.", name=label, url=shown))
     else:
-        click.echo(f"Following {label} ({shown}): {entries} entries in the feed now.")
-    click.echo("Run `fouille reindex` to index its articles.")
+        click.echo(
+            _(
+                "Following {name} ({url}): {count} entries in the feed now.",
+                name=label,
+                url=shown,
+                count=entries,
+            )
+        )
+    click.echo(_("Run `fouille reindex` to index its articles."))
 
 
 @feeds.command("remove")
@@ -194,22 +213,35 @@ def remove(
     try:
         removed = remove_feed(settings, url, purge=purge)
     except FouilleError as exc:
-        fail(str(exc))
+        fail(exc.message)
     if _as_json(ctx, as_json):
         echo_json({"url": removed.url, "unfollowed": removed.listed, "purged": removed.purged})
         return
     label = removed.name or removed.url
     if removed.listed and purge:
         click.echo(
-            f"Stopped following {label}; its {removed.purged} articles were deleted from the index."
+            _(
+                "Stopped following {name}; its {count} articles were deleted from the index.",
+                name=label,
+                count=removed.purged,
+            )
         )
     elif removed.listed:
         click.echo(
-            f"Stopped following {label}; its articles stay in the archive "
-            "(`fouille feeds remove --purge` deletes them)."
+            _(
+                "Stopped following {name}; its articles stay in the archive "
+                "(`fouille feeds remove --purge` deletes them).",
+                name=label,
+            )
         )
     else:
-        click.echo(f"Deleted the {removed.purged} articles of {label} from the index.")
+        click.echo(
+            _(
+                "Deleted the {count} articles of {name} from the index.",
+                count=removed.purged,
+                name=label,
+            )
+        )
 
 
 @feeds.command("import")
@@ -231,11 +263,11 @@ def import_(
     try:
         data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror or exc}")
+        fail(_("cannot read {path}: {reason}", path=file, reason=exc.strerror or exc))
     try:
         done = import_opml(settings, data)
     except FouilleError as exc:
-        fail(f"{file}: {exc}")
+        fail(_("{path}: {error}", path=file, error=ui.say(exc.message)))
     if _as_json(ctx, as_json):
         echo_json(
             {
@@ -252,13 +284,19 @@ def import_(
         )
         return
     for reason in done.skipped:
-        click.echo(f"fouille: skipped {reason}", err=True)
+        warn(_("skipped {reason}", reason=ui.say(reason)))
     click.echo(
-        f"Imported {len(done.added)} feeds from {file}; {done.already} were followed already, "
-        f"{len(done.skipped)} skipped."
+        _(
+            "Imported {count} feeds from {path}; {already} were followed already, "
+            "{skipped} skipped.",
+            count=len(done.added),
+            path=file,
+            already=done.already,
+            skipped=len(done.skipped),
+        )
     )
     if done.added:
-        click.echo("Run `fouille reindex` to fetch them.")
+        click.echo(_("Run `fouille reindex` to fetch them."))
 
 
 @feeds.command("export")
@@ -288,19 +326,21 @@ def export(
     try:
         text, masked = export_opml(settings, _stats(settings), include_secrets=include_secrets)
     except FouilleError as exc:
-        fail(str(exc))
+        fail(exc.message)
     if output:
         try:
             _write(Path(output), text)
         except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}")
+            fail(_("cannot write {path}: {reason}", path=output, reason=exc.strerror or exc))
     else:
         click.echo(text, nl=False)
     if masked:
-        click.echo(
-            f"fouille: {masked} feed URLs were written as their public address (without user "
-            "name, password or query string): --include-secrets exports them whole",
-            err=True,
+        warn(
+            _(
+                "{count} feed URLs were written as their public address (without user "
+                "name, password or query string): --include-secrets exports them whole",
+                count=masked,
+            )
         )
 
 
@@ -315,7 +355,19 @@ def _stats(settings: Settings) -> list[FeedStats]:
 
 
 def _print_table(rows: list[FeedHealth]) -> None:
-    header = ("NAME", "ARTICLES", "OLDEST", "NEWEST", "LAST FETCH", "STATUS", "BACKFILL", "URL")
+    header = tuple(
+        _(name)
+        for name in (
+            N_("NAME"),
+            N_("ARTICLES"),
+            N_("OLDEST"),
+            N_("NEWEST"),
+            N_("LAST FETCH"),
+            N_("STATUS"),
+            N_("BACKFILL"),
+            N_("URL"),
+        )
+    )
     table = [header] + [
         (
             _cut(row.name, 32),
@@ -340,19 +392,21 @@ def _print_table(rows: list[FeedHealth]) -> None:
 
 def _status(row: FeedHealth) -> str:
     if not row.followed:
-        return "not followed"
+        return _("not followed")
     if row.result == "failed":
-        return f"failed: {row.error}" if row.error else "failed"
-    return RESULTS.get(row.result, row.result)
+        return _("failed: {reason}", reason=ui.say(row.error)) if row.error else _("failed")
+    return _(RESULTS[row.result]) if row.result in RESULTS else row.result
 
 
 def _backfill(row: FeedHealth) -> str:
     if row.backfill_resume:
-        return f"page {row.backfill_pages}, resumes at {row.backfill_resume}"
+        return _(
+            "page {page}, resumes at {resume}", page=row.backfill_pages, resume=row.backfill_resume
+        )
     if row.backfill_complete:
-        return f"complete ({row.backfill_pages} pages)"
+        return _("complete ({pages} pages)", pages=row.backfill_pages)
     if row.backfill_pages:
-        return f"page {row.backfill_pages}"
+        return _("page {page}", page=row.backfill_pages)
     return "-"
 
 
@@ -361,8 +415,11 @@ def _day(row: FeedHealth, *, newest: bool = False) -> str:
     return moment.strftime("%Y-%m-%d") if moment else "-"
 
 
+ORIGINS = {"config": N_("in the config file"), "managed": N_("in feeds.toml")}
+
+
 def _origin(origin: str) -> str:
-    return {"config": "in the config file", "managed": "in feeds.toml"}.get(origin, origin)
+    return _(ORIGINS[origin]) if origin in ORIGINS else origin
 
 
 def _cut(text: str, width: int) -> str:

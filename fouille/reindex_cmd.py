@@ -21,7 +21,9 @@ from indexer.build import DEFAULT_MAX_PAGES, FeedReport, Report
 from indexer.sources import Source, resolve_sources
 from search import FouilleError, Settings
 
-from .cli import config_option, echo_json, fail, index_option, json_option, load_settings
+from . import ui
+from .cli import config_option, echo_json, fail, index_option, json_option, load_settings, warn
+from .ui import _, ngettext
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 #: When stderr is not a terminal (cron, systemd), a progress line at most this often (s).
@@ -40,10 +42,10 @@ def parse_interval(text: str) -> timedelta:
     else:
         parts = re.findall(r"(\d+)([smhd])", text)
         if not parts or "".join(n + u for n, u in parts) != text:
-            raise ValueError(f"not an interval: {text!r} (try 30m, 1h, 1h30m)")
+            raise ValueError(_("not an interval: {text!r} (try 30m, 1h, 1h30m)", text=text))
         seconds = sum(int(n) * _UNITS[u] for n, u in parts)
     if seconds < 60:
-        raise ValueError("the interval must be at least 1m: be polite to the feeds")
+        raise ValueError(_("the interval must be at least 1m: be polite to the feeds"))
     return timedelta(seconds=seconds)
 
 
@@ -130,7 +132,7 @@ def reindex(
             else resolve_sources(settings, feeds, sample=sample)
         )
     except FouilleError as exc:
-        fail(str(exc))
+        fail(exc.message)
     options = _Options(backfill=backfill, max_pages=max_pages, force=force, rebuild=rebuild)
     if every is None:
         sys.exit(_run_once(settings, sources, options, quiet=quiet, as_json=as_json))
@@ -169,21 +171,25 @@ def _run_once(
                 on_page=progress.page if progress else None,
             )
     except FouilleError as exc:
-        return _cannot(str(exc), locked_is_fatal)
+        return _cannot(exc.message, locked_is_fatal)
     except Exception as exc:
         # A read-only or full disk: the system refused, so say that in one line, not a traceback.
         cause = _os_error(exc)
         if cause is None:
             raise
         return _cannot(
-            f"cannot write the index in {settings.index_dir}: {cause.strerror or cause}",
+            _(
+                "cannot write the index in {path}: {reason}",
+                path=settings.index_dir,
+                reason=cause.strerror or cause,
+            ),
             locked_is_fatal,
         )
     if as_json:
         echo_json({**report.to_dict(), "index_dir": str(settings.index_dir)})
     elif quiet:
         for feed in report.failed:
-            click.echo(f"fouille: {_feed_line(feed)}", err=True)
+            warn(_feed_line(feed))
     else:
         _print_report(report, settings.index_dir)
     return report.exit_status
@@ -192,7 +198,7 @@ def _run_once(
 def _cannot(message: str, fatal: bool) -> int:
     if fatal:
         fail(message)
-    click.echo(f"fouille: {message}", err=True)
+    warn(message)
     return 2
 
 
@@ -227,10 +233,13 @@ def _run_forever(
             options = replace(options, rebuild=False)
             delay = max(0.0, period - (time.monotonic() - started))
             if not quiet and not as_json:
-                click.echo(f"next run in {_duration(delay)} (Ctrl-C to stop)", err=True)
+                click.echo(
+                    _("next run in {duration} (Ctrl-C to stop)", duration=_duration(delay)),
+                    err=True,
+                )
             time.sleep(delay)
     except KeyboardInterrupt:
-        click.echo("stopped", err=True)
+        click.echo(_("stopped"), err=True)
         sys.exit(0)
 
 
@@ -238,12 +247,15 @@ class _Progress:
     """What a running reindex shows on stderr: feeds done, articles read, and the pages of
     a feed being backfilled. On a terminal, one line kept up to date; elsewhere (cron,
     systemd, a pipe), a plain line at most every `PROGRESS_INTERVAL` seconds, so that the
-    logs of a long run show it is alive."""
+    logs of a long run show it is alive. Without colour (`NO_COLOR`, `--color never`) the
+    live line is kept up to date with a carriage return and spaces, no escape sequence."""
 
-    def __init__(self, total: int, stream: TextIO, *, tty: bool) -> None:
+    def __init__(self, total: int, stream: TextIO, *, tty: bool, ansi: bool = True) -> None:
         self.total = total
         self.stream = stream
         self.tty = tty
+        self.ansi = ansi
+        self.width = 0
         self.done = 0
         self.entries = 0
         self.new = 0
@@ -257,8 +269,11 @@ class _Progress:
         if feed.resumed_at and feed.url not in self.resumed:
             self.resumed.add(feed.url)
             self.say(
-                f"{_shorten(feed.label, 60)}: backfill resumes at page {feed.resumed_at}, "
-                "where the last one stopped"
+                _(
+                    "{feed}: backfill resumes at page {page}, where the last one stopped",
+                    feed=_shorten(feed.label, 60),
+                    page=feed.resumed_at,
+                )
             )
         self.current = feed
         self.update()
@@ -273,36 +288,55 @@ class _Progress:
         self.update()
 
     def text(self) -> str:
+        done = _(
+            "{done}/{total} feeds done, {entries} entries read ({new} new)",
+            done=self.done,
+            total=self.total,
+            entries=self.entries,
+            new=self.new,
+        )
         feed = self.current
         if feed is not None and feed.last_page > 1:
-            return (
-                f"{self.done}/{self.total} feeds done, {self.entries} entries read "
-                f"({self.new} new); {_shorten(feed.label, 40)}: page {feed.last_page}, "
-                f"{feed.entries} entries ({feed.new} new)"
+            page = _(
+                "{feed}: page {page}, {entries} entries ({new} new)",
+                feed=_shorten(feed.label, 40),
+                page=feed.last_page,
+                entries=feed.entries,
+                new=feed.new,
             )
-        return f"{self.done}/{self.total} feeds done, {self.entries} entries read ({self.new} new)"
+            return _("{done}; {feed}", done=done, feed=page)
+        return done
 
     def update(self) -> None:
         if self.tty:
             width = shutil.get_terminal_size((100, 20)).columns - 1
-            self.stream.write("\r\x1b[K" + self.text()[:width])
-            self.stream.flush()
-            self.shown = True
+            self.live(self.text()[:width])
         elif time.monotonic() - self.last >= PROGRESS_INTERVAL:
             self.say(self.text())
+
+    def live(self, text: str) -> None:
+        """Write `text` over the live line."""
+        if self.ansi:
+            self.stream.write("\r\x1b[K" + text)
+        else:
+            self.stream.write("\r" + text.ljust(self.width))
+        self.width = len(text)
+        self.stream.flush()
+        self.shown = True
 
     def say(self, line: str) -> None:
         """A line of its own (above the live line on a terminal)."""
         self.clear()
-        self.stream.write(f"reindex: {line}\n")
+        self.stream.write(_("reindex: {line}", line=line) + "\n")
         self.stream.flush()
         self.last = time.monotonic()
 
     def clear(self) -> None:
         if self.shown:
-            self.stream.write("\r\x1b[K")
+            self.stream.write("\r\x1b[K" if self.ansi else "\r" + " " * self.width + "\r")
             self.stream.flush()
             self.shown = False
+            self.width = 0
 
 
 @contextmanager
@@ -313,7 +347,7 @@ def _progress(total: int, *, enabled: bool, quiet_tty: bool) -> Iterator[_Progre
         yield None
         return
     tty = sys.stderr.isatty() and not quiet_tty
-    progress = _Progress(total, sys.stderr, tty=tty)
+    progress = _Progress(total, sys.stderr, tty=tty, ansi=ui.use_color(sys.stderr))
     try:
         yield progress
     finally:
@@ -325,35 +359,61 @@ def _print_report(report: Report, index_dir: Path) -> None:
     for feed in report.feeds:
         click.echo(f"{_shorten(feed.label, 60):<{width}}  {_feed_status(feed)}")
         for warning in feed.warnings:
-            click.echo(f"{'':<{width}}    warning: {warning}")
+            click.echo(f"{'':<{width}}    " + _("warning: {warning}", warning=ui.say(warning)))
     totals = report.totals()
     if report.rebuilt is not None:
-        click.echo(f"rebuilt the index from {report.rebuilt} stored articles")
+        click.echo(_("rebuilt the index from {count} stored articles", count=report.rebuilt))
     if report.feeds:
-        ok = totals["feeds"] - totals["failed"]
+        feeds = ngettext(
+            "{count} feed: {ok} read, {failed} failed",
+            "{count} feeds: {ok} read, {failed} failed",
+            totals["feeds"],
+            ok=totals["feeds"] - totals["failed"],
+            failed=totals["failed"],
+        )
+        articles = ngettext(
+            "{new} new, {updated} updated, {count} unchanged article in {path}",
+            "{new} new, {updated} updated, {count} unchanged articles in {path}",
+            totals["unchanged"],
+            new=totals["new"],
+            updated=totals["updated"],
+            path=index_dir,
+        )
         click.echo(
-            f"{totals['feeds']} feed{_s(totals['feeds'])}: {ok} read, {totals['failed']} failed; "
-            f"{totals['new']} new, {totals['updated']} updated, {totals['unchanged']} unchanged "
-            f"article{_s(totals['unchanged'])} in {index_dir} ({report.seconds:.1f} s)"
+            _(
+                "{feeds}; {articles} ({seconds:.1f} s)",
+                feeds=feeds,
+                articles=articles,
+                seconds=report.seconds,
+            )
         )
     else:
-        click.echo(f"done in {report.seconds:.1f} s")
+        click.echo(_("done in {seconds:.1f} s", seconds=report.seconds))
 
 
 def _feed_status(feed: FeedReport) -> str:
     if feed.status == "failed":
-        return f"failed: {feed.reason}"
+        return _("failed: {reason}", reason=ui.say(feed.reason))
     if feed.status == "skipped":
-        return f"skipped: {feed.reason}"
+        return _("skipped: {reason}", reason=ui.say(feed.reason))
     if feed.status == "not-modified":
-        return "not modified since the last run"
-    text = f"{feed.new} new, {feed.updated} updated, {feed.unchanged} unchanged"
+        return _("not modified since the last run")
+    text = _(
+        "{new} new, {updated} updated, {unchanged} unchanged",
+        new=feed.new,
+        updated=feed.updated,
+        unchanged=feed.unchanged,
+    )
     if feed.duplicates:
-        text += f", {feed.duplicates} already read from another feed"
+        text += ", " + _("{count} already read from another feed", count=feed.duplicates)
     if feed.resumed_at:
-        text += f" ({feed.pages} pages, backfill resumed at page {feed.resumed_at})"
+        text += " " + _(
+            "({pages} pages, backfill resumed at page {page})",
+            pages=feed.pages,
+            page=feed.resumed_at,
+        )
     elif feed.pages > 1:
-        text += f" ({feed.pages} pages)"
+        text += " " + _("({pages} pages)", pages=feed.pages)
     return text
 
 
@@ -368,7 +428,3 @@ def _shorten(text: str, width: int) -> str:
 def _duration(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
-
-
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"

@@ -20,7 +20,9 @@ from web.feeds import HEALTH
 from web.passwords import check_setting
 from web.server import ServeError, default_workers, serve_app
 
-from .cli import F, config_option, fail, index_option, load_settings
+from . import ui
+from .cli import F, config_option, fail, index_option, load_settings, warn
+from .ui import _
 
 
 def _server_options(command: F) -> F:
@@ -61,10 +63,12 @@ def serve(
     settings = load_settings(config, host=host, port=port, workers=workers, index_dir=index_dir)
     check_exposure(settings, public=public)
     if not _has_index(settings):
-        click.echo(
-            f"fouille: no index in {settings.index_dir} yet; pages answer 503 until "
-            "`fouille reindex` has run (no restart needed)",
-            err=True,
+        warn(
+            _(
+                "no index in {path} yet; pages answer 503 until "
+                "`fouille reindex` has run (no restart needed)",
+                path=settings.index_dir,
+            )
         )
     run_server(settings)
 
@@ -81,20 +85,20 @@ def demo(
     """Index the bundled sample feed (when there is no index yet) and serve it."""
     settings = load_settings(config, host=host, port=port, workers=workers, index_dir=index_dir)
     if _has_index(settings):
-        click.echo(f"Index already present in {settings.index_dir}: serving it as is.")
+        click.echo(_("Index already present in {path}: serving it as is.", path=settings.index_dir))
     else:
-        click.echo(f"Indexing the bundled sample feed into {settings.index_dir}…")
+        click.echo(_("Indexing the bundled sample feed into {path}…", path=settings.index_dir))
         from indexer import index_sample  # here: `fouille serve` need not load the indexer
 
         try:
             count = index_sample(settings)
         except FouilleError as exc:
-            fail(str(exc))
-        click.echo(f"{count} articles indexed.")
+            fail(exc.message)
+        click.echo(_("{count} articles indexed.", count=count))
     index_opt = (
         "" if settings.index_dir == Settings().index_dir else f" --index {settings.index_dir}"
     )
-    click.echo("Try it from the command line too:")
+    click.echo(_("Try it from the command line too:"))
     click.echo(f'  fouille search{index_opt} "données personnelles"')
     click.echo(f"  fouille search{index_opt} --tag sécurité --sort date windows")
     run_server(settings)
@@ -110,7 +114,13 @@ def run_server(settings: Settings) -> None:
     workers = settings.workers or default_workers()
 
     def ready(url: str) -> None:
-        click.echo(f"Fouille is serving {settings.index_dir} at {url}  (Ctrl+C to stop)")
+        click.echo(
+            _(
+                "Fouille is serving {path} at {url}  (Ctrl+C to stop)",
+                path=settings.index_dir,
+                url=url,
+            )
+        )
 
     try:
         serve_app(
@@ -122,7 +132,7 @@ def run_server(settings: Settings) -> None:
             generation=Storage(Path(settings.index_dir)).current,
         )
     except ServeError as exc:
-        fail(f"{exc}: try --port")
+        fail(_("{error}: try --port", error=ui.say(exc.message)))
 
 
 def check_exposure(settings: Settings, *, public: bool) -> None:
@@ -132,12 +142,15 @@ def check_exposure(settings: Settings, *, public: bool) -> None:
     try:
         check_setting(settings.web_password)
     except FouilleError as exc:
-        fail(str(exc))
+        fail(exc.message)
     if settings.web_password or public or is_loopback(settings.host):
         return
     fail(
-        f"refusing to serve {settings.host or 'every address'} without a password: set "
-        "web_password (see `fouille passwd`), or pass --public if the archive is meant to be open"
+        _(
+            "refusing to serve {host} without a password: set web_password (see `fouille "
+            "passwd`), or pass --public if the archive is meant to be open",
+            host=settings.host or _("every address"),
+        )
     )
 
 

@@ -8,10 +8,12 @@ import sys
 import click
 
 from search import ArticlePage, Engine, FouilleError, article_id
-from search.formatting import french_date
+from search.formatting import format_date
 
-from .cli import config_option, echo_json, fail, index_option, json_option, load_settings
+from . import ui
+from .cli import config_option, echo_json, fail, index_option, json_option, load_settings, warn
 from .search_cmd import marked, print_hit
+from .ui import _
 
 MAX_RELATED = 50
 
@@ -27,9 +29,7 @@ def _page(engine: Engine, ident: str, *, query: str = "", related: int = 5) -> A
 
 
 def _not_found(ident: str) -> None:
-    click.echo(
-        f"fouille: no article with id {ident[:200]!r} (ids are in `search --json`)", err=True
-    )
+    warn(_("no article with id {id!r} (ids are in `search --json`)", id=ident[:200]))
     sys.exit(1)
 
 
@@ -50,18 +50,19 @@ def show(ident: str, index_dir: str | None, config: str | None, query: str, as_j
         with Engine.open(settings) as engine:
             page = _page(engine, ident, query=query)
     except FouilleError as exc:
-        fail(str(exc))
+        fail(exc.message)
     if page is None:
         _not_found(ident)
         return
     if as_json:
         echo_json(page.to_dict())
         return
-    color = sys.stdout.isatty()
-    click.echo(click.style(page.title or "(untitled)", bold=color))
-    meta = [french_date(page.published)]
+    color = ui.use_color(sys.stdout)
+    lang = ui.STATE.lang
+    click.echo(click.style(page.title or _("(untitled)"), bold=color))
+    meta = [format_date(page.published, lang)]
     if page.updated and page.updated.date() != page.published.date():
-        meta[0] += f" (updated {french_date(page.updated)})"
+        meta[0] += " " + _("(updated {date})", date=format_date(page.updated, lang))
     meta += [part for part in (page.author, page.feed) if part]
     if page.tags:
         meta.append(", ".join(f"#{t}" for t in page.tags))
@@ -73,7 +74,7 @@ def show(ident: str, index_dir: str | None, config: str | None, query: str, as_j
         click.echo(marked(paragraph, color))
     if page.related:
         click.echo()
-        click.echo("Related: " + " · ".join(hit.title or hit.id for hit in page.related))
+        click.echo(_("Related: {titles}", titles=" · ".join(h.title or h.id for h in page.related)))
 
 
 @click.command("related")
@@ -101,16 +102,16 @@ def related(
         with Engine.open(settings) as engine:
             page = _page(engine, ident, related=limit)
     except FouilleError as exc:
-        fail(str(exc))
+        fail(exc.message)
     if page is None:
         _not_found(ident)
         return
     if as_json:
         echo_json({"id": page.id, "key": page.key, "related": [h.to_dict() for h in page.related]})
     else:
-        color = sys.stdout.isatty()
+        color = ui.use_color(sys.stdout)
         for n, hit in enumerate(page.related, 1):
             print_hit(n, hit, color=color)
         if not page.related:
-            click.echo("No related article.")
+            click.echo(_("No related article."))
     sys.exit(0 if page.related else 1)

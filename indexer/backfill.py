@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from search import FeedError
+from search.i18n import N_, Message
 
 from .feeds import ParsedFeed
 from .fetch import FeedSkipped, FeedState, FetchResult
@@ -38,7 +39,7 @@ def start_walk(run: Run, feed: FeedRun, first: ParsedFeed) -> bool:
         return False
     feed.rfc5005 = bool(archive_link(first))
     if not (feed.rfc5005 or is_wordpress(first, source.url)):
-        report.warnings.append("backfill: the feed links to no older pages")
+        report.warnings.append(Message(N_("backfill: the feed links to no older pages")))
         return False
     feed.visited = {source.url}
     if state.backfill_next:
@@ -57,13 +58,21 @@ def next_page(run: Run, feed: FeedRun, url: str, number: int) -> bool:
     the walk is over."""
     state, report = feed.state, feed.report
     if not url or url in feed.visited:
-        report.warnings.append(f"backfill: no page after page {number - 1}")
+        report.warnings.append(
+            Message(N_("backfill: no page after page {number}"), number=number - 1)
+        )
         walk_complete(state)
         return False
     if report.pages >= run.max_pages:
         report.warnings.append(
-            f"backfill: stopped at --max-pages {run.max_pages}; "
-            f"the next --backfill resumes at page {number}"
+            Message(
+                N_(
+                    "backfill: stopped at --max-pages {max_pages}; "
+                    "the next --backfill resumes at page {number}"
+                ),
+                max_pages=run.max_pages,
+                number=number,
+            )
         )
         state.backfill_next, state.backfill_resume = url, number
         return False
@@ -94,8 +103,10 @@ def older_page(
             base_url=result.url,
         )
     except (FeedError, FeedSkipped) as exc:
-        reason = exc.reason if isinstance(exc, FeedError) else str(exc)
-        report.warnings.append(f"backfill stopped at page {number}: {reason}")
+        reason = exc.reason if isinstance(exc, FeedError) else exc.message
+        report.warnings.append(
+            Message(N_("backfill stopped at page {number}: {reason}"), number=number, reason=reason)
+        )
         if feed.page_state.last_status in END_STATUSES:
             # Past the last page (WordPress answers 404): the normal end of a walk.
             walk_complete(state)
@@ -110,7 +121,9 @@ def older_page(
     run.progress(feed)
     if report.new + report.updated == before and state.backfill_end:
         # A walk went to the end before: from a known page on, everything is known.
-        report.warnings.append(f"backfill: page {number} brought nothing new")
+        report.warnings.append(
+            Message(N_("backfill: page {number} brought nothing new"), number=number)
+        )
         state.backfill_next, state.backfill_resume = "", 0
         run.finish(feed)
         return

@@ -11,6 +11,7 @@ import zlib
 import httpx
 
 from search import FeedError
+from search.i18n import N_, Message
 
 
 def read_body(
@@ -24,7 +25,14 @@ def read_body(
     """
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FeedError(url, f"feed too large: {int(declared)} bytes (limit {max_bytes})")
+        raise FeedError(
+            url,
+            Message(
+                N_("feed too large: {size} bytes (limit {limit})"),
+                size=int(declared),
+                limit=max_bytes,
+            ),
+        )
     decoder = _Decoder(response.headers.get("content-encoding", ""), url)
     raw_total = 0
     out = bytearray()
@@ -32,21 +40,29 @@ def read_body(
         # No chunk size: each network read comes back at once, so the deadline is checked.
         for chunk in response.iter_raw():
             if deadline is not None and time.monotonic() > deadline:
-                raise FeedError(url, "too slow: the body did not arrive in time")
+                raise FeedError(url, Message(N_("too slow: the body did not arrive in time")))
             raw_total += len(chunk)
             if raw_total > max_bytes:
-                raise FeedError(url, f"feed too large: over {max_bytes} bytes (limit)")
+                raise FeedError(
+                    url, Message(N_("feed too large: over {limit} bytes (limit)"), limit=max_bytes)
+                )
             out += decoder.decode(chunk, max_bytes - len(out) + 1)
             if len(out) > max_bytes:
-                raise FeedError(url, f"feed too large: over {max_bytes} bytes once decompressed")
+                raise FeedError(url, _too_large_decompressed(max_bytes))
         out += decoder.flush(max_bytes - len(out) + 1)
     except httpx.TimeoutException as exc:
-        raise FeedError(url, "timed out reading the response") from exc
+        raise FeedError(url, Message(N_("timed out reading the response"))) from exc
     except httpx.HTTPError as exc:
-        raise FeedError(url, f"HTTP error while reading: {first_line(exc)}") from exc
+        raise FeedError(
+            url, Message(N_("HTTP error while reading: {error}"), error=first_line(exc))
+        ) from exc
     if len(out) > max_bytes:
-        raise FeedError(url, f"feed too large: over {max_bytes} bytes once decompressed")
+        raise FeedError(url, _too_large_decompressed(max_bytes))
     return bytes(out)
+
+
+def _too_large_decompressed(limit: int) -> Message:
+    return Message(N_("feed too large: over {limit} bytes once decompressed"), limit=limit)
 
 
 class _Decoder:
@@ -56,7 +72,9 @@ class _Decoder:
         codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
         codings = [c for c in codings if c != "identity"]
         if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise FeedError(url, f"unsupported Content-Encoding: {encoding}")
+            raise FeedError(
+                url, Message(N_("unsupported Content-Encoding: {encoding}"), encoding=encoding)
+            )
         self.url = url
         self.coding = codings[0] if codings else ""
         self._z: zlib._Decompress | None = None
@@ -77,7 +95,7 @@ class _Decoder:
                 self._z = zlib.decompressobj(-zlib.MAX_WBITS)
                 self._first = False
                 return self.decode(data, limit)
-            raise FeedError(self.url, f"cannot decompress the {self.coding} body: {exc}") from exc
+            raise FeedError(self.url, self._cannot(exc)) from exc
         self._first = False
         # With input left over (`unconsumed_tail`), `out` is `limit` bytes long: one more
         # than the caller allows, so it stops; the rest is never decompressed.
@@ -89,7 +107,12 @@ class _Decoder:
         try:
             return self._z.flush(max(limit, 1))
         except zlib.error as exc:
-            raise FeedError(self.url, f"cannot decompress the {self.coding} body: {exc}") from exc
+            raise FeedError(self.url, self._cannot(exc)) from exc
+
+    def _cannot(self, exc: zlib.error) -> Message:
+        return Message(
+            N_("cannot decompress the {coding} body: {error}"), coding=self.coding, error=str(exc)
+        )
 
 
 def first_line(exc: BaseException) -> str:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from search import ConfigError
+from search.i18n import N_
 from search.urls import public_feed_url
 
 FEEDS_FILE_NAME = "feeds.toml"
@@ -74,14 +75,22 @@ class FeedList:
         except FileNotFoundError:
             return []
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read {self.path}: {exc}") from exc
+            raise ConfigError(
+                N_("cannot read {path}: {reason}"), path=str(self.path), reason=str(exc)
+            ) from exc
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{self.path} is damaged ({exc}): fix or remove it") from exc
+            raise ConfigError(
+                N_("{path} is damaged ({error}): fix or remove it"),
+                path=str(self.path),
+                error=str(exc),
+            ) from exc
         feeds = data.get("feeds", [])
         if not isinstance(feeds, list):
-            raise ConfigError(f"{self.path} is damaged: `feeds` is not a list of tables")
+            raise ConfigError(
+                N_("{path} is damaged: `feeds` is not a list of tables"), path=str(self.path)
+            )
         return [_feed(item, self.path) for item in feeds]
 
     @contextlib.contextmanager
@@ -96,7 +105,11 @@ class FeedList:
             feeds = self.load()
             yield feeds
             if len(feeds) > MAX_FEEDS:
-                raise ConfigError(f"too many feeds: {len(feeds)} (at most {MAX_FEEDS})")
+                raise ConfigError(
+                    N_("too many feeds: {count} (at most {limit})"),
+                    count=len(feeds),
+                    limit=MAX_FEEDS,
+                )
             self.save(feeds)
         finally:
             os.close(fd)
@@ -145,13 +158,18 @@ def toml_string(text: str) -> str:
 def _feed(item: object, path: Path) -> ManagedFeed:
     if not isinstance(item, dict) or not isinstance(item.get("url"), str) or not item["url"]:
         # Not quoted: the table may hold a secret.
-        raise ConfigError(f"{path} is damaged: a feed without a url")
+        raise ConfigError(N_("{path} is damaged: a feed without a url"), path=str(path))
     credentials = [key for key in CREDENTIAL_KEYS if key in item]
     if credentials:
         raise ConfigError(
-            f"{path}: feed {public_feed_url(item['url'])}: {credentials[0]} is not kept here; "
-            "move the feed to fouille.toml's [[feeds]], where username, password and headers "
-            "work (and ${NAME} keeps them out of the file)"
+            N_(
+                "{path}: feed {url}: {key} is not kept here; "
+                "move the feed to fouille.toml's [[feeds]], where username, password and "
+                "headers work (and ${{NAME}} keeps them out of the file)"
+            ),
+            path=str(path),
+            url=public_feed_url(item["url"]),
+            key=credentials[0],
         )
     tags = item.get("tags", [])
     if isinstance(tags, str):

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import feedparser
 
 from search import Article, FeedError
+from search.i18n import N_, Message, plural_message
 from search.urls import TRACKING_PARAMS, public_feed_url, public_link, url_secrets, without_tracking
 
 from .dates import FirstSeen, parse_feed_date, struct_date, undated
@@ -105,7 +106,7 @@ def parse_feed(
     """
     shown = public_feed_url(url)
     if not data.strip():
-        raise FeedError(shown, "empty response: no feed there")
+        raise FeedError(shown, Message(N_("empty response: no feed there")))
     from .jsonfeed import looks_like_json, parse_json_feed  # it imports this module
 
     if looks_like_json(data):
@@ -128,7 +129,9 @@ def parse_feed(
         parsed = feedparser.parse(io.BytesIO(clean), response_headers=headers)
     except Exception as exc:  # feedparser on hostile bytes: any failure is this feed's problem
         logger.debug("feedparser failed on %s", shown, exc_info=True)
-        raise FeedError(shown, f"cannot parse the feed: {one_line(exc)}") from exc
+        raise FeedError(
+            shown, Message(N_("cannot parse the feed: {error}"), error=one_line(exc))
+        ) from exc
 
     version = parsed.get("version", "") or ""
     entries = parsed.get("entries", []) or []
@@ -145,8 +148,19 @@ def parse_feed(
     warnings: list[str] = []
     if bozo is not None:
         if not entries:
-            raise FeedError(shown, f"malformed feed, no entries could be read: {one_line(bozo)}")
-        warnings.append(f"malformed feed ({one_line(bozo)}); read {len(entries)} entries anyway")
+            raise FeedError(
+                shown,
+                Message(
+                    N_("malformed feed, no entries could be read: {error}"), error=one_line(bozo)
+                ),
+            )
+        warnings.append(
+            Message(
+                N_("malformed feed ({error}); read {count} entries anyway"),
+                error=one_line(bozo),
+                count=len(entries),
+            )
+        )
 
     now = now or datetime.now(UTC)
     feed_date = own_date(feed)
@@ -173,7 +187,7 @@ def parse_feed(
         if article is not None:
             articles.append(article)
     if failed:
-        warnings.append(f"skipped {failed} unreadable entr{'y' if failed == 1 else 'ies'}")
+        warnings.append(skipped_entries(failed))
 
     links = {}
     for link in feed.get("links", []) or []:
@@ -317,27 +331,38 @@ def first_words(text: str, limit: int = 80) -> str:
     return line[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any, base_url: str) -> str:
+def skipped_entries(count: int) -> Message:
+    """The warning of a feed some of whose entries could not be read."""
+    return plural_message(
+        "skipped {count} unreadable entry", "skipped {count} unreadable entries", count
+    )
+
+
+#: The template of a page that names its feed; `Message.params["page"]` is what the page is.
+NAMES_ITS_FEED = N_("{page}; it names its feed: {url} (`fouille feeds add` finds it)")
+
+
+def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any, base_url: str) -> Message:
     head = data[:4096].lstrip().lower()
     html_start = re.match(rb"(<!--.*?-->\s*)*<!doctype html|<html", head, re.S)
     if "html" in content_type.lower() or html_start:
-        reason = "an HTML page, not a feed"
+        reason = Message(N_("an HTML page, not a feed"))
         title = re.search(rb"<title[^>]*>(.*?)</title", data[:65536], re.I | re.S)
         if title:
             text = title.group(1).decode("utf-8", "replace")
             text = " ".join(unescape_entities(text).split())[:80]
             if text:
-                reason = f"an HTML page (“{text}”), not a feed"
+                reason = Message(N_("an HTML page (“{title}”), not a feed"), title=text)
         links = discover(decode_html(data, content_type), base_url) if _is_web(base_url) else []
         if links:
             named = public_feed_url(links[0].url)
-            reason += f"; it names its feed: {named} (`fouille feeds add` finds it)"
+            reason = Message(NAMES_ITS_FEED, page=reason, url=named)
         return reason
     if head.startswith(b"["):
-        return "JSON, but not a JSON Feed"
+        return Message(N_("JSON, but not a JSON Feed"))
     if bozo is not None:
-        return f"not a feed: {one_line(bozo)}"
-    return "not an RSS or Atom feed"
+        return Message(N_("not a feed: {error}"), error=one_line(bozo))
+    return Message(N_("not an RSS or Atom feed"))
 
 
 def one_line(exc: Any) -> str:

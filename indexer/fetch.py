@@ -32,6 +32,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 import httpx
 
 from search import FeedError, Settings
+from search.i18n import N_, Message
 from search.urls import public_feed_url, scrub, url_secrets
 
 from .body import first_line, read_body
@@ -62,7 +63,7 @@ ACCEPT = (
 #: that trickles a byte just inside the read timeout would otherwise hold the run for ever.
 BODY_TIME_FACTOR = 2
 #: What a 401 or 403 means for a feed, said in its report.
-CHECK_CREDENTIALS = (
+CHECK_CREDENTIALS = N_(
     "check the feed's credentials (username and password, headers, or the key in its URL)"
 )
 
@@ -89,7 +90,10 @@ class FeedSkipped(Exception):
     """The server asked us not to fetch this feed before `until`."""
 
     def __init__(self, url: str, until: datetime) -> None:
-        super().__init__(f"{url}: not due before {until:%Y-%m-%d %H:%M} UTC")
+        self.message = Message(
+            N_("{url}: not due before {time} UTC"), url=url, time=f"{until:%Y-%m-%d %H:%M}"
+        )
+        super().__init__(str.__str__(self.message))
         self.url = url
         self.until = until
 
@@ -177,7 +181,9 @@ def fetch(
             credentials=credentials,
         )
     except FeedError as exc:
-        reason = "too slow: no complete answer in time" if watchdog.fired else exc.reason
+        reason = (
+            Message(N_("too slow: no complete answer in time")) if watchdog.fired else exc.reason
+        )
         # From the cause, not from `exc`: its message holds the address as configured.
         raise FeedError(shown, scrub(reason, secrets)) from exc.__cause__
     finally:
@@ -241,12 +247,20 @@ def _follow(
             if response.status_code in REDIRECT_STATUSES:
                 target = response.headers.get("location", "").strip()
                 if not target:
-                    raise FeedError(url, f"HTTP {response.status_code} redirect without Location")
+                    raise FeedError(
+                        url,
+                        Message(
+                            N_("HTTP {status} redirect without Location"),
+                            status=response.status_code,
+                        ),
+                    )
                 target = urljoin(current, target)
                 if urlsplit(target).scheme not in ("http", "https"):
-                    raise FeedError(url, f"redirect to a non-HTTP URL: {target}")
+                    raise FeedError(
+                        url, Message(N_("redirect to a non-HTTP URL: {url}"), url=target)
+                    )
                 if target in seen:
-                    raise FeedError(url, f"redirect loop at {target}")
+                    raise FeedError(url, Message(N_("redirect loop at {url}"), url=target))
                 seen.add(target)
                 all_permanent = all_permanent and response.status_code in (301, 308)
                 current = target
@@ -267,7 +281,7 @@ def _follow(
                 now=now,
                 deadline=watchdog.deadline,
             )
-    raise FeedError(url, f"more than {MAX_REDIRECTS} redirects")
+    raise FeedError(url, Message(N_("more than {count} redirects"), count=MAX_REDIRECTS))
 
 
 class _Watchdog:
@@ -315,17 +329,24 @@ def _stream(
         with client.stream("GET", url, headers=headers, extensions=extensions) as response:
             yield response
     except httpx.ConnectTimeout as exc:
-        raise FeedError(url, f"connection timed out ({_host(url)})") from exc
+        raise FeedError(url, Message(N_("connection timed out ({host})"), host=_host(url))) from exc
     except httpx.TimeoutException as exc:
-        raise FeedError(url, "timed out waiting for the server") from exc
+        raise FeedError(url, Message(N_("timed out waiting for the server"))) from exc
     except httpx.ConnectError as exc:
-        raise FeedError(url, f"cannot connect to {_host(url)}: {first_line(exc)}") from exc
+        raise FeedError(
+            url,
+            Message(
+                N_("cannot connect to {host}: {error}"), host=_host(url), error=first_line(exc)
+            ),
+        ) from exc
     except httpx.InvalidURL as exc:
-        raise FeedError(url, f"invalid URL: {first_line(exc)}") from exc
+        raise FeedError(url, Message(N_("invalid URL: {error}"), error=first_line(exc))) from exc
     except httpx.UnsupportedProtocol as exc:
-        raise FeedError(url, f"unsupported URL scheme: {first_line(exc)}") from exc
+        raise FeedError(
+            url, Message(N_("unsupported URL scheme: {error}"), error=first_line(exc))
+        ) from exc
     except httpx.HTTPError as exc:
-        raise FeedError(url, f"HTTP error: {first_line(exc)}") from exc
+        raise FeedError(url, Message(N_("HTTP error: {error}"), error=first_line(exc))) from exc
 
 
 def _finish(
@@ -345,18 +366,29 @@ def _finish(
         if delay is not None:
             state.not_before = (now + delay).isoformat()
             raise FeedError(
-                url, f"HTTP {status} {response.reason_phrase}: retry after {_when(now + delay)}"
+                url,
+                Message(
+                    N_("HTTP {status} {reason}: retry after {time}"),
+                    status=status,
+                    reason=response.reason_phrase,
+                    time=_when(now + delay),
+                ),
             )
-        raise FeedError(url, f"HTTP {status} {response.reason_phrase}")
+        raise FeedError(url, _http(status, response.reason_phrase))
     if status in (401, 403):
-        reason = response.reason_phrase or "error"
-        raise FeedError(url, f"HTTP {status} {reason}: {CHECK_CREDENTIALS}")
+        raise FeedError(
+            url,
+            Message(
+                N_("{error}: {hint}"),
+                error=_http(status, response.reason_phrase or "error"),
+                hint=Message(CHECK_CREDENTIALS),
+            ),
+        )
     if status == 304:
         state.not_before = fresh_until(headers, now)
         return FetchResult(final_url, status, None, headers)
     if status != 200:
-        reason = response.reason_phrase or "error"
-        raise FeedError(url, f"HTTP {status} {reason}")
+        raise FeedError(url, _http(status, response.reason_phrase or "error"))
 
     content = read_body(response, max_bytes=max_bytes, url=url, deadline=deadline)
     state.etag = headers.get("etag", "")
@@ -370,6 +402,10 @@ def _deadline(client: httpx.Client) -> float | None:
     if timeout.read is None:
         return None
     return time.monotonic() + (timeout.connect or 0.0) + BODY_TIME_FACTOR * timeout.read
+
+
+def _http(status: int, reason: str) -> Message:
+    return Message(N_("HTTP {status} {reason}"), status=status, reason=reason)
 
 
 def _when(moment: datetime) -> str:

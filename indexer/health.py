@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from search import FeedStats, Settings
+from search.i18n import Message
 from search.urls import public_feed_url, public_link, scrub
 
 from .feedlist import FeedList
@@ -106,6 +107,20 @@ def feed_health(settings: Settings, stats: Sequence[FeedStats]) -> list[FeedHeal
     return rows
 
 
+def _error(state: FeedState, source: Source) -> str:
+    """Why the last fetch failed: the saved message (to be translated) when there is one
+    that says the saved text. Saved scrubbed; scrubbed again for a state written by an older
+    version."""
+
+    def public(text: str) -> str:
+        return scrub(text.replace(source.url, source.public_url), source.secrets)
+
+    message = Message.from_json(state.last_error_message)
+    if message is not None and message == state.last_error:
+        return message.map(public)
+    return public(state.last_error)
+
+
 def _row(source: Source, state: FeedState, stats: FeedStats | None, site: str) -> FeedHealth:
     secrets = source.secrets
     return FeedHealth(
@@ -120,8 +135,7 @@ def _row(source: Source, state: FeedState, stats: FeedStats | None, site: str) -
         last_fetch=_parse_time(state.last_attempt or state.last_fetched),
         last_status=state.last_status,
         result=state.last_result,
-        # Saved scrubbed; scrubbed again for a state written by an older version.
-        error=scrub(state.last_error.replace(source.url, source.public_url), secrets),
+        error=_error(state, source),
         backfill_pages=state.backfill_page,
         backfill_complete=state.backfill_end,
         backfill_resume=state.backfill_resume if state.backfill_next else 0,

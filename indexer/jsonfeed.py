@@ -14,10 +14,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from search import Article, FeedError
+from search.i18n import N_, Message
 from search.urls import TRACKING_PARAMS, public_feed_url
 
 from .dates import FirstSeen, parse_feed_date, undated
-from .feeds import MAX_TITLE_CHARS, ParsedFeed, clean_link, first_words, host_of, one_line
+from .feeds import (
+    MAX_TITLE_CHARS,
+    ParsedFeed,
+    clean_link,
+    first_words,
+    host_of,
+    one_line,
+    skipped_entries,
+)
 from .html import html_to_text, looks_like_html, normalize_whitespace, unescape_entities
 from .repair import MAX_ENTRY_CATEGORIES
 
@@ -54,9 +63,11 @@ def parse_json_feed(
     try:
         document = json.loads(data)  # bytes: json detects UTF-8 (with or without BOM)
     except (ValueError, RecursionError) as exc:
-        raise FeedError(shown, f"JSON, but unreadable: {one_line(exc)}") from exc
+        raise FeedError(
+            shown, Message(N_("JSON, but unreadable: {error}"), error=one_line(exc))
+        ) from exc
     if not _is_json_feed(document):
-        raise FeedError(shown, "JSON, but not a JSON Feed (no “version” nor “items”)")
+        raise FeedError(shown, Message(N_("JSON, but not a JSON Feed (no “version” nor “items”)")))
 
     now = now or datetime.now(UTC)
     feed_title = name or _text(document.get("title")) or host_of(url)
@@ -85,9 +96,9 @@ def parse_json_feed(
             continue
         if article is not None:
             articles.append(article)
-    warnings = []
+    warnings: list[str] = []
     if failed:
-        warnings.append(f"skipped {failed} unreadable entr{'y' if failed == 1 else 'ies'}")
+        warnings.append(skipped_entries(failed))
 
     links = {}
     for rel, key in (("next", "next_url"), ("self", "feed_url"), ("alternate", "home_page_url")):

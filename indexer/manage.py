@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 import httpx
 
 from search import ConfigError, Engine, FeedError, FeedStats, IndexNotFoundError, Settings
+from search.i18n import N_, Message
 from search.urls import public_feed_url, public_link, url_secrets
 
 from .discover import FeedLink, decode_html, discover
 from .feedlist import FeedList, ManagedFeed
-from .feeds import ParsedFeed, parse_feed
+from .feeds import NAMES_ITS_FEED, ParsedFeed, parse_feed
 from .fetch import FeedState, FeedStateStore, FetchResult, fetch, make_client
 from .opml import OpmlFeed, read_opml, write_opml
 from .sources import CONFIGURED, DEFAULT, Source, followed, is_url
@@ -67,7 +68,7 @@ def find_feed(settings: Settings, url: str, *, client: httpx.Client | None = Non
             public address).
     """
     if not is_url(url):
-        raise FeedError(public_feed_url(url), "not an http(s) URL")
+        raise FeedError(public_feed_url(url), Message(N_("not an http(s) URL")))
     http = client or make_client(settings)
     try:
         result = _get(http, settings, url)
@@ -81,8 +82,13 @@ def find_feed(settings: Settings, url: str, *, client: httpx.Client | None = Non
             if not links:
                 raise FeedError(
                     public_feed_url(url),
-                    f"{exc.reason.split(';')[0]}, and it names no feed (no <link "
-                    'rel="alternate"> to RSS, Atom or JSON Feed)',
+                    Message(
+                        N_(
+                            "{reason}, and it names no feed "
+                            '(no <link rel="alternate"> to RSS, Atom or JSON Feed)'
+                        ),
+                        reason=_what_it_is(exc.reason),
+                    ),
                 ) from exc
         first = links[0]
         parsed = _parse(_get(http, settings, first.url), first.url)
@@ -102,8 +108,19 @@ def find_feed(settings: Settings, url: str, *, client: httpx.Client | None = Non
 def _get(client: httpx.Client, settings: Settings, url: str) -> FetchResult:
     result = fetch(client, url, FeedState(), max_bytes=settings.max_feed_bytes, force=True)
     if result.content is None:  # no conditional header was sent: a 304 is the server's bug
-        raise FeedError(public_feed_url(url), "HTTP 304 without a cached copy to reuse")
+        raise FeedError(
+            public_feed_url(url), Message(N_("HTTP 304 without a cached copy to reuse"))
+        )
     return result
+
+
+def _what_it_is(reason: str) -> str:
+    """What a failed feed's reason says the page is, without what follows a `;`."""
+    if isinstance(reason, Message):
+        if reason.template == NAMES_ITS_FEED:
+            return _what_it_is(str(reason.params["page"]))
+        return reason if ";" not in reason else reason.split(";")[0]
+    return reason.split(";")[0]
 
 
 def _site(site: str, *urls: str) -> str:
@@ -142,8 +159,12 @@ def following(settings: Settings, url: str, *, shown: bool = True) -> Source | N
     same = [source for source in sources if source.public_url == url]
     if len(same) > 1:
         raise ConfigError(
-            f"{url} is the address of {len(same)} followed feeds (their URLs differ by their "
-            "query string): name the one you mean by its whole URL"
+            N_(
+                "{url} is the address of {count} followed feeds (their URLs differ by their "
+                "query string): name the one you mean by its whole URL"
+            ),
+            url=url,
+            count=len(same),
         )
     return same[0] if same else None
 
@@ -202,21 +223,32 @@ def remove_feed(settings: Settings, url: str, *, purge: bool = False) -> Removed
         where = settings.config_file or "FOUILLE_FEEDS"
         if source.origin == DEFAULT:
             raise ConfigError(
-                f"{public_feed_url(source.url)} is the built-in default feed, read only while no "
-                "other feed is followed: add yours with `fouille feeds add URL`"
+                N_(
+                    "{url} is the built-in default feed, read only while no "
+                    "other feed is followed: add yours with `fouille feeds add URL`"
+                ),
+                url=public_feed_url(source.url),
             )
         raise ConfigError(
-            f"{public_feed_url(source.url)} is listed in {where}: remove it there (Fouille never "
-            "writes your config file), then `fouille feeds remove --purge` deletes its articles"
+            N_(
+                "{url} is listed in {where}: remove it there (Fouille never "
+                "writes your config file), then `fouille feeds remove --purge` deletes its "
+                "articles"
+            ),
+            url=public_feed_url(source.url),
+            where=str(where),
         )
     target = source.url if source is not None else url
     if purge:
         shown = public_feed_url(target)
         if any(s.url != target and s.public_url == shown for s in followed(settings)):
             raise ConfigError(
-                f"{shown} is also the address of another followed feed (their URLs differ by "
-                "their query string), and their articles cannot be told apart: --purge would "
-                "delete both; remove it without --purge"
+                N_(
+                    "{url} is also the address of another followed feed (their URLs differ by "
+                    "their query string), and their articles cannot be told apart: --purge "
+                    "would delete both; remove it without --purge"
+                ),
+                url=shown,
             )
     try:
         engine: Engine | None = Engine.open(settings)
@@ -227,13 +259,19 @@ def remove_feed(settings: Settings, url: str, *, purge: bool = False) -> Removed
             purged = _purge(settings, engine, target) if purge and engine is not None else 0
             if source is None and not purged and purge:
                 raise ConfigError(
-                    f"{public_feed_url(url)} is neither a followed feed nor in the archive: "
-                    "`fouille feeds` lists them"
+                    N_(
+                        "{url} is neither a followed feed nor in the archive: "
+                        "`fouille feeds` lists them"
+                    ),
+                    url=public_feed_url(url),
                 )
             if source is None and not purged:
                 raise ConfigError(
-                    f"{public_feed_url(url)} is not a followed feed: `fouille feeds` lists them "
-                    "(--purge deletes what the archive holds of one no longer followed)"
+                    N_(
+                        "{url} is not a followed feed: `fouille feeds` lists them "
+                        "(--purge deletes what the archive holds of one no longer followed)"
+                    ),
+                    url=public_feed_url(url),
                 )
             if source is not None:
                 with FeedList.in_index(settings.index_dir).editing() as feeds:

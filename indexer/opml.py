@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from search import FouilleError
+from search.i18n import N_, Message
 
 #: The largest OPML file read (a reader's export of thousands of feeds is a few MB).
 MAX_OPML_BYTES = 10 * 1024 * 1024
@@ -52,18 +53,24 @@ def read_opml(data: bytes) -> OpmlDocument:
             writes them, and they are how XML files blow up their readers).
     """
     if len(data) > MAX_OPML_BYTES:
-        raise OpmlError(f"OPML file too large: {len(data)} bytes (limit {MAX_OPML_BYTES})")
+        raise OpmlError(
+            N_("OPML file too large: {size} bytes (limit {limit})"),
+            size=len(data),
+            limit=MAX_OPML_BYTES,
+        )
     if b"<!ENTITY" in data:
-        raise OpmlError("the OPML file declares XML entities: refused")
+        raise OpmlError(N_("the OPML file declares XML entities: refused"))
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise OpmlError(f"not an OPML file: {exc}") from exc
+        raise OpmlError(N_("not an OPML file: {error}"), error=str(exc)) from exc
     if _local(root.tag) != "opml":
-        raise OpmlError(f"not an OPML file: the document is <{_local(root.tag)}>, not <opml>")
+        raise OpmlError(
+            N_("not an OPML file: the document is <{tag}>, not <opml>"), tag=_local(root.tag)
+        )
     body = next((child for child in root if _local(child.tag) == "body"), None)
     if body is None:
-        raise OpmlError("not an OPML file: it has no <body>")
+        raise OpmlError(N_("not an OPML file: it has no <body>"))
     head = next((child for child in root if _local(child.tag) == "head"), None)
     title_element = None if head is None else head.find("title")
     title = " ".join((title_element.text or "").split()) if title_element is not None else ""
@@ -88,7 +95,13 @@ def read_opml(data: bytes) -> OpmlDocument:
             continue
         url = _web_url(xml_url)
         if not url:
-            skipped.append(f"{name or xml_url[:80]}: not an http(s) URL ({xml_url[:80]})")
+            skipped.append(
+                Message(
+                    N_("{name}: not an http(s) URL ({url})"),
+                    name=name or xml_url[:80],
+                    url=xml_url[:80],
+                )
+            )
             continue
         if url in seen:
             continue

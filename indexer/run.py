@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import httpx
 
 from search import Article, Engine, FeedError, FouilleError, Settings
+from search.i18n import N_, Message
 from search.urls import public_feed_url, public_link, scrub
 
 from .backfill import DEFAULT_MAX_PAGES, older_page, start_walk
@@ -231,14 +232,19 @@ class Run:
         try:
             if isinstance(error, HostBusy):
                 report.status = "skipped"
-                report.reason = (
-                    f"{error.host} asked us to slow down (HTTP 429 on another of its feeds) "
-                    f"until {error.until:%Y-%m-%d %H:%M} UTC"
+                report.reason = Message(
+                    N_(
+                        "{host} asked us to slow down (HTTP 429 on another of its feeds) "
+                        "until {time} UTC"
+                    ),
+                    host=error.host,
+                    time=f"{error.until:%Y-%m-%d %H:%M}",
                 )
             elif isinstance(error, FeedSkipped):
                 report.status = "skipped"
-                report.reason = (
-                    f"not due before {error.until:%Y-%m-%d %H:%M} UTC (--force to fetch)"
+                report.reason = Message(
+                    N_("not due before {time} UTC (--force to fetch)"),
+                    time=f"{error.until:%Y-%m-%d %H:%M}",
                 )
             elif error is not None:
                 raise error
@@ -271,11 +277,18 @@ class Run:
                 if size > self.settings.max_feed_bytes:
                     raise FeedError(
                         source.url,
-                        f"file too large: {size} bytes (limit {self.settings.max_feed_bytes})",
+                        Message(
+                            N_("file too large: {size} bytes (limit {limit})"),
+                            size=size,
+                            limit=self.settings.max_feed_bytes,
+                        ),
                     )
                 data = source.path.read_bytes()
             except OSError as exc:
-                raise FeedError(source.url, f"cannot read: {exc.strerror or exc}") from exc
+                raise FeedError(
+                    source.url,
+                    Message(N_("cannot read: {reason}"), reason=str(exc.strerror or exc)),
+                ) from exc
             parsed = self.parse(data, source, base_url=source.path.resolve().as_uri())
             feed.report.pages = feed.report.last_page = 1
             self.store_articles(feed, parsed)
@@ -355,6 +368,8 @@ class Run:
         state.last_attempt = datetime.now(UTC).isoformat(timespec="seconds")
         state.last_result = report.status
         state.last_error = report.reason if report.failed else ""
+        failure = report.reason if report.failed and isinstance(report.reason, Message) else None
+        state.last_error_message = failure.to_json() if failure is not None else {}
         self.pending[feed.source.url] = state
         if self.on_feed is not None:
             self.on_feed(report)
@@ -375,7 +390,14 @@ def feed_trouble(url: str) -> Iterator[None]:
     except Exception as exc:
         shown = public_feed_url(url)
         logger.debug("unexpected error on %s", shown, exc_info=True)
-        raise FeedError(shown, f"unexpected error: {type(exc).__name__}: {one_line(exc)}") from exc
+        raise FeedError(
+            shown,
+            Message(
+                N_("unexpected error: {kind}: {error}"),
+                kind=type(exc).__name__,
+                error=one_line(exc),
+            ),
+        ) from exc
 
 
 def one_line(exc: BaseException) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from search import ConfigError, FeedConfig, Settings
+from search.i18n import N_
 from search.urls import public_feed_url, url_secrets
 
 from .feedlist import FeedList
@@ -96,7 +97,9 @@ def sample_path() -> Path:
     """
     resource = importlib.resources.files("indexer").joinpath(SAMPLE_RESOURCE)
     if not resource.is_file():
-        raise ConfigError(f"the sample feed ({SAMPLE_RESOURCE}) is missing: reinstall fouille")
+        raise ConfigError(
+            N_("the sample feed ({path}) is missing: reinstall fouille"), path=SAMPLE_RESOURCE
+        )
     # Installed packages are plain directories (setup.cfg ships data/*.xml), so this is a path.
     return Path(str(resource))
 
@@ -126,7 +129,9 @@ def resolve_sources(
             continue
         path = Path(item).expanduser()
         if not path.exists():
-            raise ConfigError(f"--feed {item}: no such file or directory (nor an http(s) URL)")
+            raise ConfigError(
+                N_("--feed {path}: no such file or directory (nor an http(s) URL)"), path=item
+            )
         sources.extend(_local_sources(path))
     if sample:
         path = sample_path()
@@ -135,8 +140,10 @@ def resolve_sources(
         sources.extend(followed(settings))
     if not sources:
         raise ConfigError(
-            "no feed to read: add one with `fouille feeds add URL`, list it in fouille.toml "
-            "([[feeds]]), or pass --feed"
+            N_(
+                "no feed to read: add one with `fouille feeds add URL`, list it in fouille.toml "
+                "([[feeds]]), or pass --feed"
+            )
         )
     return _unique(sources)
 

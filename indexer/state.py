@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,10 @@ class FeedState:
     last_attempt: str = ""
     #: Its outcome: "ok", "not-modified", "skipped" or "failed" (a FeedReport status).
     last_result: str = ""
-    #: Why it failed, in one line ("" unless it did).
+    #: Why it failed, in one line ("" unless it did)…
     last_error: str = ""
+    #: …and the same as a message a front end can translate (`Message.to_json`; {}: none).
+    last_error_message: dict[str, Any] = field(default_factory=dict)
     #: The feed's site (its `<link>`), as last read.
     site: str = ""
     #: The `feed_url` its articles carry when it is not the configured URL: its public
@@ -69,7 +71,10 @@ class FeedState:
     def from_dict(cls, data: Mapping[str, Any]) -> FeedState:
         """A state from its JSON form; unknown keys, and values of the wrong type, are
         ignored (a file written by another version stays readable both ways)."""
-        defaults: dict[str, Any] = {f.name: f.default for f in fields(cls)}
+        defaults: dict[str, Any] = {
+            f.name: f.default_factory() if callable(f.default_factory) else f.default
+            for f in fields(cls)
+        }
         # `type() is`, not isinstance: a bool is an int, and must not become a page number.
         return cls(
             **{k: v for k, v in data.items() if k in defaults and type(v) is type(defaults[k])}

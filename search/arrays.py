@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .errors import FouilleError
+from .i18n import N_
 
 EXTENSION = ".fouille"
 MAGIC = b"FOUA"
@@ -79,22 +80,30 @@ class ArrayFile:
                 self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as exc:
             raise ArrayFileError(
-                f"cannot read {path}: {exc}: run `fouille reindex --rebuild`"
+                N_("cannot read {path}: {reason}: run `fouille reindex --rebuild`"),
+                path=path,
+                reason=str(exc),
             ) from exc
         if len(self._map) < ALIGN + _TRAILER.size:
-            raise ArrayFileError(f"{path} is truncated: run `fouille reindex --rebuild`")
+            raise ArrayFileError(
+                N_("{path} is truncated: run `fouille reindex --rebuild`"), path=path
+            )
         magic, version = _PREAMBLE.unpack_from(self._map, 0)
         at, size, end = _TRAILER.unpack_from(self._map, len(self._map) - _TRAILER.size)
         if magic != MAGIC or version != FORMAT or end != END_MAGIC:
             raise ArrayFileError(
-                f"{path} is not a Fouille array file of format {FORMAT}: "
-                "run `fouille reindex --rebuild`"
+                N_(
+                    "{path} is not a Fouille array file of format {format}: "
+                    "run `fouille reindex --rebuild`"
+                ),
+                path=path,
+                format=FORMAT,
             )
         try:
             self.header: dict[str, Any] = json.loads(self._map[at : at + size])
         except ValueError as exc:
             raise ArrayFileError(
-                f"{path} has a damaged header: run `fouille reindex --rebuild`"
+                N_("{path} has a damaged header: run `fouille reindex --rebuild`"), path=path
             ) from exc
         self._base = 0
         self._arrays: dict[str, np.ndarray] = {}
@@ -106,7 +115,7 @@ class ArrayFile:
             try:
                 dtype, count, offset = self.header["arrays"][name]
             except KeyError as exc:
-                raise ArrayFileError(f"no array {name!r}") from exc
+                raise ArrayFileError(N_("no array {name!r}"), name=name) from exc
             found = np.frombuffer(
                 self._map, dtype=np.dtype(dtype), count=count, offset=self._base + offset
             )

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .i18n import N_, Message, language_of
 from .urls import TRACKING_PARAMS, public_feed_url
 
 VERSION = "0.1.0"
@@ -88,6 +89,9 @@ class Settings:
     #: stemmed nor corrected, and groups of terms a query for one of them finds together.
     protected_words: tuple[str, ...] = ()
     synonyms: tuple[tuple[str, ...], ...] = ()
+    #: The language of the messages, "fr" or "en" ("": the locale's, the browser's): the
+    #: command line's, and the web site's unless a reader switches (search/i18n.py).
+    lang: str = ""
 
     def __post_init__(self) -> None:
         # Settings(index_dir="…") from code must behave like the loaded settings.
@@ -109,37 +113,79 @@ class Settings:
         The config file is `config_file`, else `$FOUILLE_CONFIG`, else `./fouille.toml` when it
         exists. Keyword overrides (from CLI options) win over everything; None means "not given".
         """
-        env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        path = config_file or env.get("FOUILLE_CONFIG")
-        if path:
-            path = Path(path)
-            if not path.is_file():
-                raise ConfigError(f"config file {path} not found: check --config or FOUILLE_CONFIG")
-        elif Path(DEFAULT_CONFIG_NAME).is_file():
-            path = Path(DEFAULT_CONFIG_NAME)
-        if path:
-            values.update(_read_config_file(path, env))
-            values["config_file"] = path
-        values.update(_read_environ(env))
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        for _origin, layer in _layers(config_file, environ, overrides):
+            values.update(layer)
         return cls()._with(values)
+
+    @classmethod
+    def origins(
+        cls,
+        config_file: str | os.PathLike[str] | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> dict[str, str]:
+        """Where each setting `load` (with the same arguments) takes comes from: "default",
+        "file", "environment" or "option" (`fouille config --show`)."""
+        origins = dict.fromkeys((f.name for f in fields(cls)), "default")
+        for origin, layer in _layers(config_file, environ, overrides):
+            origins.update(dict.fromkeys(layer, origin))
+        return origins
 
     def _with(self, values: Mapping[str, Any]) -> Settings:
         known = {f.name: f for f in fields(self)}
         clean: dict[str, Any] = {}
         for key, value in values.items():
             if key not in known:
-                raise ConfigError(f"unknown setting {key!r}")
+                raise ConfigError(N_("unknown setting {key!r}"), key=key)
             clean[key] = _coerce(key, value, getattr(self, key))
         return replace(self, **clean)
+
+
+def environment_names(name: str) -> tuple[str, ...]:
+    """The environment variables that set the setting `name`."""
+    if name == "index_dir":
+        return ("FOUILLE_INDEX", "FOUILLE_INDEX_DIR")
+    if name == "config_file":
+        return ("FOUILLE_CONFIG",)
+    return ("FOUILLE_" + name.upper(),)
+
+
+def _layers(
+    config_file: str | os.PathLike[str] | None,
+    environ: Mapping[str, str] | None,
+    overrides: Mapping[str, Any],
+) -> list[tuple[str, dict[str, Any]]]:
+    """The values of the config file, the environment and the options, each with its origin."""
+    env = os.environ if environ is None else environ
+    layers: list[tuple[str, dict[str, Any]]] = []
+    path = config_file or env.get("FOUILLE_CONFIG")
+    if path:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(
+                N_("config file {path} not found: check --config or FOUILLE_CONFIG"),
+                path=str(path),
+            )
+    elif Path(DEFAULT_CONFIG_NAME).is_file():
+        path = Path(DEFAULT_CONFIG_NAME)
+    if path:
+        layers.append(("file", _read_config_file(path, env)))
+        named_by = "option" if config_file else "environment" if env.get("FOUILLE_CONFIG") else ""
+        layers.append((named_by or "default", {"config_file": path}))
+    layers.append(("environment", _read_environ(env)))
+    layers.append(("option", {k: v for k, v in overrides.items() if v is not None}))
+    return layers
 
 
 def _read_config_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        raise ConfigError(
+            N_("cannot read config file {path}: {reason}"), path=str(path), reason=str(exc)
+        ) from exc
     data = _expand(data, env, path)
     section = dict(data.get("fouille", {}))
     for key, value in data.items():
@@ -162,7 +208,11 @@ def _expand(value: Any, env: Mapping[str, str], path: Path) -> Any:
             if name is None:
                 return "${"
             if name not in env:
-                raise ConfigError(f"{path}: ${{{name}}} is used but {name} is not set")
+                raise ConfigError(
+                    N_("{path}: ${{{name}}} is used but {name} is not set"),
+                    path=str(path),
+                    name=name,
+                )
             return env[name]
 
         return _ENV_REFERENCE.sub(variable, value)
@@ -189,10 +239,17 @@ def _read_environ(env: Mapping[str, str]) -> dict[str, Any]:
 def _coerce(key: str, value: Any, default: Any) -> Any:
     if key == "base_url":
         return _base_url(value)
+    if key == "lang":
+        lang = language_of(str(value)) if str(value).strip() else ""
+        if lang is None:
+            raise ConfigError(
+                N_("invalid value for lang: {value!r} (fr or en)"), value=str(value)[:40]
+            )
+        return lang
     try:
         if key == "feeds":
             if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
-                raise ConfigError("feeds must be a list of URLs or of [[feeds]] tables")
+                raise ConfigError(N_("feeds must be a list of URLs or of [[feeds]] tables"))
             return tuple(_feed(item, n) for n, item in enumerate(value, 1))
         if key == "protected_words":
             return _terms(value.split(",") if isinstance(value, str) else value, key)
@@ -219,8 +276,10 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             return str(value)
     except (TypeError, ValueError) as exc:
         if key in SECRET_SETTINGS:  # the value may hold a password: it is not quoted
-            raise ConfigError(f"invalid value for {key}") from exc
-        raise ConfigError(f"invalid value for {key}: {value!r}") from exc
+            raise ConfigError(N_("invalid value for {key}"), key=key) from exc
+        raise ConfigError(
+            N_("invalid value for {key}: {value}"), key=key, value=repr(value)
+        ) from exc
     return value
 
 
@@ -244,8 +303,10 @@ def _base_url(value: Any) -> str:
     ):
         # Not quoted: it may hold user info.
         raise ConfigError(
-            "invalid value for base_url: expected an http(s) address like "
-            "https://fouille.example.org/archive (no user, query or fragment)"
+            N_(
+                "invalid value for base_url: expected an http(s) address like "
+                "https://fouille.example.org/archive (no user, query or fragment)"
+            )
         )
     return text
 
@@ -258,24 +319,29 @@ def _feed(item: Any, number: int = 1) -> FeedConfig:
     if isinstance(item, str):
         return FeedConfig(item)
     if not (isinstance(item, Mapping) and isinstance(item.get("url"), str)):
-        raise ConfigError(f"a feed needs a url (feed #{number})")
-    where = f"feed {public_feed_url(item['url'])!r}"
+        raise ConfigError(N_("a feed needs a url (feed #{number})"), number=number)
+    where = Message(N_("feed {url!r}"), url=public_feed_url(item["url"]))
     unknown = sorted(set(item) - set(FEED_KEYS))
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(FEED_KEYS)})")
+        raise ConfigError(
+            N_("{where}: unknown key {key!r} (known: {known})"),
+            where=where,
+            key=unknown[0],
+            known=", ".join(FEED_KEYS),
+        )
     tags = item.get("tags", ())
     if isinstance(tags, str):
         tags = (tags,)
     if not isinstance(tags, list | tuple) or not all(isinstance(t, str) for t in tags):
-        raise ConfigError(f"{where}: tags must be a string or a list of strings")
+        raise ConfigError(N_("{where}: tags must be a string or a list of strings"), where=where)
     for key in ("name", "username", "password"):
         if not isinstance(item.get(key, ""), str):
-            raise ConfigError(f"{where}: {key} must be a string")
+            raise ConfigError(N_("{where}: {key} must be a string"), where=where, key=key)
     username, password = item.get("username", ""), item.get("password", "")
     if password and not username:
-        raise ConfigError(f"{where}: a password needs a username")
+        raise ConfigError(N_("{where}: a password needs a username"), where=where)
     if ":" in username:
-        raise ConfigError(f"{where}: a username cannot hold ':' (HTTP Basic)")
+        raise ConfigError(N_("{where}: a username cannot hold ':' (HTTP Basic)"), where=where)
     return FeedConfig(
         str(item["url"]),
         str(item.get("name", "")),
@@ -286,16 +352,24 @@ def _feed(item: Any, number: int = 1) -> FeedConfig:
     )
 
 
-def _headers(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+def _headers(value: Any, where: Message) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, Mapping):
-        raise ConfigError(f'{where}: headers must be a table, like headers = {{ Cookie = "…" }}')
+        raise ConfigError(
+            N_('{where}: headers must be a table, like headers = {{ Cookie = "…" }}'), where=where
+        )
     out = []
     for name, text in value.items():
         if not isinstance(name, str) or not _HEADER_NAME.match(name):
-            raise ConfigError(f"{where}: {str(name)[:40]!r} is not a header name")
+            raise ConfigError(
+                N_("{where}: {name!r} is not a header name"), where=where, name=str(name)[:40]
+            )
         if not isinstance(text, str) or any(c in text for c in "\r\n\0"):
             # The value is a secret: the message names the header only.
-            raise ConfigError(f"{where}: the value of header {name} must be one line of text")
+            raise ConfigError(
+                N_("{where}: the value of header {name} must be one line of text"),
+                where=where,
+                name=name,
+            )
         out.append((name, text))
     return tuple(out)
 
@@ -307,10 +381,15 @@ MAX_TERM_CHARS = 200
 
 def _terms(values: Any, key: str) -> tuple[str, ...]:
     if isinstance(values, str) or not isinstance(values, list | tuple):
-        raise ConfigError(f"{key} must be a list of words")
+        raise ConfigError(N_("{key} must be a list of words"), key=key)
     terms = tuple(" ".join(str(v).split()) for v in values if str(v).strip())
     if len(terms) > MAX_TERMS or any(len(t) > MAX_TERM_CHARS for t in terms):
-        raise ConfigError(f"{key}: at most {MAX_TERMS} terms of {MAX_TERM_CHARS} characters")
+        raise ConfigError(
+            N_("{key}: at most {count} terms of {chars} characters"),
+            key=key,
+            count=MAX_TERMS,
+            chars=MAX_TERM_CHARS,
+        )
     return terms
 
 
@@ -318,5 +397,7 @@ def _synonym_group(group: Any) -> tuple[str, ...]:
     """One group of synonyms: a list of terms (or, from the environment, `a, b, c`)."""
     terms = _terms(group.split(",") if isinstance(group, str) else group, "synonyms")
     if len(terms) < 2:
-        raise ConfigError(f"a synonym group needs two terms or more: {group!r}")
+        raise ConfigError(
+            N_("a synonym group needs two terms or more: {group}"), group=repr(group)[:200]
+        )
     return terms

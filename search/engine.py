@@ -26,6 +26,7 @@ from .errors import ConfigError, IndexNotFoundError, InvalidFilterError
 from .explain import Recorder, explanations
 from .explain import normalized as explain_query
 from .filters import Filters
+from .i18n import N_
 from .locking import reindex_lock
 from .plan import EVERYTHING, Compiled, any_words, compile_query
 from .query import Node, parse, split_dates
@@ -60,7 +61,7 @@ class Engine:
         try:
             self.vocabulary = vocabulary.load(settings.protected_words, settings.synonyms)
         except ValueError as exc:
-            raise ConfigError(f"protected_words, synonyms: {exc}") from exc
+            raise ConfigError(N_("protected_words, synonyms: {reason}"), reason=str(exc)) from exc
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = False) -> Engine:
@@ -184,14 +185,19 @@ class Engine:
     def _check_paging(self, sort: str, page: int, page_size: int | None) -> int:
         if sort not in SORTS:
             raise InvalidFilterError(
-                f"unknown sort {str(sort)[:20]!r}: use one of {', '.join(SORTS)}"
+                N_("unknown sort {sort!r}: use one of {sorts}"),
+                sort=str(sort)[:20],
+                sorts=", ".join(SORTS),
             )
         if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_PAGE:
-            raise InvalidFilterError(f"page must be a whole number from 1 to {MAX_PAGE}")
+            raise InvalidFilterError(
+                N_("page must be a whole number from 1 to {limit}"), limit=MAX_PAGE
+            )
         size = self.settings.page_size if page_size is None else page_size
         if not isinstance(size, int) or not 1 <= size <= self.settings.max_page_size:
             raise InvalidFilterError(
-                f"page size must be a whole number from 1 to {self.settings.max_page_size}"
+                N_("page size must be a whole number from 1 to {limit}"),
+                limit=self.settings.max_page_size,
             )
         return size
 

@@ -1,10 +1,43 @@
-"""Errors that Fouille raises on purpose; each message names the fix."""
+"""Errors that Fouille raises on purpose; each message names the fix.
+
+Each error keeps its message as a `Message` (search/i18n.py): `str(error)` is the English
+sentence, as library users and logs see it, and the front ends say `error.message` in
+their reader's language. Parameters never hold a secret (see search/urls.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from .i18n import N_, Message
+
 
 class FouilleError(Exception):
-    """Base class: a situation the user can act on, reported in one line."""
+    """Base class: a situation the user can act on, reported in one line.
+
+    `FouilleError(N_("cannot read {path}: {reason}"), path=…, reason=…)`: a template (the
+    catalogue's msgid) and its named parameters; a `Message` is taken as it is.
+    """
+
+    message: Message
+
+    def __init__(self, message: str = "", /, **params: Any) -> None:
+        if isinstance(message, Message) and not params:
+            self.message = message
+        else:
+            self.message = Message(message, **params)
+        super().__init__(str.__str__(self.message))
+
+    @property
+    def template(self) -> str:
+        """The msgid this error's message was made from."""
+        return self.message.template
+
+    @property
+    def params(self) -> Mapping[str, object]:
+        """The parameters of the template."""
+        return self.message.params
 
 
 class ConfigError(FouilleError):
@@ -16,7 +49,11 @@ class IndexNotFoundError(FouilleError):
 
     def __init__(self, index_dir: object) -> None:
         super().__init__(
-            f"no index in {index_dir}: run `fouille reindex` (or `fouille reindex --sample`) first"
+            N_(
+                "no index in {index_dir}: run `fouille reindex` "
+                "(or `fouille reindex --sample`) first"
+            ),
+            index_dir=str(index_dir),
         )
         self.index_dir = index_dir
 
@@ -26,8 +63,11 @@ class IndexOutdatedError(FouilleError):
 
     def __init__(self, index_dir: object) -> None:
         super().__init__(
-            f"the index in {index_dir} was built by an older Fouille: "
-            "run `fouille reindex --rebuild` to bring it up to date"
+            N_(
+                "the index in {index_dir} was built by an older Fouille: "
+                "run `fouille reindex --rebuild` to bring it up to date"
+            ),
+            index_dir=str(index_dir),
         )
         self.index_dir = index_dir
 
@@ -37,7 +77,8 @@ class IndexLockedError(FouilleError):
 
     def __init__(self, index_dir: object) -> None:
         super().__init__(
-            f"another `fouille reindex` is running on {index_dir}: wait for it to finish"
+            N_("another `fouille reindex` is running on {index_dir}: wait for it to finish"),
+            index_dir=str(index_dir),
         )
         self.index_dir = index_dir
 
@@ -47,9 +88,9 @@ class InvalidFilterError(FouilleError, ValueError):
 
 
 class FeedError(FouilleError):
-    """A feed could not be fetched or parsed."""
+    """A feed could not be fetched or parsed: `reason` (a `Message`, or text) says why."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
+        super().__init__(N_("{url}: {reason}"), url=url, reason=reason)
         self.url = url
         self.reason = reason

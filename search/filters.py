@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from .analysis import tag_key
 from .errors import InvalidFilterError
+from .i18n import N_
 
 RELATIVE_RE = re.compile(r"^(\d{1,5})\s*([hdjwsmya])$", re.IGNORECASE)
 RELATIVE_UNITS = {"h": 1 / 24, "d": 1, "j": 1, "w": 7, "s": 7, "m": 30, "y": 365, "a": 365}
@@ -53,7 +54,8 @@ def parse_date(
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except ValueError as exc:
         raise InvalidFilterError(
-            f"invalid date {text[:40]!r}: use YYYY, YYYY-MM or YYYY-MM-DD (or 7d, 1y)"
+            N_("invalid date {date!r}: use YYYY, YYYY-MM or YYYY-MM-DD (or 7d, 1y)"),
+            date=text[:40],
         ) from exc
 
 
@@ -93,7 +95,7 @@ class Filters:
         start = parse_date(since, end=False, now=now)
         stop = parse_date(until, end=True, now=now)
         if start and stop and start > stop:
-            raise InvalidFilterError("the start date is after the end date")
+            raise InvalidFilterError(N_("the start date is after the end date"))
         return cls(
             tags=tuple(k for k in (tag_key(t) for t in tags if t) if k),
             since=start,

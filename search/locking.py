@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import FouilleError, IndexLockedError
+from .i18n import N_
 
 LOCK_NAME = "reindex.lock"
 
@@ -26,7 +27,11 @@ def reindex_lock(index_dir: Path) -> Iterator[None]:
         index_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(index_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise FouilleError(f"cannot write in {index_dir}: {exc.strerror or exc}") from exc
+        raise FouilleError(
+            N_("cannot write in {path}: {reason}"),
+            path=str(index_dir),
+            reason=str(exc.strerror or exc),
+        ) from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

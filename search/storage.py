@@ -19,6 +19,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from .errors import FouilleError, IndexNotFoundError, IndexOutdatedError
+from .i18n import N_
 from .schema import FORMAT, build_schema
 
 CURRENT = "CURRENT"
@@ -49,10 +50,13 @@ class Storage:
         except NotADirectoryError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
-            raise FouilleError(f"cannot read {self.root / CURRENT}: {exc}") from exc
+            raise FouilleError(
+                N_("cannot read {path}: {reason}"), path=str(self.root / CURRENT), reason=str(exc)
+            ) from exc
         if not GEN_RE.match(name) or not (self.root / name).is_dir():
             raise FouilleError(
-                f"{self.root / CURRENT} names no index generation: run `fouille reindex --rebuild`"
+                N_("{path} names no index generation: run `fouille reindex --rebuild`"),
+                path=str(self.root / CURRENT),
             )
         return name
 
@@ -75,7 +79,9 @@ class Storage:
             self.switch(name)
         except OSError as exc:
             raise FouilleError(
-                f"cannot create an index in {self.root}: {exc.strerror or exc}"
+                N_("cannot create an index in {path}: {reason}"),
+                path=str(self.root),
+                reason=str(exc.strerror or exc),
             ) from exc
         return name
 

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from .i18n import Message
+
 #: Secrets shorter than this are not searched for in text: replacing every "ab" or "1" of a
 #: message would make it unreadable, and so short a value protects nothing anyway.
 MIN_SECRET_LENGTH = 4
@@ -106,10 +108,17 @@ def url_secrets(url: str) -> frozenset[str]:
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """`text` with every occurrence of each secret replaced by `***` (longest first, so that
-    a secret containing another goes whole)."""
+    a secret containing another goes whole). A `Message` stays one, its parameters
+    scrubbed, so that it can still be translated."""
     if not secrets:
         return text
-    for secret in sorted(set(secrets), key=len, reverse=True):
+    hidden = set(secrets)
+    if isinstance(text, Message):
+        scrubbed = text.map(lambda part: scrub(part, hidden))
+        if not any(len(s) >= MIN_SECRET_LENGTH and s in scrubbed for s in hidden):
+            return scrubbed
+        text = str.__str__(text)
+    for secret in sorted(hidden, key=len, reverse=True):
         if len(secret) >= MIN_SECRET_LENGTH and secret in text:
             text = text.replace(secret, MASK)
     return text

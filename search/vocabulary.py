@@ -22,6 +22,8 @@ from functools import lru_cache
 from importlib import resources
 
 from .analysis import RUN_RE, _analyze_run, normalize
+from .errors import ConfigError
+from .i18n import N_
 
 #: A term longer than this (in words) is not looked for in queries.
 MAX_TERM_WORDS = 12
@@ -103,7 +105,10 @@ def build(protected: Iterable[str], synonyms: Iterable[Iterable[str]]) -> Vocabu
             groups[term_key(text)] = merged
             longest = max(longest, len(text.split()))
     if len(keys) + len(groups) > MAX_TERMS:
-        raise ValueError(f"a vocabulary holds at most {MAX_TERMS} terms")
+        raise ConfigError(
+            N_("protected_words, synonyms: a vocabulary holds at most {count} terms"),
+            count=MAX_TERMS,
+        )
     frozen = {key: tuple(terms) for key, terms in groups.items()}
     return Vocabulary(frozenset(keys), frozen, longest)
 

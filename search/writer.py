@@ -27,6 +27,7 @@ from whoosh.searching import Searcher
 from .analysis import tag_key
 from .documents import Article, article_fields, clean_article, indexed_body, stored_article
 from .errors import FouilleError, IndexLockedError
+from .i18n import N_
 from .inverter import Inverter
 from .schema import TITLE_REPEAT
 from .segments import MAX_DOCS, SegmentBuilder
@@ -155,7 +156,9 @@ class ArticleWriter:
             )
         except OSError as exc:
             raise FouilleError(
-                f"cannot write the index in {self._ix.storage.folder}: {exc.strerror or exc}"
+                N_("cannot write the index in {path}: {reason}"),
+                path=str(self._ix.storage.folder),
+                reason=str(exc.strerror or exc),
             ) from exc
         # The files of the previous commit's segments stay until the next commit: a reader
         # that has just read the previous table of contents may still open them.
@@ -328,7 +331,9 @@ def rebuild(storage: Storage) -> int:
         new = storage.new_generation()
     except OSError as exc:
         raise FouilleError(
-            f"cannot rebuild the index in {storage.root}: {exc.strerror or exc}"
+            N_("cannot rebuild the index in {path}: {reason}"),
+            path=str(storage.root),
+            reason=str(exc.strerror or exc),
         ) from exc
     count = 0
     try:
@@ -345,7 +350,9 @@ def rebuild(storage: Storage) -> int:
     except OSError as exc:
         storage.discard(new)
         raise FouilleError(
-            f"cannot rebuild the index in {storage.root}: {exc.strerror or exc}"
+            N_("cannot rebuild the index in {path}: {reason}"),
+            path=str(storage.root),
+            reason=str(exc.strerror or exc),
         ) from exc
     except BaseException:
         storage.discard(new)

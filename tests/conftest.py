@@ -9,6 +9,7 @@ writes to an index, or removes it, uses its own: `make_index`, `own_web_settings
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -25,6 +26,27 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 
 MakeIndex = Callable[..., Settings]
+#: The web sample's site speaks French (`lang`), whatever the client asks: the page tests
+#: read the French texts. tests/test_i18n.py tests the choice of language itself.
+SITE_LANGUAGE = "fr"
+#: The locale and colour variables, taken out of this process for the suite: the messages
+#: of in-process commands are English, and colour follows only what a test sets.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANGUAGE", "FOUILLE_LANG", "NO_COLOR")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def english_locale() -> Iterator[None]:
+    """The whole suite runs in the C locale, whatever the developer's is."""
+    saved = {name: os.environ.get(name) for name in (*LOCALE_VARIABLES, "LANG")}
+    for name in LOCALE_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ["LANG"] = "C.UTF-8"
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture
@@ -90,7 +112,9 @@ def web_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]
     """The web sample (`sample_articles()`, 3 hits a page) indexed once for the session: only
     for tests that read."""
     index_dir = tmp_path_factory.mktemp("web") / "index"
-    yield from _read_only(build_index(index_dir, sample_articles(), page_size=PAGE_SIZE))
+    yield from _read_only(
+        build_index(index_dir, sample_articles(), page_size=PAGE_SIZE, lang=SITE_LANGUAGE)
+    )
 
 
 def _app(settings: Settings) -> Iterator[Flask]:
@@ -121,14 +145,15 @@ def live_server(app: Flask) -> Iterator[str]:
 @pytest.fixture
 def empty_client(tmp_path: Path) -> Iterator[FlaskClient]:
     """A test client on an app started while there is no index yet (in tmp_path/index)."""
-    for application in _app(Settings(index_dir=tmp_path / "index", page_size=PAGE_SIZE)):
+    settings = Settings(index_dir=tmp_path / "index", page_size=PAGE_SIZE, lang=SITE_LANGUAGE)
+    for application in _app(settings):
         yield application.test_client()
 
 
 @pytest.fixture
 def own_web_settings(make_index: MakeIndex) -> Settings:
     """The web sample in an index of this test's own, free to change or remove."""
-    return make_index(sample_articles(), page_size=PAGE_SIZE)
+    return make_index(sample_articles(), page_size=PAGE_SIZE, lang=SITE_LANGUAGE)
 
 
 @pytest.fixture

@@ -26,9 +26,20 @@ TRACEBACK = "Traceback (most recent call last)"
 SERVE_WAIT = 60.0
 
 
+#: What decides a command's language and colours: taken out, so that it speaks English
+#: (the C locale) with no colour forced, unless a test sets them.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANGUAGE", "NO_COLOR")
+
+
 def fouille_env(**settings: object) -> dict[str, str]:
-    """The environment for a `fouille` subprocess: FOUILLE_* settings, no config file."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOUILLE_")}
+    """The environment for a `fouille` subprocess: FOUILLE_* settings, no config file, the C
+    locale (English messages)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("FOUILLE_") and k not in LOCALE_VARIABLES
+    }
+    env["LANG"] = "C.UTF-8"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
     env["PYTHONUNBUFFERED"] = "1"
     env["COLUMNS"] = "200"

@@ -109,7 +109,7 @@ def test_search_facets_names_feeds_and_authors(index_dir: Path) -> None:
 def test_versions_are_grouped_unless_asked(index_dir: Path) -> None:
     grouped = fouille(index_dir, "search", "cantines bio")
     assert "   2 versions; also: Le Quotidien (" in grouped.stdout
-    assert "2 results (1 stories) · page 1/1" in grouped.stdout
+    assert "2 results (1 story) · page 1/1" in grouped.stdout
     every = fouille(index_dir, "search", "cantines bio", "--all-versions")
     assert every.stdout.count("\n2. ") == 1 and "versions" not in every.stdout
 

@@ -49,7 +49,7 @@ def followed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         fouille(index_dir, "feeds", "add", server.url("/casse"), "--no-check", "--name", HOSTILE)
         fouille(index_dir, "reindex")
         fouille(index_dir, "feeds", "add", "https://plus-tard.exemple/rss", "--no-check")
-        yield Settings(index_dir=index_dir)
+        yield Settings(index_dir=index_dir, lang="fr")  # the page's French texts
 
 
 @pytest.fixture(scope="module")

@@ -322,7 +322,7 @@ def test_date_filter_in_words(since: str, until: str, words: str) -> None:
     from web.params import SearchParams
     from web.views import date_filter_label
 
-    assert date_filter_label(SearchParams(since=since, until=until)) == words
+    assert date_filter_label(SearchParams(since=since, until=until), "fr") == words
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,10 @@ from web import create_app
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return build_index(tmp_path_factory.mktemp("web-archive") / "index", archive_articles())
+    # The site speaks French whatever the client asks (the page texts tested are French).
+    return build_index(
+        tmp_path_factory.mktemp("web-archive") / "index", archive_articles(), lang="fr"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -69,7 +69,9 @@ class Clock:
 @pytest.fixture(scope="module")
 def locked_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     index_dir = tmp_path_factory.mktemp("locked") / "index"
-    return build_index(index_dir, sample_articles(), page_size=PAGE_SIZE, web_password=HASH)
+    return build_index(
+        index_dir, sample_articles(), page_size=PAGE_SIZE, web_password=HASH, lang="fr"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ BAD_PARAMETERS = [
     ("q=données&page=-1", "page"),
     ("q=données&page=0", "page"),
     ("q=données&page=deux", "page"),
-    ("q=données&page_size=10000", "page size"),
+    ("q=données&page_size=10000", "taille de page"),
     ("q=données&page_size=0", "page"),
     ("q=données&sort=popularite", "popularite"),
     ("q=" + "a" * 1001, "1000"),

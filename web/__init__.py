@@ -15,7 +15,9 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from search import Engine, FouilleError, IndexNotFoundError, InvalidFilterError, Settings
+from search.i18n import N_, Message
 
+from . import language
 from .errors import DEFAULT_MESSAGES, ParamError, wants_json
 from .filters import register_filters
 
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None, *, config: dict[str, Any] | Non
     settings = settings if settings is not None else Settings.load()
     app.extensions[EXTENSION] = EngineHolder(settings)
 
+    language.init_app(app, settings)
     register_filters(app)
 
     from .api import bp as api_bp
@@ -133,15 +136,15 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ParamError)
     def bad_param(exc: ParamError) -> Response:
-        return render_error(400, str(exc))
+        return render_error(400, exc.message)
 
     @app.errorhandler(InvalidFilterError)
     def bad_filter(exc: InvalidFilterError) -> Response:
-        return render_error(400, str(exc))
+        return render_error(400, exc.message)
 
     @app.errorhandler(IndexNotFoundError)  # not built yet, or removed while serving
     def no_index(exc: IndexNotFoundError) -> Response:
-        response = render_error(503, str(exc))
+        response = render_error(503, exc.message)
         response.headers["Retry-After"] = "30"
         return response
 
@@ -150,14 +153,14 @@ def _register_error_handlers(app: Flask) -> None:
     )  # any other situation the operator can fix (its message says how)
     def fouille_error(exc: FouilleError) -> Response:
         log.error("%s: %s", request.path, exc)
-        return render_error(503, str(exc), title="Service indisponible")
+        return render_error(503, exc.message, title=Message(N_("Service unavailable")))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         code = exc.code or 500
         message = exc.description or exc.name
         if code in DEFAULT_MESSAGES and message == type(exc).description:
-            message = DEFAULT_MESSAGES[code]
+            message = Message(DEFAULT_MESSAGES[code])
         response = render_error(code, message)
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # werkzeug's Allow header
             response.headers["Allow"] = ", ".join(exc.valid_methods)
@@ -168,7 +171,7 @@ def _register_error_handlers(app: Flask) -> None:
         if app.testing and app.config.get("PROPAGATE_EXCEPTIONS") is not False:
             raise
         log.exception("unexpected error on %s", request.path)
-        return render_error(500, "Erreur interne du serveur.")
+        return render_error(500, Message(DEFAULT_MESSAGES[500]))
 
 
 __all__ = ["EngineHolder", "create_app", "wants_json"]

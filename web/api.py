@@ -13,9 +13,9 @@ from search import VERSION, FouilleError, Hit, SearchPage
 
 from .auth import authenticated
 from .caching import conditional
-from .errors import ParamError
 from .filters import safe_url
-from .params import SearchParams
+from .language import _
+from .params import SearchParams, too_long
 from .views import engine, search_url, settings
 
 bp = Blueprint("api", __name__)
@@ -47,7 +47,7 @@ def api_suggest() -> Response:
     """OpenSearch suggestions: `["prefix", ["completion", …]]`."""
     q = request.args.get("q", "")
     if len(q) > MAX_SUGGEST_LENGTH:
-        raise ParamError(f"Le paramètre q dépasse {MAX_SUGGEST_LENGTH} caractères")
+        raise too_long("q", MAX_SUGGEST_LENGTH)
     completions = engine().suggest(q, limit=SUGGEST_LIMIT) if q.strip() else []
     response = jsonify([q, list(completions)])
     response.mimetype = SUGGEST_TYPE
@@ -86,7 +86,7 @@ def opensearch() -> Response:
         return element
 
     child("ShortName", "Fouille")
-    child("Description", "Recherche plein texte dans les articles de presse archivés par Fouille")
+    child("Description", _("Full-text search in the news articles archived by Fouille"))
     child("InputEncoding", "UTF-8")
     child("Language", "fr")
     child(
@@ -139,12 +139,16 @@ def atom_feed(page: SearchPage, params: SearchParams) -> str:
     described = " ; ".join(
         part
         for part in (
-            f"« {params.q} »" if params.q else "",
+            _("“{query}”", query=params.q) if params.q else "",
             ", ".join(f"#{t}" for t in params.tags),
         )
         if part
     )
-    _text(feed, "title", f"Fouille : {described}" if described else "Fouille : derniers articles")
+    _text(
+        feed,
+        "title",
+        _("Fouille: {search}", search=described) if described else _("Fouille: latest articles"),
+    )
     feed_url = iri_to_uri(request.url)
     _text(feed, "id", feed_url)
     _text(feed, "updated", _iso(_newest(page.hits)))
@@ -170,7 +174,7 @@ def atom_feed(page: SearchPage, params: SearchParams) -> str:
 def _entry(feed: ET.Element, hit: Hit) -> None:
     entry = ET.SubElement(feed, "entry")
     _text(entry, "id", safe_url(hit.url) or f"urn:fouille:article:{hit.id}")
-    _text(entry, "title", hit.title or "(sans titre)")
+    _text(entry, "title", hit.title or _("(untitled)"))
     _text(entry, "published", _iso(hit.published))
     _text(entry, "updated", _iso(hit.updated or hit.published))
     if safe_url(hit.url):

@@ -9,16 +9,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from search import ArticlePage, article_id
+from search.i18n import N_, Message
 
 from .caching import conditional
-from .errors import ParamError
-from .params import SearchParams
+from .params import SearchParams, query_too_long
 from .views import engine, settings
 
 bp = Blueprint("articles", __name__)
 
 RELATED = 5
-NOT_FOUND = "Aucun article de l’archive ne porte cet identifiant."
+NOT_FOUND = N_("No article of the archive has this identifier.")
 
 
 def _page(key: str, *, explain: bool) -> ArticlePage:
@@ -30,10 +30,7 @@ def _page(key: str, *, explain: bool) -> ArticlePage:
     """
     q = request.args.get("q", "").strip()
     if len(q) > settings().max_query_length:
-        raise ParamError(
-            f"La requête fait {len(q)} caractères ; la limite est "
-            f"{settings().max_query_length} (paramètre q)"
-        )
+        raise query_too_long(len(q), settings().max_query_length)
     ident = article_id(key)
     sort = request.args.get("sort", "").strip() or "relevance"
     page = (
@@ -42,7 +39,7 @@ def _page(key: str, *, explain: bool) -> ArticlePage:
         else None
     )
     if page is None:
-        abort(404, NOT_FOUND)
+        abort(404, Message(NOT_FOUND))
     return page
 
 

@@ -53,9 +53,11 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from search import Settings
+from search.i18n import N_, Message
 
 from . import passwords
 from .errors import render_error, wants_json
+from .language import _
 from .tokens import TokenStore
 
 log = logging.getLogger(__name__)
@@ -256,10 +258,10 @@ def _check() -> BaseResponse | None:
             return _too_many(wait)
         user = _attempt(the_door)
         if user is None:
-            return _unauthorized(endpoint, "Identifiants refusés.")
+            return _unauthorized(endpoint, Message(N_("Credentials refused.")))
     if user is None:
         if endpoint in MACHINE_ENDPOINTS or wants_json():
-            return _unauthorized(endpoint, "Authentification requise.")
+            return _unauthorized(endpoint, Message(N_("Authentication required.")))
         target = request.full_path if request.query_string else request.path
         return redirect(url_for("auth.login", next=target), 303)
     g.fouille_user = user
@@ -331,7 +333,9 @@ def _unauthorized(endpoint: str, message: str) -> Response:
 
 def _too_many(wait: float) -> Response:
     seconds = max(1, int(wait + 0.999))
-    response = render_error(429, f"Trop de tentatives : réessayez dans {seconds} s.")
+    response = render_error(
+        429, Message(N_("Too many attempts: try again in {seconds} s."), seconds=seconds)
+    )
     response.headers["Retry-After"] = str(seconds)
     return response
 
@@ -395,7 +399,7 @@ def _csrf_ok() -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> BaseResponse:
-    """The French login form (GET), and its submission (POST)."""
+    """The login form (GET), and its submission (POST)."""
     the_door = door()
     path = _next_path(request.values.get("next", ""))
     target = request.script_root + path
@@ -404,16 +408,18 @@ def login() -> BaseResponse:
     if request.method == "GET":
         return _form(path)
     if not _csrf_ok():
-        return _form(path, "Le formulaire a expiré : saisissez à nouveau le mot de passe.", 400)
+        return _form(path, _("The form has expired: type the password again."), 400)
     wait = the_door.throttle.wait(_client())
     if wait > 0:
         seconds = max(1, int(wait + 0.999))
-        response = _form(path, f"Trop de tentatives : réessayez dans {seconds} secondes.", 429)
+        response = _form(
+            path, _("Too many attempts: try again in {seconds} seconds.", seconds=seconds), 429
+        )
         response.headers["Retry-After"] = str(seconds)
         return response
     if not the_door.password_ok(request.form.get("password", "")):
         the_door.throttle.failed(_client())
-        return _form(path, "Mot de passe incorrect.", 401)
+        return _form(path, _("Wrong password."), 401)
     the_door.throttle.succeeded(_client())
     session.clear()  # a new session: nothing from before the login carries over
     session.permanent = True

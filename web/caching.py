@@ -17,6 +17,8 @@ from flask import Response, current_app, make_response, request
 
 from search import VERSION
 
+from . import language
+
 MAX_AGE = 30
 P = ParamSpec("P")
 
@@ -27,7 +29,8 @@ def conditional(view: Callable[P, Any]) -> Callable[P, Response]:
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         version = current_app.extensions["fouille"].get().version()
-        key = f"{VERSION}\n{version}\n{request.full_path}\n{request.accept_languages}"
+        # The answer's language (a parameter, a cookie or Accept-Language) is part of it.
+        key = f"{VERSION}\n{version}\n{request.full_path}\n{language.current()}"
         etag = hashlib.blake2b(key.encode("utf-8", "replace"), digest_size=12).hexdigest()
         if request.if_none_match.contains(etag):
             response = Response(status=304)

@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, jsonify, render_template, request
+
+from search.i18n import N_, Message
+
+from .language import _, say
 
 # Paths whose clients read JSON: they get `{"error": {"code": …, "message": …}}`.
 JSON_PREFIXES = ("/api/", "/healthz")
 
 TITLES = {
-    400: "Requête invalide",
-    401: "Authentification requise",
-    404: "Page introuvable",
-    405: "Méthode non autorisée",
-    429: "Trop de tentatives",
-    500: "Erreur interne",
-    503: "Pas encore d’index",
+    400: N_("Bad request"),
+    401: N_("Authentication required"),
+    404: N_("Page not found"),
+    405: N_("Method not allowed"),
+    429: N_("Too many attempts"),
+    500: N_("Internal error"),
+    503: N_("No index yet"),
 }
-# werkzeug's default descriptions are English; the pages speak French.
+ERROR = N_("Error")
+# werkzeug's default descriptions, as our pages say them (in the reader's language).
 DEFAULT_MESSAGES = {
-    404: "Cette page n’existe pas. Reprenez depuis l’accueil ou lancez une recherche.",
-    405: "Cette adresse ne répond qu’aux requêtes GET.",
-    500: "Erreur interne du serveur.",
+    404: N_("This page does not exist. Start again from the home page or run a search."),
+    405: N_("This address only answers GET requests."),
+    500: N_("Internal server error."),
 }
 
 
 class ParamError(ValueError):
-    """A URL parameter the web layer cannot turn into an engine argument (becomes a 400)."""
+    """A URL parameter the web layer cannot turn into an engine argument (becomes a 400).
+
+    `ParamError(N_("the parameter {name} …"), name=…)`: its `message` is translated when shown.
+    """
+
+    def __init__(self, template: str, /, **params: Any) -> None:
+        self.message = Message(template, **params)
+        super().__init__(str.__str__(self.message))
 
 
 def wants_json(path: str | None = None) -> bool:
@@ -35,7 +49,9 @@ def wants_json(path: str | None = None) -> bool:
 
 
 def render_error(code: int, message: str, *, title: str | None = None) -> Response:
-    """The error as JSON for API paths, else as a French HTML page; status `code`."""
+    """The error as JSON for API paths, else as an HTML page; status `code`. A `Message`
+    (`message` or `title`) is said in the request's language."""
+    message = say(message)
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message}})
     else:
@@ -46,7 +62,7 @@ def render_error(code: int, message: str, *, title: str | None = None) -> Respon
         html = render_template(
             "error.html",
             code=code,
-            title=title or TITLES.get(code, "Erreur"),
+            title=say(title) if title else _(TITLES.get(code, ERROR)),
             message=message,
             no_index=code == 503 and title is None,
             params=SearchParams(q=typed),

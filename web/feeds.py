@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from search import FeedStats, IndexNotFoundError, Settings
-from search.formatting import french_date
+from search.formatting import format_date
+from search.i18n import N_
 
-from . import EXTENSION, EngineHolder
+from . import EXTENSION, EngineHolder, language
+from .language import _
 
 bp = Blueprint("feeds", __name__)
 
@@ -33,12 +35,12 @@ try:
 except ZoneInfoNotFoundError:  # no time zone database: UTC, and the page says so
     _PARIS = UTC
 
-#: How the page says each outcome of a fetch.
+#: How the page says each outcome of a fetch (msgids).
 RESULTS = {
-    "ok": "lu",
-    "not-modified": "inchangé depuis la collecte précédente",
-    "skipped": "reporté à la demande du serveur",
-    "failed": "en échec",
+    "ok": N_("read"),
+    "not-modified": N_("unchanged since the previous fetch"),
+    "skipped": N_("put off at the server's request"),
+    "failed": N_("failing"),
 }
 
 
@@ -77,7 +79,7 @@ def _archive_row(stats: FeedStats) -> dict[str, Any]:
 
 @bp.get("/feeds")
 def page() -> str:
-    """The feeds' health table, in French."""
+    """The feeds' health table."""
     rows, with_history = feed_rows()
     followed = [row for row in rows if row.get("followed")]
     return render_template(
@@ -98,18 +100,20 @@ def api() -> Response:
     return jsonify({"feeds": rows, "history": with_history})
 
 
-@bp.app_template_filter("iso_date_fr")
-def iso_date_fr(value: str | None) -> str:
-    """An ISO 8601 time → `2 juin 2025` (Paris time); "" for none or garbage."""
+@bp.app_template_filter("iso_date")
+def iso_date(value: str | None) -> str:
+    """An ISO 8601 time → `2 juin 2025`, `2 June 2025` (Paris time); "" for none or garbage."""
     moment = _parse(value)
-    return french_date(moment) if moment else ""
+    return format_date(moment, language.current()) if moment else ""
 
 
-@bp.app_template_filter("iso_time_fr")
-def iso_time_fr(value: str | None) -> str:
-    """An ISO 8601 time → `2 juin 2025 à 12:05` (Paris time)."""
+@bp.app_template_filter("iso_time")
+def iso_time(value: str | None) -> str:
+    """An ISO 8601 time → `2 juin 2025 à 12:05`, `2 June 2025 at 12:05` (Paris time)."""
     moment = _parse(value)
-    return f"{french_date(moment)} à {moment:%H:%M}" if moment else ""
+    if moment is None:
+        return ""
+    return _("{date} at {time:%H:%M}", date=format_date(moment, language.current()), time=moment)
 
 
 def _parse(value: str | None) -> datetime | None:

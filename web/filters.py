@@ -1,8 +1,10 @@
-"""Jinja filters: French dates (from `search.formatting`), safe links, French numbers."""
+"""Jinja filters: dates and numbers in the page's language (from `search.formatting`),
+safe links, snippets."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,7 +12,10 @@ from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
 from search import Snippet
-from search.formatting import french_date, french_month
+from search.formatting import format_date, format_decimal, format_month, format_number
+from search.i18n import N_
+
+from .language import _, current
 
 URL_CACHE = "fouille.urls"
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -29,31 +34,42 @@ def safe_url(value: str | None) -> str | None:
     return None
 
 
-def french_number(value: int) -> str:
-    """`12345` → `12 345` (narrow no-break space as thousands separator)."""
-    return f"{value:,}".replace(",", "\u202f")
+def number(value: int) -> str:
+    """`12345` → `12 345` in French (narrow no-break space), `12,345` in English."""
+    return format_number(value, current())
 
 
-def french_decimal(value: float, digits: int = 2) -> str:
-    """`4.8437` → `4,84`: a score as French writes it."""
-    return f"{value:.{digits}f}".replace(".", ",")
+def decimal(value: float, digits: int = 2) -> str:
+    """`4.8437` → `4,84` in French, `4.84` in English: a score."""
+    return format_decimal(value, current(), digits)
+
+
+def date(moment: datetime | None) -> str:
+    """A date in the page's language: `12 mars 2024`, `12 March 2024`."""
+    return format_date(moment, current())
+
+
+def month(key: str) -> str:
+    """`2024-03` in the page's language: `mars 2024`, `March 2024`."""
+    return format_month(key, current())
 
 
 FIELD_LABELS = {
-    "text": "texte (titre, tags et corps)",
-    "title": "titre",
-    "body_exact": "corps, mot exact",
-    "title_exact": "titre, mot exact",
-    "tag": "tag",
-    "author": "auteur",
-    "feed_title": "flux",
-    "feed_url": "flux",
+    "text": N_("text (title, tags and body)"),
+    "title": N_("title"),
+    "body_exact": N_("body, exact word"),
+    "title_exact": N_("title, exact word"),
+    "tag": N_("tag"),
+    "author": N_("author"),
+    "feed_title": N_("feed"),
+    "feed_url": N_("feed"),
 }
 
 
 def field_label(name: str) -> str:
     """A field of the index as the "Pourquoi ?" box names it."""
-    return FIELD_LABELS.get(name, name or "autre")
+    label = FIELD_LABELS.get(name)
+    return _(label) if label else name or _("other")
 
 
 def replace_tag(tags: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
@@ -90,12 +106,12 @@ def constant_url_for(endpoint: str, **values: Any) -> str:
 def register_filters(app: Flask) -> None:
     """Make the filters (and the remembering `url_for`) available to every template."""
     app.jinja_env.globals["url_for"] = constant_url_for
-    app.add_template_filter(french_date, "date_fr")
-    app.add_template_filter(french_month, "month_fr")
+    app.add_template_filter(date, "date")
+    app.add_template_filter(month, "month")
     app.add_template_filter(safe_url, "safe_url")
-    app.add_template_filter(french_number, "number_fr")
+    app.add_template_filter(number, "number")
     app.add_template_filter(marked, "marked")
-    app.add_template_filter(french_decimal, "decimal_fr")
-    app.add_template_filter(field_label, "field_fr")
+    app.add_template_filter(decimal, "decimal")
+    app.add_template_filter(field_label, "field_name")
     app.add_template_filter(replace_tag, "replace_tag")
     app.add_template_test(is_iso_day, "iso_day")

@@ -10,13 +10,15 @@ from urllib.parse import quote
 from werkzeug.datastructures import MultiDict
 
 from search import Settings
+from search.i18n import N_
 
 from .errors import ParamError
 
+#: Each sort and its label (a msgid: templates say it in the page's language).
 SORTS = {
-    "relevance": "Pertinence",
-    "date": "Plus récents",
-    "fresh": "Pertinence + fraîcheur",
+    "relevance": N_("Relevance"),
+    "date": N_("Newest"),
+    "fresh": N_("Relevance + freshness"),
 }
 MAX_TAG_FILTERS = 20
 MAX_FILTER_LENGTH = 200
@@ -49,17 +51,14 @@ class SearchParams:
         """
         q = args.get("q", "").strip()
         if len(q) > settings.max_query_length:
-            raise ParamError(
-                f"La requête fait {len(q)} caractères ; la limite est "
-                f"{settings.max_query_length} (paramètre q)"
-            )
+            raise query_too_long(len(q), settings.max_query_length)
         tags: list[str] = []
         for raw in args.getlist("tag"):
             tag = raw.strip()
             if tag and tag not in tags:
                 tags.append(_capped("tag", tag))
         if len(tags) > MAX_TAG_FILTERS:
-            raise ParamError(f"Au plus {MAX_TAG_FILTERS} filtres tag")
+            raise ParamError(N_("At most {limit} tag filters"), limit=MAX_TAG_FILTERS)
         return cls(
             q=q,
             tags=tuple(tags),
@@ -133,6 +132,15 @@ class SearchParams:
         return out
 
 
+def query_too_long(length: int, limit: int) -> ParamError:
+    """The error of a query text over `max_query_length`."""
+    return ParamError(
+        N_("The query is {length} characters long; the limit is {limit} (parameter q)"),
+        length=length,
+        limit=limit,
+    )
+
+
 @lru_cache(maxsize=4096)
 def _quoted(value: str) -> str:
     return quote(value, safe="")
@@ -141,7 +149,7 @@ def _quoted(value: str) -> str:
 def _capped(name: str, value: str) -> str:
     """`value` when it fits MAX_FILTER_LENGTH, else a 400 naming the parameter."""
     if len(value) > MAX_FILTER_LENGTH:
-        raise ParamError(f"Le paramètre {name} dépasse {MAX_FILTER_LENGTH} caractères")
+        raise too_long(name, MAX_FILTER_LENGTH)
     return value
 
 
@@ -156,4 +164,11 @@ def _integer(args: MultiDict[str, str], name: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise ParamError(f"Le paramètre {name} doit être un nombre entier, pas {raw!r}") from None
+        raise ParamError(
+            N_("The parameter {name} must be a whole number, not {value!r}"), name=name, value=raw
+        ) from None
+
+
+def too_long(name: str, limit: int) -> ParamError:
+    """The error of a parameter longer than `limit` characters."""
+    return ParamError(N_("The parameter {name} is over {limit} characters"), name=name, limit=limit)

@@ -14,6 +14,7 @@ import hmac
 import secrets
 
 from search import ConfigError
+from search.i18n import N_
 
 PREFIX = "scrypt$"
 #: 2^15 × 8 × 128 bytes = 32 MiB and some 50–100 ms per check on a small server: costly for
@@ -60,7 +61,9 @@ def verify(password: str, setting: str) -> bool:
 
 
 def _parse(setting: str) -> tuple[int, int, int, bytes, bytes]:
-    problem = "web_password looks like a scrypt hash but is not one: make it with `fouille passwd`"
+    problem = N_(
+        "web_password looks like a scrypt hash but is not one: make it with `fouille passwd`"
+    )
     parts = setting.split("$")
     if len(parts) != 6:
         raise ConfigError(problem)

@@ -23,6 +23,9 @@ from typing import Any
 
 from flask import Flask
 
+from search import FouilleError
+from search.i18n import N_
+
 from .proxy import note_listening
 
 log = logging.getLogger(__name__)
@@ -49,7 +52,7 @@ def can_fork() -> bool:
     return True
 
 
-class ServeError(Exception):
+class ServeError(FouilleError):
     """The server could not start (the port is taken, or the host unknown)."""
 
 
@@ -88,7 +91,12 @@ def _check_port(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as exc:
-        raise ServeError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+        raise ServeError(
+            N_("cannot listen on {host}:{port} ({reason})"),
+            host=host,
+            port=port,
+            reason=str(exc.strerror),
+        ) from exc
 
 
 def _waitress(app: Flask, host: str, port: int, on_ready: Callable[[str], None]) -> None:
@@ -101,7 +109,12 @@ def _waitress(app: Flask, host: str, port: int, on_ready: Callable[[str], None])
             app, host=host, port=port, threads=THREADS, clear_untrusted_proxy_headers=False
         )
     except OSError as exc:
-        raise ServeError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+        raise ServeError(
+            N_("cannot listen on {host}:{port} ({reason})"),
+            host=host,
+            port=port,
+            reason=str(exc.strerror),
+        ) from exc
     holder = app.extensions.get("fouille")
 
     def reopen(signum: int, frame: Any) -> None:
@@ -179,7 +192,7 @@ def _gunicorn(
         Application().run()
     except SystemExit as exc:
         if exc.code not in (0, None):
-            raise ServeError(f"cannot listen on {host}:{port}") from exc
+            raise ServeError(N_("cannot listen on {host}:{port}"), host=host, port=port) from exc
 
 
 def _watch_generation(generation: Callable[[], str | None], arbiter: Any) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from search import FouilleError
+from search.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +105,13 @@ class TokenStore:
         """
         if not _NAME.match(name):
             raise TokenError(
-                f"invalid token name {name[:70]!r}: use up to 64 letters, digits, '.', '_', '-'"
+                N_("invalid token name {name!r}: use up to 64 letters, digits, '.', '_', '-'"),
+                name=name[:70],
             )
         token = PREFIX + secrets.token_urlsafe(32)
         with self._editing() as tokens:
             if name in tokens:
-                raise TokenError(f"a token named {name!r} exists: revoke it first")
+                raise TokenError(N_("a token named {name!r} exists: revoke it first"), name=name)
             tokens[name] = {"sha256": _digest(token), "created": _now()}
         return token
 
@@ -121,7 +123,10 @@ class TokenStore:
         """
         with self._editing() as tokens:
             if name not in tokens:
-                raise TokenError(f"no token named {name[:70]!r} (`fouille token list` shows them)")
+                raise TokenError(
+                    N_("no token named {name!r} (`fouille token list` shows them)"),
+                    name=name[:70],
+                )
             del tokens[name]
 
     def list(self) -> list[TokenInfo]:
@@ -161,7 +166,11 @@ class TokenStore:
                 yield tokens
                 self._write(tokens)
         except OSError as exc:
-            raise TokenError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+            raise TokenError(
+                N_("cannot write {path}: {reason}"),
+                path=str(self.path),
+                reason=str(exc.strerror or exc),
+            ) from exc
 
     def _write(self, tokens: dict[str, dict[str, Any]]) -> None:
         data = {"version": 1, "tokens": tokens}

@@ -11,34 +11,38 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from search import Engine, Hit, SearchPage, Settings
-from search.formatting import french_date, french_month
+from search.formatting import format_date, format_month
+from search.i18n import N_, gettext
 from search.results import Version
 
-from . import EXTENSION, EngineHolder
+from . import EXTENSION, EngineHolder, language
 from .caching import conditional
 from .filters import is_iso_day
+from .language import _
 from .params import SORTS, SearchParams
 
 bp = Blueprint("views", __name__)
 
-# (label, relative `since` the engine understands, label of the active filter)
+# (label, relative `since` the engine understands, label of the active filter); the labels
+# are msgids, said in the page's language.
 DATE_PRESETS = (
-    ("24 h", "24h", "dernières 24 h"),
-    ("7 jours", "7d", "7 derniers jours"),
-    ("30 jours", "30d", "30 derniers jours"),
-    ("1 an", "1y", "12 derniers mois"),
+    (N_("24 h"), "24h", N_("last 24 hours")),
+    (N_("7 days"), "7d", N_("last 7 days")),
+    (N_("30 days"), "30d", N_("last 30 days")),
+    (N_("1 year"), "1y", N_("last 12 months")),
 )
 
+# (query, what it finds): the queries are French, as the archive is; the meanings msgids.
 SYNTAX_EXAMPLES = (
-    ("cnil amende", "les deux mots, accents, pluriels et élisions compris"),
-    ('"données personnelles"', "l’expression exacte"),
-    ("fibre OU 5G", "l’un ou l’autre"),
-    ("linux SAUF windows", "le premier mot sans le second (ou : linux -windows)"),
-    ("titre:windows", "le mot dans le titre (aussi : auteur:, tag:, flux:)"),
-    ("numéri*", "les mots qui commencent ainsi"),
+    ("cnil amende", N_("both words, accents, plurals and elisions included")),
+    ('"données personnelles"', N_("the exact phrase")),
+    ("fibre OU 5G", N_("either one")),
+    ("linux SAUF windows", N_("the first word without the second (or: linux -windows)")),
+    ("titre:windows", N_("the word in the title (also: auteur:, tag:, flux:)")),
+    ("numéri*", N_("the words that start so")),
     (
         "cnil depuis:lundi",
-        'publié depuis lundi (aussi : avant:2023, date:"mars 2023", il y a 3 jours)',
+        N_('published since Monday (also: avant:2023, date:"mars 2023", il y a 3 jours)'),
     ),
 )
 
@@ -77,42 +81,67 @@ def search_url(params: SearchParams, endpoint: str = "views.search", **kw: Any) 
 def date_presets(params: SearchParams) -> list[dict[str, Any]]:
     """The 24 h / 7 jours / 30 jours / 1 an links (relative, so a bookmark stays current)."""
     out = []
-    for label, since, _ in DATE_PRESETS:
+    for label, since, _unused in DATE_PRESETS:
         active = params.since == since and not params.until
         target = params.with_(since="", until="") if active else params.with_(since=since, until="")
-        out.append({"label": label, "url": search_url(target), "active": active})
+        out.append({"label": _(label), "url": search_url(target), "active": active})
     return out
 
 
-def date_filter_label(params: SearchParams) -> str:
-    """The active date filter in words: `7 derniers jours`, `en mars 2024`, `depuis le 1er mai…`."""
-    for _, since, label in DATE_PRESETS:
+#: How a date bound is said, by (bound, kind of value): French says `le 1er mars`,
+#: `depuis le 1er mars`, `jusqu’au 1er mars`, `en mars 2024`, `jusqu’en 2025`, `jusqu’à …`.
+DATE_WORDS = {
+    ("on", "day"): N_("on {day}"),
+    ("on", "month"): N_("in {month}"),
+    ("since", "day"): N_("since {day}"),
+    ("since", "month"): N_("since {month}"),
+    ("since", "year"): N_("since {year}"),
+    ("since", "other"): N_("since {value}"),
+    ("until", "day"): N_("until {day}"),
+    ("until", "month"): N_("until {month}"),
+    ("until", "year"): N_("until {year}"),
+    ("until", "other"): N_("until {value}"),
+}
+
+
+def date_filter_label(params: SearchParams, lang: str | None = None) -> str:
+    """The active date filter in words: `7 derniers jours`, `en mars 2024`, `depuis le 1er mai…`
+    (in `lang`, by default the request's)."""
+    lang = lang or language.current()
+    for _unused, since, label in DATE_PRESETS:
         if params.since == since and not params.until:
-            return label
+            return gettext(lang, label)
     if params.since and params.since == params.until:
-        return _date_words(params.since, single=True)
+        return _date_words(params.since, "on", lang)
     parts = []
     if params.since:
-        parts.append(f"depuis {_date_words(params.since)}")
+        parts.append(_date_words(params.since, "since", lang))
     if params.until:
-        parts.append(f"jusqu’{_date_words(params.until, until=True)}")  # jusqu’au, jusqu’en
+        parts.append(_date_words(params.until, "until", lang))
     return " ".join(parts)
 
 
-def _date_words(value: str, *, single: bool = False, until: bool = False) -> str:
-    """`2024-03-01` → `le 1er mars 2024`, `2024-03` → `mars 2024`, `2024` → `2024`."""
+def _date_words(value: str, bound: str, lang: str) -> str:
+    """`2024-03-01` → `le 1er mars 2024`, `2024-03` → `en mars 2024`, `2024` → `2024`, each
+    with its bound (`depuis`, `jusqu’`)."""
     if is_iso_day(value):
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            return value
-        return ("au " if until else "le ") + french_date(datetime.combine(day, time()))
+            return _bounded(bound, "other", lang, value=value)
+        return _bounded(bound, "day", lang, day=format_date(datetime.combine(day, time()), lang))
     if re.fullmatch(r"\d{4}-\d{2}", value):
-        words = french_month(value)
-        return f"en {words}" if single or until else words
-    if until:
-        return f"en {value}" if re.fullmatch(r"\d{4}", value) else f"à {value}"
-    return value
+        return _bounded(bound, "month", lang, month=format_month(value, lang))
+    if re.fullmatch(r"\d{4}", value):
+        return _bounded(bound, "year", lang, year=value)
+    return _bounded(bound, "other", lang, value=value)
+
+
+def _bounded(bound: str, kind: str, lang: str, **params: str) -> str:
+    template = DATE_WORDS.get((bound, kind))
+    if template is None:  # a single year or odd value: as it is
+        return next(iter(params.values()))
+    return gettext(lang, template).format(**params)
 
 
 def article_url(hit: Hit | Version, query: str = "", sort: str = "relevance") -> str:
