@@ -255,7 +255,7 @@ class Engine:
             marker = highlighter(
                 frozenset(compiled.stems), frozenset(compiled.words), frozenset(compiled.narrow)
             )
-            if explain:
+            if explain and tree is not None:
                 why = self._explain_one(view, docnum, compiled, tree, sort)
                 normalized = explain_query(tree)
         near = tuple(
