@@ -15,7 +15,7 @@ from search.formatting import format_date, format_month
 from search.i18n import N_, gettext
 from search.results import Version
 
-from . import EXTENSION, EngineHolder, language
+from . import EXTENSION, EngineHolder, language, render
 from .caching import conditional
 from .filters import is_iso_day
 from .language import _
@@ -184,10 +184,13 @@ def search() -> str | Response:
     # "Pourquoi ?" on each result links to (and, with the script, shows) the explanation
     # on the article's page: explaining ten hits here would cost more than the search.
     page: SearchPage = engine().search(params.q, **params.engine_kwargs())
+    why = current_app.jinja_env.get_template("_forms.html").module.why  # type: ignore[attr-defined]
     return render_template(
         "search.html",
         params=params,
         page=page,
+        hits_html=render.hit_list(page, params, language.current(), search_url, why),
+        facets_html=render.facet_sections(page, params, language.current(), search_url),
         presets=date_presets(params),
         examples=SYNTAX_EXAMPLES[:4],
         pagination=pagination(page),

@@ -1,0 +1,216 @@
+"""The list of hits of a results page, rendered in Python.
+
+The hit list is most of a results page's HTML and was most of its rendering time: ten
+articles, each with a dozen links, dates, tags and translated words, went through as many
+Jinja macro and gettext calls. Here the words of the page's language are looked up once
+per page, the links to the archive and to each tag built once, and every piece of text
+from the index is escaped by `markupsafe.escape` as the template's autoescape would.
+`search.html` includes what `hit_list` returns; `tests/test_pages.py` and the browser
+tests hold its structure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from flask import url_for
+from markupsafe import Markup, escape
+
+from search import Hit, SearchPage
+from search.formatting import format_date, format_month, format_number
+from search.i18n import translations
+from search.results import Version
+
+from .filters import safe_url
+from .params import SearchParams
+
+
+def hit_list(
+    page: SearchPage,
+    params: SearchParams,
+    lang: str,
+    search_url: Callable[[SearchParams], str],
+    why: Callable[[Any, SearchPage], str],
+) -> Markup:
+    """The `<ol class="hits">` of `page` (empty when it has no hits); `why` renders an
+    explained hit's "Why?" box (the `_forms.html` macro), `search_url` a filter link."""
+    if not page.hits:
+        return Markup("")
+    words = translations(lang)
+    gettext = words.gettext
+    untitled = escape(gettext("(untitled)"))
+    updated_on = gettext('(updated on <time datetime="%(iso)s">%(day)s</time>)')
+    archived = escape(gettext("archived copy"))
+    why_label = escape(gettext("Why?"))
+    see_why = escape(gettext("See the details of the score"))
+    other_versions = escape(gettext("Other versions"))
+    tags_label = escape(gettext("Tags"))
+    filter_title = escape(gettext("Filter on this tag"))
+    # The archive's path for any key (keys are base64url: nothing to quote).
+    article_path = url_for("articles.article", key="KEY").rsplit("KEY", 1)
+    query = page.query.strip()
+    query_args = f"?q={quote(page.query, safe='')}" if query else ""
+    sorted_args = f"{query_args}&sort={page.sort}" if query and page.sort != "relevance" else ""
+    tag_links: dict[str, tuple[str, bool]] = {}
+    dates: dict[datetime, str] = {}
+
+    def day(moment: datetime) -> str:
+        found = dates.get(moment)
+        if found is None:
+            found = dates[moment] = str(escape(format_date(moment, lang)))
+        return found
+
+    def archive_url(item: Hit | Version, args: str) -> str:
+        return f"{article_path[0]}{item.key}{article_path[1]}{args}"
+
+    def tag_link(tag: str) -> tuple[str, bool]:
+        found = tag_links.get(tag)
+        if found is None:
+            active = tag in params.tags
+            target = params if active else params.with_(tags=(*params.tags, tag))
+            found = tag_links[tag] = (str(escape(search_url(target))), active)
+        return found
+
+    out = [f'<ol class="hits" start="{(page.page - 1) * page.page_size + 1}">']
+    add = out.append
+    for n, hit in enumerate(page.hits, 1):
+        add(f'<li>\n<article class="hit" aria-labelledby="hit-{n}" data-id="{escape(hit.id)}">')
+        title = (
+            hit.title_snippet.html() if hit.title_snippet.text else escape(hit.title) or untitled
+        )
+        href = safe_url(hit.url)
+        if href:
+            link = escape(href)
+            add(
+                f'<h2 class="hit-title" id="hit-{n}"><a href="{link}" '
+                f'rel="noopener noreferrer">{title}</a></h2>'
+            )
+        else:
+            add(f'<h2 class="hit-title" id="hit-{n}"><span class="hit-nolink">{title}</span></h2>')
+        meta = [f'<time datetime="{hit.published.isoformat()}">{day(hit.published)}</time>']
+        if hit.updated and hit.updated.date() != hit.published.date():
+            when = updated_on % {"iso": hit.updated.isoformat(), "day": day(hit.updated)}
+            meta.append(f' <span class="updated">{when}</span>')
+        if hit.author:
+            meta.append(f' · <span class="author">{escape(hit.author)}</span>')
+        if hit.feed:
+            meta.append(f' · <span class="feed">{escape(hit.feed)}</span>')
+        if href:
+            meta.append(f' · <span class="host">{escape(href.split("/")[2])}</span>')
+        add(f'<p class="hit-meta">{"".join(meta)}</p>')
+        if hit.snippet.text:
+            add(f'<p class="snippet">{hit.snippet.html()}</p>')
+        if hit.version_count > 1:
+            count = words.ngettext(
+                "%(count)s version of this article:",
+                "%(count)s versions of this article:",
+                hit.version_count,
+            ) % {"count": hit.version_count}
+            add(f'<div class="versions">{escape(count)}\n<ul aria-label="{other_versions}">')
+            for version in hit.versions:
+                name = escape(version.feed or version.title or version.id)
+                add(
+                    f'<li><a href="{escape(archive_url(version, query_args))}">{name}</a> '
+                    f'(<time datetime="{version.published.isoformat()}">'
+                    f"{day(version.published)}</time>)</li>"
+                )
+            add("</ul>\n</div>")
+        add('<div class="hit-links">')
+        add(
+            f'<a class="archived-link" href="{escape(archive_url(hit, query_args))}">{archived}</a>'
+        )
+        if hit.explanation and page.normalized:
+            add(str(why(hit.explanation, page)))
+        elif query:
+            why_url = escape(archive_url(hit, sorted_args or query_args))
+            add(
+                f'<details class="why" data-why-url="{why_url}">\n<summary>{why_label}</summary>\n'
+                f'<p class="why-link"><a href="{why_url}#pourquoi">{see_why}</a></p>\n</details>'
+            )
+        add("</div>")
+        if hit.tags:
+            add(f'<ul class="hit-tags" aria-label="{tags_label}">')
+            for tag in hit.tags:
+                url, active = tag_link(tag)
+                state = ' class="active"' if active else ""
+                add(f'<li><a href="{url}" title="{filter_title}"{state}>#{escape(tag)}</a></li>')
+            add("</ul>")
+        add("</article>\n</li>")
+    add("</ol>")
+    return Markup("\n".join(out))
+
+
+#: Months the "By month" facet lists, the latest first.
+MONTHS_SHOWN = 12
+
+
+def facet_sections(
+    page: SearchPage, params: SearchParams, lang: str, search_url: Callable[[SearchParams], str]
+) -> Markup:
+    """The tag, feed, author and month facets of the results sidebar: each value links to
+    the search narrowed to it (or, when it is the active filter, widened again)."""
+    gettext = translations(lang).gettext
+    facets = page.facets
+    out: list[str] = []
+    if facets.tags:
+        out.append(
+            _section(
+                "tags-titre",
+                gettext("Tags"),
+                [
+                    (t, search_url(params.toggle_tag(t)), t in params.tags, n)
+                    for t, n in facets.tags
+                ],
+                lang,
+            )
+        )
+    if facets.feeds:
+        feeds = [
+            (f, search_url(params.with_(feed="" if params.feed == f else f)), params.feed == f, n)
+            for f, n in facets.feeds
+        ]
+        out.append(_section("flux-titre", gettext("Feeds"), feeds, lang))
+    if facets.authors:
+        authors = [
+            (
+                a,
+                search_url(params.with_(author="" if params.author == a else a)),
+                params.author == a,
+                n,
+            )
+            for a, n in facets.authors
+        ]
+        out.append(_section("auteurs-titre", gettext("Authors"), authors, lang))
+    if facets.months:
+        months = [
+            (
+                format_month(m, lang),
+                search_url(params.with_(since=m, until=m)),
+                params.since == m and params.until == m,
+                n,
+            )
+            for m, n in list(reversed(facets.months))[:MONTHS_SHOWN]
+        ]
+        out.append(_section("mois-titre", gettext("By month"), months, lang, " months"))
+    return Markup("\n".join(out))
+
+
+def _section(
+    ident: str, title: str, items: list[tuple[str, str, bool, int]], lang: str, kind: str = ""
+) -> str:
+    out = [
+        f'<section class="facet" aria-labelledby="{ident}">',
+        f'<h3 id="{ident}">{escape(title)}</h3>',
+        f'<ul class="facet-list{kind}">',
+    ]
+    for name, url, active, count in items:
+        state = ' aria-current="true" class="active"' if active else ""
+        out.append(
+            f'<li><a href="{escape(url)}"{state}>\n<span class="facet-name">{escape(name)}</span> '
+            f'<span class="count">{escape(format_number(count, lang))}</span></a></li>'
+        )
+    out.append("</ul>\n</section>")
+    return "\n".join(out)
