@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -193,6 +194,12 @@ def _read_config_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
             section[key] = value
     if "feeds" in data:
         section["feeds"] = data["feeds"]
+    if "index_dir" in section and not isinstance(section["index_dir"], str):
+        raise ConfigError(
+            N_("invalid value for {key}: {value}"),
+            key="index_dir",
+            value=repr(section["index_dir"])[:40],
+        )
     if "index_dir" in section and not Path(section["index_dir"]).is_absolute():
         section["index_dir"] = path.parent / section["index_dir"]
     return section
@@ -236,6 +243,14 @@ def _read_environ(env: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+#: The whole numbers a setting accepts (low, high or None); the others are at least 1.
+INT_RANGES: dict[str, tuple[int, int | None]] = {
+    "port": (0, 65535),
+    "workers": (0, 256),
+    "connections_per_host": (1, 2),
+}
+
+
 def _coerce(key: str, value: Any, default: Any) -> Any:
     if key == "base_url":
         return _base_url(value)
@@ -269,9 +284,20 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
         if isinstance(default, bool):
             return str(value).lower() in ("1", "true", "yes", "on")
         if isinstance(default, int):
-            return int(value)
+            if isinstance(value, bool | float):
+                raise ValueError(value)  # `true` or `80.5` is not a count
+            number = int(value)
+            low, high = INT_RANGES.get(key, (1, None))
+            if number < low or (high is not None and number > high):
+                raise ValueError(number)
+            return number
         if isinstance(default, float):
-            return float(value)
+            if isinstance(value, bool):
+                raise ValueError(value)
+            real = float(value)
+            if not math.isfinite(real) or real <= 0:
+                raise ValueError(real)
+            return real
         if isinstance(default, str):
             return str(value)
     except (TypeError, ValueError) as exc:
