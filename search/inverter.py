@@ -5,13 +5,16 @@ A word run (`l’Assemblée`, `Wi-Fi`, `C++`) is analysed the first time it is s
 remembered as vocabulary ids: its exact terms with their offsets within the run, its stems,
 and how many positions it takes. The long tail of repeated words then costs a dictionary
 lookup. The terms, positions and frequencies are exactly those `FrenchTokenizer` gives for
-the same text (`search.analysis` does the work; `tests/test_writer.py` compares).
+the same text (`search.analysis` does the work; `tests/test_segment_writer.py` compares our
+segments with those of Whoosh's own writer).
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 
@@ -23,6 +26,9 @@ MAX_RUNS = 100_000
 
 # (exact ids, their offsets within the run, stem ids, width in positions, number of exact ids)
 RunInfo = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], int, int]
+# The fields of a RunInfo, for flattening many of them in C (map, chain).
+_EXACT, _OFFSETS, _STEMS, _WIDTH, _COUNT = (itemgetter(i) for i in range(5))
+_flat = chain.from_iterable
 
 
 class Vocabulary:
@@ -74,10 +80,10 @@ class ExactStream:
     def add(self, infos: Sequence[RunInfo]) -> int:
         """One document's exact terms; returns their number."""
         before = len(self.ids)
-        self.ids.extend([term for info in infos for term in info[0]])
-        self.offsets.extend([offset for info in infos for offset in info[1]])
-        self.counts.extend([info[4] for info in infos])
-        self.widths.extend([info[3] for info in infos])
+        self.ids.extend(_flat(map(_EXACT, infos)))
+        self.offsets.extend(_flat(map(_OFFSETS, infos)))
+        self.counts.extend(map(_COUNT, infos))
+        self.widths.extend(map(_WIDTH, infos))
         self.doc_runs.append(len(self.widths))
         self.ends.append(len(self.ids))
         return len(self.ids) - before
@@ -132,11 +138,14 @@ class Inverter:
         """The analysis of each word run of `text`, in order."""
         if not text:
             return []
-        get = self._runs.get
-        learn = self._learn
-        return [get(run) or learn(run) for run in RUN_RE.findall(normalize(text))]
+        runs = RUN_RE.findall(normalize(text))
+        infos = list(map(self._runs.get, runs))
+        if None in infos:  # words not seen yet (the others cost a lookup, in C)
+            learn = self._learn
+            infos = [info or learn(run) for info, run in zip(infos, runs, strict=True)]
+        return infos  # type: ignore[return-value]
 
     @staticmethod
     def stem_ids(infos: Sequence[RunInfo]) -> list[int]:
         """The stem ids of one text, in order."""
-        return [term for info in infos for term in info[2]]
+        return list(_flat(map(_STEMS, infos)))
