@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
+import os
 import struct
 from typing import Any
 
@@ -76,8 +77,10 @@ class ArrayFile:
 
     def __init__(self, path: str) -> None:
         try:
-            with open(path, "rb") as fh:
-                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            # Kept open: positions are read with pread (`read`), the rest mapped.
+            self._file = open(path, "rb", buffering=0)  # noqa: SIM115 (lives with the object)
+            self._fd = self._file.fileno()
+            self._map = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as exc:
             raise ArrayFileError(
                 N_("cannot read {path}: {reason}: run `fouille reindex --rebuild`"),
@@ -121,6 +124,27 @@ class ArrayFile:
             )
             self._arrays[name] = found
         return found
+
+    def read(self, name: str, start: int, stop: int) -> np.ndarray:
+        """Items `start:stop` of the named array, read from the file (a copy).
+
+        Positions are read this way rather than through the map (only phrases need them,
+        a few slices each): a page of the map, once touched, would stay in every worker's
+        memory, where the kernel's page cache holds a read for all of them.
+        """
+        try:
+            dtype, count, offset = self.header["arrays"][name]
+        except KeyError as exc:
+            raise ArrayFileError(f"no array {name!r}") from exc
+        kind = np.dtype(dtype)
+        stop = min(stop, count)
+        if stop <= start:
+            return np.zeros(0, dtype=kind)
+        size = (stop - start) * kind.itemsize
+        data = os.pread(self._fd, size, self._base + offset + start * kind.itemsize)
+        if len(data) != size:
+            raise ArrayFileError(f"{self._file.name} is truncated: run `fouille reindex --rebuild`")
+        return np.frombuffer(data, dtype=kind)
 
     def has(self, name: str) -> bool:
         """True when the file holds an array of this name."""

@@ -125,8 +125,8 @@ class IndexArrays:
                 continue
             a, b = found
             file = seg.file
-            local = file.array(f"{field}.docs")[a:b].astype(np.int64)
-            tf = file.array(f"{field}.tf")[a:b].astype(np.int64)
+            local = file.read(f"{field}.docs", a, b).astype(np.int64)
+            tf = file.read(f"{field}.tf", a, b).astype(np.int64)
             wanted = docs[lo:hi] - seg.offset
             at = np.searchsorted(local, wanted)
             at = at[(at < len(local)) & (local[np.minimum(at, len(local) - 1)] == wanted)]
@@ -142,7 +142,9 @@ class IndexArrays:
             gather = np.repeat(starts[at] - np.cumsum(counts) + counts, counts) + np.arange(
                 counts.sum()
             )
-            pos = file.array(f"{field}.pos")[first + gather].astype(np.int64)
+            low = int(gather.min())
+            wanted_pos = file.read(f"{field}.pos", first + low, first + int(gather.max()) + 1)
+            pos = wanted_pos[gather - low].astype(np.int64)
             out_docs.append(np.repeat(local[at] + seg.offset, counts))
             out_pos.append(pos)
         if not out_docs:

@@ -8,7 +8,6 @@ contents, or removes merged segments, while a state is being read makes the read
 
 from __future__ import annotations
 
-import mmap
 import os
 import pickle
 import threading
@@ -18,7 +17,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from whoosh.codec.whoosh3 import STORED_COLUMN
@@ -149,10 +148,13 @@ class CompletionContext:
 
 class _StoredColumn:
     """One segment's stored fields: Whoosh's column of zlib-compressed pickles, its offsets
-    and lengths as Whoosh's own reader read them, its bytes from a memory map."""
+    and lengths as Whoosh's own reader read them, each document's bytes read from the file
+    (`os.pread`: the kernel's page cache keeps them for every worker, where pages of a
+    memory map, once touched, would count in each worker's memory)."""
 
-    def __init__(self, mapped: mmap.mmap, base: int, offsets: Any, lengths: Any) -> None:
-        self._map = mapped
+    def __init__(self, file: BinaryIO, base: int, offsets: Any, lengths: Any) -> None:
+        self._file = file
+        self._fd = file.fileno()
         self._base = base
         self._offsets = offsets
         self._lengths = lengths
@@ -165,18 +167,17 @@ class _StoredColumn:
             column = leaf._perdoc._cached_reader("_stored", STORED_COLUMN)
             raw = column._child
             path = os.path.join(leaf._storage.folder, raw._dbfile._name)
-            with open(path, "rb") as fh:
-                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-            return cls(mapped, raw._basepos, raw._offsets, raw._lengths)
+            file = open(path, "rb", buffering=0)  # noqa: SIM115 (lives with the column)
+            return cls(file, raw._basepos, raw._offsets, raw._lengths)
         except (AttributeError, OSError, ValueError, TypeError):
             return None
 
     def get(self, docnum: int) -> dict[str, Any]:
-        length = self._lengths[docnum]
+        length = int(self._lengths[docnum])
         if not length:
             return {}
-        start = self._base + self._offsets[docnum]
-        fields: dict[str, Any] = pickle.loads(zlib.decompress(self._map[start : start + length]))
+        data = os.pread(self._fd, length, self._base + int(self._offsets[docnum]))
+        fields: dict[str, Any] = pickle.loads(zlib.decompress(data))
         return fields
 
 
