@@ -166,10 +166,8 @@ class TokenStore:
                 yield tokens
                 self._write(tokens)
         except OSError as exc:
-            raise TokenError(
-                N_("cannot write {path}: {reason}"),
-                path=str(self.path),
-                reason=str(exc.strerror or exc),
+            raise TokenError.from_os_error(
+                N_("cannot write {path}: {reason}"), self.path, exc
             ) from exc
 
     def _write(self, tokens: dict[str, dict[str, Any]]) -> None:
