@@ -28,12 +28,6 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
-def server():
-    with FeedServer() as s:
-        yield s
-
-
-@pytest.fixture
 def index_dir(tmp_path: Path) -> Path:
     return tmp_path / "index"
 
