@@ -119,6 +119,24 @@ def on_a_terminal(*args: str, stdout: bool = True, **environ: str) -> str:
     return text
 
 
+def kill_backfill_at_page(index_dir: Path, url: str, reached: threading.Event) -> None:
+    """Run `fouille reindex --backfill` on the feed at `url` until the feed server sets
+    `reached` (on the page the test stalls), then kill it with SIGKILL: a backfill cut short
+    at a page the test chose."""
+    proc = subprocess.Popen(
+        fouille_argv("reindex", "--index", str(index_dir), "--backfill", "--feed", url),
+        cwd=REPO,
+        env=fouille_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert reached.wait(30), "the backfill never reached the page"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
 @contextlib.contextmanager
 def fouille_serve(index_dir: object, *args: str, **settings: object) -> Iterator[str]:
     """`fouille serve --port 0 ARGS` in a subprocess with FOUILLE_* `settings`; yields its

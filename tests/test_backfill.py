@@ -4,14 +4,12 @@ progress (pages and articles) even for one feed, on a terminal and in logs."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from faults import REPO, fouille_argv, fouille_env, on_a_terminal
+from faults import kill_backfill_at_page, on_a_terminal
 from feedserver import FeedServer, Reply, Request, item, rss
 
 from fouille.cli import main
@@ -100,18 +98,7 @@ def test_a_killed_backfill_resumes_at_the_page_it_had_not_finished(server, index
         return Reply(200, page_three, delay=30)
 
     server.route("/feed/?paged=3", handler=stuck)
-    proc = subprocess.Popen(
-        fouille_argv("reindex", "--index", str(index_dir), "--backfill", "--feed", url),
-        cwd=REPO,
-        env=fouille_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert reached.wait(30), "the backfill never reached page 3"
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+    kill_backfill_at_page(index_dir, url, reached)
     assert article_count(index_dir) == 6, "pages 1 and 2 were committed"
     assert state(index_dir, url)["backfill_resume"] == 3
 
