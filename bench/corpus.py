@@ -11,8 +11,10 @@ id, canon, url, title, published (ISO 8601, UTC), body, summary, tags, feed_url,
 
 from __future__ import annotations
 
+import argparse
 import json
 import lzma
+import os
 import re
 import tarfile
 from collections.abc import Iterator
@@ -36,6 +38,18 @@ def find_corpus(explicit: str | None = None) -> Path:
         if candidate and (Path(candidate) / ORANGESUM).is_file():
             return Path(candidate)
     raise SystemExit(f"bench: corpus not found (looked for {ORANGESUM} under {CORPUS})")
+
+
+def add_place_arguments(parser: argparse.ArgumentParser, *, name: str, holds: str) -> None:
+    """`--workdir` (default $TMPDIR/fouille-<name>-<uid>, outside the repo; `holds` says
+    what goes there) and `--corpus`, which every benchmark run over the corpus takes."""
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(os.environ.get("TMPDIR", "/tmp")) / f"fouille-{name}-{os.getuid()}",
+        help=holds,
+    )
+    parser.add_argument("--corpus", help="the shared corpus directory (found by default)")
 
 
 def load_orangesum(corpus: Path) -> list[Record]:

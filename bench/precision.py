@@ -77,13 +77,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", help="comma-separated pool sizes (default 36152,100000)")
     parser.add_argument("--known", type=int, default=300, help="known-item queries (300)")
     parser.add_argument("--queries", type=int, default=300, help="latency queries (300)")
-    parser.add_argument(
-        "--workdir",
-        type=Path,
-        default=Path(os.environ.get("TMPDIR", "/tmp")) / f"fouille-precision-{os.getuid()}",
-        help="indexes, article files and code snapshots (outside the repo)",
+    corpus.add_place_arguments(
+        parser,
+        name="precision",
+        holds="indexes, article files and code snapshots (outside the repo)",
     )
-    parser.add_argument("--corpus", help="the shared corpus directory (found by default)")
     parser.add_argument(
         "--reuse", action="store_true", help="reuse indexes built by an earlier run of a commit"
     )

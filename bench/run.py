@@ -70,7 +70,6 @@ def run_worker(task: dict[str, Any], logfile: Path, timeout: float) -> dict[str,
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    uid = os.getuid()
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument(
         "--quick",
@@ -122,13 +121,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the fetch benchmark's result file, shown under the table if present "
         "(default bench/results/fetch.json; with --render, only when given)",
     )
-    parser.add_argument(
-        "--workdir",
-        type=Path,
-        default=Path(os.environ.get("TMPDIR", "/tmp")) / f"fouille-bench-{uid}",
-        help="where indexes and article files go (outside the repo)",
+    corpus.add_place_arguments(
+        parser, name="bench", holds="where indexes and article files go (outside the repo)"
     )
-    parser.add_argument("--corpus", help="the shared corpus directory (found by default)")
     parser.add_argument("--keep", action="store_true", help="keep the indexes after the run")
     parser.add_argument(
         "--snapshot",

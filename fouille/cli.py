@@ -74,31 +74,21 @@ def main() -> None:
 
 
 # --- options every command that reads settings shares ------------------------------------------
+# Each is a decorator that adds a fresh option to the command it decorates.
 
-
-def index_option(command: F) -> F:
-    """`--index DIR` (the `index_dir` parameter); None when not given."""
-    return click.option(
-        "--index",
-        "index_dir",
-        metavar="DIR",
-        help="Index directory [env FOUILLE_INDEX; ./index].",
-    )(command)
-
-
-def config_option(command: F) -> F:
-    """`--config FILE` (the `config` parameter); None when not given."""
-    return click.option(
-        "--config",
-        "config",
-        metavar="FILE",
-        help="Config file (TOML) [env FOUILLE_CONFIG; ./fouille.toml].",
-    )(command)
-
-
-def json_option(command: F) -> F:
-    """`--json` (the `as_json` parameter)."""
-    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(command)
+#: `--index DIR` (the `index_dir` parameter); None when not given.
+index_option = click.option(
+    "--index", "index_dir", metavar="DIR", help="Index directory [env FOUILLE_INDEX; ./index]."
+)
+#: `--config FILE` (the `config` parameter); None when not given.
+config_option = click.option(
+    "--config",
+    "config",
+    metavar="FILE",
+    help="Config file (TOML) [env FOUILLE_CONFIG; ./fouille.toml].",
+)
+#: `--json` (the `as_json` parameter).
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 
 
 def load_settings(config: str | None = None, **overrides: Any) -> Settings:

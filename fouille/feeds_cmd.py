@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +12,7 @@ import click
 from indexer.health import FeedHealth, feed_health
 from indexer.manage import add_feed, export_opml, find_feed, import_opml, remove_feed
 from search import Engine, FeedStats, FouilleError, IndexNotFoundError, Settings
+from search.files import write_private
 from search.i18n import N_
 from search.urls import public_feed_url
 
@@ -329,7 +327,9 @@ def export(
         fail(exc.message)
     if output:
         try:
-            _write(Path(output), text)
+            # Atomic: a half-written export never replaces a good one; private, as it
+            # may hold the feeds' keys (--include-secrets).
+            write_private(Path(output), text)
         except OSError as exc:
             fail(_("cannot write {path}: {reason}", path=output, reason=exc.strerror or exc))
     else:
@@ -424,16 +424,3 @@ def _origin(origin: str) -> str:
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _write(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically (a half-written export never replaces a good one)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -28,9 +28,21 @@ def _page(engine: Engine, ident: str, *, query: str = "", related: int = 5) -> A
     return found
 
 
-def _not_found(ident: str) -> None:
-    warn(_("no article with id {id!r} (ids are in `search --json`)", id=ident[:200]))
-    sys.exit(1)
+def _article(
+    ident: str, index_dir: str | None, config: str | None, *, query: str = "", related: int = 5
+) -> ArticlePage:
+    """The article `ident` names, read from the index the options name; an error (exit 2)
+    or no such article (exit 1) ends the command."""
+    settings = load_settings(config, index_dir=index_dir)
+    try:
+        with Engine.open(settings) as engine:
+            page = _page(engine, ident, query=query, related=related)
+    except FouilleError as exc:
+        fail(exc.message)
+    if page is None:
+        warn(_("no article with id {id!r} (ids are in `search --json`)", id=ident[:200]))
+        sys.exit(1)
+    return page
 
 
 @click.command("show")
@@ -45,15 +57,7 @@ def show(ident: str, index_dir: str | None, config: str | None, query: str, as_j
     ID is an article id as `fouille search --json` prints it (or its key, as in the web
     page's address /article/KEY). Exit status: 0 when found, 1 when not, 2 on error.
     """
-    settings = load_settings(config, index_dir=index_dir)
-    try:
-        with Engine.open(settings) as engine:
-            page = _page(engine, ident, query=query)
-    except FouilleError as exc:
-        fail(exc.message)
-    if page is None:
-        _not_found(ident)
-        return
+    page = _article(ident, index_dir, config, query=query)
     if as_json:
         echo_json(page.to_dict())
         return
@@ -97,15 +101,7 @@ def related(
 
     Exit status: 0 with related articles, 1 without (or no such article), 2 on error.
     """
-    settings = load_settings(config, index_dir=index_dir)
-    try:
-        with Engine.open(settings) as engine:
-            page = _page(engine, ident, related=limit)
-    except FouilleError as exc:
-        fail(exc.message)
-    if page is None:
-        _not_found(ident)
-        return
+    page = _article(ident, index_dir, config, related=limit)
     if as_json:
         echo_json({"id": page.id, "key": page.key, "related": [h.to_dict() for h in page.related]})
     else:

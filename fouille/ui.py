@@ -17,7 +17,7 @@ from __future__ import annotations
 import gettext as _gettext
 import inspect
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
@@ -155,23 +155,34 @@ def _color_callback(ctx: click.Context, param: click.Parameter, value: str | Non
 def output_options() -> list[click.Option]:
     """`--lang fr|en` and `--color auto|always|never`, read before the other options."""
     return [
-        click.Option(
-            ["--lang"],
-            type=click.Choice(LANGUAGES),
-            expose_value=False,
-            is_eager=True,
-            callback=_lang_callback,
-            help="Language of the messages [env FOUILLE_LANG; the locale's, else en].",
+        _eager_choice(
+            "--lang",
+            LANGUAGES,
+            _lang_callback,
+            "Language of the messages [env FOUILLE_LANG; the locale's, else en].",
         ),
-        click.Option(
-            ["--color"],
-            type=click.Choice(COLORS),
-            expose_value=False,
-            is_eager=True,
-            callback=_color_callback,
-            help="Bold highlights: auto (on a terminal, unless NO_COLOR is set), always, never.",
+        _eager_choice(
+            "--color",
+            COLORS,
+            _color_callback,
+            "Bold highlights: auto (on a terminal, unless NO_COLOR is set), always, never.",
         ),
     ]
+
+
+def _eager_choice(
+    flag: str, choices: Sequence[str], callback: Callable[..., None], help: str
+) -> click.Option:
+    """An option read before the others, whose callback sets the output state (the command
+    never sees its value)."""
+    return click.Option(
+        [flag],
+        type=click.Choice(choices),
+        expose_value=False,
+        is_eager=True,
+        callback=callback,
+        help=help,
+    )
 
 
 def add_output_options(command: click.Command) -> None:

@@ -17,13 +17,13 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from search import ConfigError
+from search.files import write_private
 from search.i18n import N_
 from search.urls import public_feed_url
 
@@ -115,20 +115,10 @@ class FeedList:
             os.close(fd)
 
     def save(self, feeds: Sequence[ManagedFeed]) -> None:
-        """Write the list, readable by its owner only (mkstemp's 0600 is kept by the
-        rename); readers see the old file or the new one, never a mix."""
+        """Write the list, readable by its owner only; readers see the old file or the new
+        one, never a mix."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".feeds.", suffix=".toml", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(dumps(feeds))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private(self.path, dumps(feeds))
 
 
 def dumps(feeds: Iterable[ManagedFeed]) -> str:

@@ -6,7 +6,6 @@ string it would open URLs and *local files* on its own.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import re
@@ -14,17 +13,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import feedparser
 
 from search import Article, FeedError
-from search.i18n import N_, Message, plural_message
-from search.urls import TRACKING_PARAMS, public_feed_url, public_link, url_secrets, without_tracking
+from search.i18n import N_, Message
+from search.urls import TRACKING_PARAMS, public_feed_url
 
 from .dates import FirstSeen, parse_feed_date, struct_date, undated
 from .dates import feed_date as own_date
 from .discover import decode_html, discover
+from .entries import (
+    MAX_TITLE_CHARS,
+    clean_link,
+    distinct_tags,
+    fallback_id,
+    first_words,
+    host_of,
+    one_line,
+    read_entries,
+    web_id,
+)
 from .html import html_to_text, looks_like_html, normalize_whitespace, unescape_entities
 from .repair import MAX_ENTRY_CATEGORIES, cap_categories, fix_char_refs
 
@@ -44,9 +53,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Longest title we keep (some feeds put the whole article there).
-MAX_TITLE_CHARS = 500
 
 _BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 
@@ -166,28 +172,21 @@ def parse_feed(
     feed_date = own_date(feed)
     extra_tags = tuple(t.strip() for t in tags if t and t.strip())
     source_url = url if _is_web(url) else _published_address(feed) or url
-    articles: list[Article] = []
-    failed = 0
-    for entry in entries:
-        try:
-            article = entry_to_article(
-                entry,
-                feed_url=source_url,
-                feed_title=feed_title,
-                tags=extra_tags,
-                now=now,
-                first_seen=first_seen,
-                tracking_params=tracking_params,
-                feed_date=feed_date,
-            )
-        except Exception:  # one unreadable entry must not cost the feed
-            logger.debug("unreadable entry in %s", shown, exc_info=True)
-            failed += 1
-            continue
-        if article is not None:
-            articles.append(article)
-    if failed:
-        warnings.append(skipped_entries(failed))
+    articles = read_entries(
+        entries,
+        lambda entry: entry_to_article(
+            entry,
+            feed_url=source_url,
+            feed_title=feed_title,
+            tags=extra_tags,
+            now=now,
+            first_seen=first_seen,
+            tracking_params=tracking_params,
+            feed_date=feed_date,
+        ),
+        shown=shown,
+        warnings=warnings,
+    )
 
     links = {}
     for link in feed.get("links", []) or []:
@@ -242,9 +241,7 @@ def entry_to_article(
     )
     raw_date = str(dict.get(entry, "published") or dict.get(entry, "updated") or "")
     article_id = str(entry.get("id", "") or "").strip() or link
-    if not article_id:
-        digest = hashlib.sha256(f"{feed_url}\x1f{title}\x1f{raw_date}".encode()).hexdigest()
-        article_id = f"urn:fouille:{digest[:32]}"
+    article_id = article_id or fallback_id(feed_url, title, raw_date)
     if published is None:
         published = updated
     if published is None:
@@ -253,7 +250,7 @@ def entry_to_article(
         )
     if not title:
         title = first_words(body) or link
-    url = clean_link(link or _web_id(article_id), feed_url, tracking_params)
+    url = clean_link(link or web_id(article_id), feed_url, tracking_params)
     if link and title == link:
         title = url
 
@@ -308,34 +305,12 @@ def _authors(entry: Mapping[str, Any]) -> str:
 
 
 def _tags(entry: Mapping[str, Any], extra: tuple[str, ...]) -> tuple[str, ...]:
-    out: list[str] = []
-    seen: set[str] = set()
-    for tag in entry.get("tags", []) or []:
-        term = (tag.get("term") or tag.get("label") or "") if isinstance(tag, Mapping) else ""
-        term = _title_text(term, None)
-        if term and term.casefold() not in seen:
-            seen.add(term.casefold())
-            out.append(term)
-    for term in extra:
-        if term.casefold() not in seen:
-            seen.add(term.casefold())
-            out.append(term)
-    return tuple(out)
-
-
-def first_words(text: str, limit: int = 80) -> str:
-    """The first line of `text`, cut at a word before `limit` characters (a missing title)."""
-    line = text.strip().split("\n", 1)[0]
-    if len(line) <= limit:
-        return line
-    return line[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def skipped_entries(count: int) -> Message:
-    """The warning of a feed some of whose entries could not be read."""
-    return plural_message(
-        "skipped {count} unreadable entry", "skipped {count} unreadable entries", count
-    )
+    terms = [
+        _title_text(tag.get("term") or tag.get("label") or "", None)
+        for tag in entry.get("tags", []) or []
+        if isinstance(tag, Mapping)
+    ]
+    return distinct_tags([*terms, *extra])
 
 
 #: The template of a page that names its feed; `Message.params["page"]` is what the page is.
@@ -363,30 +338,6 @@ def _not_a_feed_reason(data: bytes, content_type: str, bozo: Any, base_url: str)
     if bozo is not None:
         return Message(N_("not a feed: {error}"), error=one_line(bozo))
     return Message(N_("not an RSS or Atom feed"))
-
-
-def one_line(exc: Any) -> str:
-    """An exception's message on one line, at most 200 characters."""
-    text = " ".join(str(exc).split())
-    return (text or type(exc).__name__)[:200]
-
-
-def host_of(url: str) -> str:
-    """A feed's name of last resort: its host and port (never its user info), or a file name."""
-    return urlsplit(url).netloc.rpartition("@")[2] or url.rsplit("/", 1)[-1]
-
-
-def clean_link(link: str, feed_url: str, tracking_params: Iterable[str]) -> str:
-    """An article's link as stored (issue 13): without tracking parameters nor the secrets of
-    the feed at `feed_url` (a subscriber key repeated in every link)."""
-    if not link:
-        return ""
-    return without_tracking(public_link(link, url_secrets(feed_url)), tracking_params)
-
-
-def _web_id(article_id: str) -> str:
-    """An entry id that is a web address (an RSS guid often is), as the link of last resort."""
-    return article_id if article_id.startswith(("http://", "https://")) else ""
 
 
 def _is_web(url: str) -> bool:

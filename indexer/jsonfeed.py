@@ -6,9 +6,7 @@ feedparser 6 reads no JSON Feed, so this module reads it with `json` and builds 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,20 +15,11 @@ from search import Article, FeedError
 from search.i18n import N_, Message
 from search.urls import TRACKING_PARAMS, public_feed_url
 
+from . import entries
 from .dates import FirstSeen, parse_feed_date, undated
-from .feeds import (
-    MAX_TITLE_CHARS,
-    ParsedFeed,
-    clean_link,
-    first_words,
-    host_of,
-    one_line,
-    skipped_entries,
-)
+from .feeds import ParsedFeed
 from .html import html_to_text, looks_like_html, normalize_whitespace, unescape_entities
 from .repair import MAX_ENTRY_CATEGORIES
-
-logger = logging.getLogger(__name__)
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 
@@ -64,41 +53,35 @@ def parse_json_feed(
         document = json.loads(data)  # bytes: json detects UTF-8 (with or without BOM)
     except (ValueError, RecursionError) as exc:
         raise FeedError(
-            shown, Message(N_("JSON, but unreadable: {error}"), error=one_line(exc))
+            shown, Message(N_("JSON, but unreadable: {error}"), error=entries.one_line(exc))
         ) from exc
     if not _is_json_feed(document):
         raise FeedError(shown, Message(N_("JSON, but not a JSON Feed (no “version” nor “items”)")))
 
     now = now or datetime.now(UTC)
-    feed_title = name or _text(document.get("title")) or host_of(url)
+    feed_title = name or _text(document.get("title")) or entries.host_of(url)
     site = _web_url(document.get("home_page_url"))
     feed_authors = _authors(document)
     extra_tags = tuple(t.strip() for t in tags if t and t.strip())
     params = tuple(tracking_params)
-    articles: list[Article] = []
-    failed = 0
     items = document.get("items")
-    for item in items if isinstance(items, list) else []:
-        try:
-            article = _item_to_article(
-                item,
-                feed_url=url,
-                feed_title=feed_title,
-                feed_authors=feed_authors,
-                tags=extra_tags,
-                now=now,
-                first_seen=first_seen,
-                tracking_params=params,
-            )
-        except Exception:  # one unreadable item must not cost the feed
-            logger.debug("unreadable JSON Feed item in %s", shown, exc_info=True)
-            failed += 1
-            continue
-        if article is not None:
-            articles.append(article)
     warnings: list[str] = []
-    if failed:
-        warnings.append(skipped_entries(failed))
+    articles = entries.read_entries(
+        items if isinstance(items, list) else [],
+        lambda item: _item_to_article(
+            item,
+            feed_url=url,
+            feed_title=feed_title,
+            feed_authors=feed_authors,
+            tags=extra_tags,
+            now=now,
+            first_seen=first_seen,
+            tracking_params=params,
+        ),
+        shown=shown,
+        warnings=warnings,
+        what="JSON Feed item",
+    )
 
     links = {}
     for rel, key in (("next", "next_url"), ("self", "feed_url"), ("alternate", "home_page_url")):
@@ -164,22 +147,17 @@ def _item_to_article(
     article_id = (str(raw_id).strip() if coercible else "") or link
     if not article_id:
         raw_date = _string(item.get("date_published")) or _string(item.get("date_modified"))
-        digest = hashlib.sha256(f"{feed_url}\x1f{title}\x1f{raw_date}".encode()).hexdigest()
-        article_id = f"urn:fouille:{digest[:32]}"
+        article_id = entries.fallback_id(feed_url, title, raw_date)
     if published is None:
         published = updated
     if published is None:
         # JSON Feed has no feed-level date to fall back on.
         published = undated(article_id, None, now=now, first_seen=first_seen)
-    url = clean_link(
-        link or (article_id if article_id.startswith(("http://", "https://")) else ""),
-        feed_url,
-        tracking_params,
-    )
+    url = entries.clean_link(link or entries.web_id(article_id), feed_url, tracking_params)
     return Article(
         id=article_id,
         url=url,
-        title=title or first_words(body) or url,
+        title=title or entries.first_words(body) or url,
         published=published,
         body=body,
         summary=summary,
@@ -198,7 +176,7 @@ def _string(value: Any) -> str:
 def _text(value: Any) -> str:
     """A plain-text field (a title, a name), one line, entities decoded."""
     text = _rich_text(value)
-    return " ".join(text.split())[:MAX_TITLE_CHARS]
+    return " ".join(text.split())[: entries.MAX_TITLE_CHARS]
 
 
 def _rich_text(value: Any) -> str:
@@ -231,11 +209,5 @@ def _authors(holder: Mapping[str, Any]) -> str:
 
 
 def _tags(value: Any, extra: tuple[str, ...]) -> tuple[str, ...]:
-    out: list[str] = []
-    seen: set[str] = set()
     terms = value[:MAX_ENTRY_CATEGORIES] if isinstance(value, list) else []
-    for term in [*(_text(t) for t in terms), *extra]:
-        if term and term.casefold() not in seen:
-            seen.add(term.casefold())
-            out.append(term)
-    return tuple(out)
+    return entries.distinct_tags([*(_text(t) for t in terms), *extra])

@@ -9,24 +9,21 @@ atomically and readable by its owner only (issue 13).
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from search.files import write_private
+
 logger = logging.getLogger(__name__)
 
 STATE_FILE_NAME = "feeds-state.json"
-#: Files holding a secret are written readable by their owner only.
-PRIVATE_MODE = 0o600
 #: A server asking us to wait longer than this is only obeyed up to this long.
 MAX_DELAY = timedelta(days=1)
 
@@ -133,20 +130,7 @@ class FeedStateStore:
         """Write every state; readers see the old file or the new one, never a mix."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"version": 1, "feeds": {url: asdict(s) for url, s in sorted(self._states.items())}}
-        # mkstemp creates the file 0600; the mode is set again in case of an odd umask or
-        # platform, before anything is written to it.
-        fd, tmp = tempfile.mkstemp(prefix=".feeds-state.", dir=self.path.parent)
-        try:
-            os.fchmod(fd, PRIVATE_MODE)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private(self.path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def retry_after(value: str, *, now: datetime) -> timedelta | None:

@@ -8,7 +8,7 @@ their reader's language. Parameters never hold a secret (see search/urls.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 from .i18n import N_, Message
 
@@ -28,6 +28,12 @@ class FouilleError(Exception):
         else:
             self.message = Message(message, **params)
         super().__init__(str.__str__(self.message))
+
+    @classmethod
+    def from_os_error(cls, template: str, path: object, exc: OSError) -> Self:
+        """The error of a file or folder `path` that `exc` kept us from using: `template`
+        with `{path}` and `{reason}` (the system's words, "Permission denied")."""
+        return cls(template, path=str(path), reason=str(exc.strerror or exc))
 
     @property
     def template(self) -> str:

@@ -27,10 +27,8 @@ def reindex_lock(index_dir: Path) -> Iterator[None]:
         index_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(index_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise FouilleError(
-            N_("cannot write in {path}: {reason}"),
-            path=str(index_dir),
-            reason=str(exc.strerror or exc),
+        raise FouilleError.from_os_error(
+            N_("cannot write in {path}: {reason}"), index_dir, exc
         ) from exc
     try:
         try:

@@ -5,9 +5,48 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 
 from .keys import article_key
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+class _Described(Protocol):
+    """What a hit and an article page both say of an article."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def title_snippet(self) -> Snippet: ...
+    @property
+    def author(self) -> str: ...
+    @property
+    def published(self) -> datetime: ...
+    @property
+    def updated(self) -> datetime | None: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def feed(self) -> str: ...
+    @property
+    def feed_url(self) -> str: ...
+
+
+def _described(article: _Described) -> dict[str, Any]:
+    """The fields a hit's JSON and an article page's JSON share, in their order."""
+    return {
+        "title": article.title,
+        "title_html": article.title_snippet.html(),
+        "author": article.author,
+        "published": article.published.isoformat(),
+        "updated": _iso(article.updated),
+        "tags": list(article.tags),
+        "feed": article.feed,
+        "feed_url": article.feed_url,
+    }
 
 
 @dataclass(frozen=True)
@@ -85,25 +124,33 @@ class Explanation:
 
 
 @dataclass(frozen=True)
-class Version:
-    """Another article telling the same story as a hit (a near-duplicate)."""
+class _Archived:
+    """An archived article by its id and original link (the first fields of a hit and of
+    a version)."""
 
     id: str
     url: str
+
+    @property
+    def key(self) -> str:
+        """The id as one URL path segment: the article's page is `/article/<key>`."""
+        return article_key(self.id)
+
+    def _address(self) -> dict[str, Any]:
+        return {"id": self.id, "key": self.key, "url": self.url}
+
+
+@dataclass(frozen=True)
+class Version(_Archived):
+    """Another article telling the same story as a hit (a near-duplicate)."""
+
     title: str
     feed: str
     published: datetime
 
-    @property
-    def key(self) -> str:
-        """The id as one URL path segment (`/article/<key>`)."""
-        return article_key(self.id)
-
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "key": self.key,
-            "url": self.url,
+            **self._address(),
             "title": self.title,
             "feed": self.feed,
             "published": self.published.isoformat(),
@@ -111,11 +158,9 @@ class Version:
 
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(_Archived):
     """One matching article."""
 
-    id: str
-    url: str
     title: str
     author: str
     published: datetime
@@ -133,25 +178,11 @@ class Hit:
     versions: tuple[Version, ...] = ()
     version_count: int = 1
 
-    @property
-    def key(self) -> str:
-        """The id as one URL path segment: the article's page is `/article/<key>`."""
-        return article_key(self.id)
-
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by `fouille search --json` and `/api/search`."""
         return {
-            "id": self.id,
-            "key": self.key,
-            "url": self.url,
-            "title": self.title,
-            "title_html": self.title_snippet.html(),
-            "author": self.author,
-            "published": self.published.isoformat(),
-            "updated": self.updated.isoformat() if self.updated else None,
-            "tags": list(self.tags),
-            "feed": self.feed,
-            "feed_url": self.feed_url,
+            **self._address(),
+            **_described(self),
             "score": round(self.score, 4),
             "snippet": self.snippet.html(),
             "versions": [version.to_dict() for version in self.versions],
@@ -211,10 +242,8 @@ class SearchPage:
             "sort": self.sort,
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": {
-                "tags": [[name, count] for name, count in self.facets.tags],
-                "months": [[name, count] for name, count in self.facets.months],
-                "feeds": [[name, count] for name, count in self.facets.feeds],
-                "authors": [[name, count] for name, count in self.facets.authors],
+                kind: [[name, count] for name, count in getattr(self.facets, kind)]
+                for kind in ("tags", "months", "feeds", "authors")
             },
             "suggestion": self.suggestion,
             "corrected_from": self.corrected_from,
@@ -222,8 +251,8 @@ class SearchPage:
             "took_ms": round(self.took_ms, 2),
             "stories": self.total if self.stories is None else self.stories,
             "date_words": list(self.date_words),
-            "since": self.since.isoformat() if self.since else None,
-            "until": self.until.isoformat() if self.until else None,
+            "since": _iso(self.since),
+            "until": _iso(self.until),
             "unknown_tags": [
                 {"tag": tag, "nearest": list(nearest)} for tag, nearest in self.unknown_tags
             ],
@@ -247,11 +276,11 @@ class IndexStats:
         return {
             "articles": self.articles,
             "feeds": self.feeds,
-            "oldest": self.oldest.isoformat() if self.oldest else None,
-            "newest": self.newest.isoformat() if self.newest else None,
+            "oldest": _iso(self.oldest),
+            "newest": _iso(self.newest),
             "index_dir": self.index_dir,
             "generation": self.generation,
-            "last_commit": self.last_commit.isoformat() if self.last_commit else None,
+            "last_commit": _iso(self.last_commit),
         }
 
 
@@ -290,14 +319,7 @@ class ArticlePage:
             "key": self.key,
             "url": self.url,
             "link": self.link,
-            "title": self.title,
-            "title_html": self.title_snippet.html(),
-            "author": self.author,
-            "published": self.published.isoformat(),
-            "updated": self.updated.isoformat() if self.updated else None,
-            "tags": list(self.tags),
-            "feed": self.feed,
-            "feed_url": self.feed_url,
+            **_described(self),
             "query": self.query,
             "paragraphs": [p.text for p in self.paragraphs],
             "paragraphs_html": [p.html() for p in self.paragraphs],

@@ -78,10 +78,8 @@ class Storage:
             name = self.new_generation()
             self.switch(name)
         except OSError as exc:
-            raise FouilleError(
-                N_("cannot create an index in {path}: {reason}"),
-                path=str(self.root),
-                reason=str(exc.strerror or exc),
+            raise FouilleError.from_os_error(
+                N_("cannot create an index in {path}: {reason}"), self.root, exc
             ) from exc
         return name
 

@@ -155,10 +155,8 @@ class ArticleWriter:
                 self._ix.storage, self._ix.indexname
             )
         except OSError as exc:
-            raise FouilleError(
-                N_("cannot write the index in {path}: {reason}"),
-                path=str(self._ix.storage.folder),
-                reason=str(exc.strerror or exc),
+            raise FouilleError.from_os_error(
+                N_("cannot write the index in {path}: {reason}"), self._ix.storage.folder, exc
             ) from exc
         # The files of the previous commit's segments stay until the next commit: a reader
         # that has just read the previous table of contents may still open them.
@@ -330,10 +328,8 @@ def rebuild(storage: Storage) -> int:
     try:
         new = storage.new_generation()
     except OSError as exc:
-        raise FouilleError(
-            N_("cannot rebuild the index in {path}: {reason}"),
-            path=str(storage.root),
-            reason=str(exc.strerror or exc),
+        raise FouilleError.from_os_error(
+            N_("cannot rebuild the index in {path}: {reason}"), storage.root, exc
         ) from exc
     count = 0
     try:
@@ -349,10 +345,8 @@ def rebuild(storage: Storage) -> int:
         storage.switch(new)
     except OSError as exc:
         storage.discard(new)
-        raise FouilleError(
-            N_("cannot rebuild the index in {path}: {reason}"),
-            path=str(storage.root),
-            reason=str(exc.strerror or exc),
+        raise FouilleError.from_os_error(
+            N_("cannot rebuild the index in {path}: {reason}"), storage.root, exc
         ) from exc
     except BaseException:
         storage.discard(new)

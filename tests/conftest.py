@@ -5,6 +5,7 @@ articles), and two built once per session for tests that only read — `articles
 (tests/articles.py) and `web_settings` (the web sample, tests/webserver.py). A test that
 writes to an index, or removes it, uses its own: `make_index`, `own_web_settings`,
 `own_client`, `own_live_server`. A session index that changed by the end of the run fails it.
+Feeds: `server`, a local feed server (tests/feedserver.py) for this test.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from articles import ARTICLES, build_index
+from feedserver import FeedServer
 from flask import Flask
 from flask.testing import FlaskClient
 from webserver import PAGE_SIZE, sample_articles, serve
@@ -61,6 +63,13 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is absent")
     return CORPUS
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    """A feed server on 127.0.0.1 for this test (it routes what the test gives it)."""
+    with FeedServer() as s:
+        yield s
 
 
 @pytest.fixture

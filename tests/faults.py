@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pty
 import queue
 import re
 import signal
@@ -85,6 +86,55 @@ def start_fouille(*args: str, cwd: Path, **settings: object) -> subprocess.Popen
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def on_a_terminal(*args: str, stdout: bool = True, **environ: str) -> str:
+    """What `fouille ARGS` (run to success) writes to a terminal, a pseudo-terminal as its
+    stderr and, unless `stdout` is False (then discarded), its stdout; `environ` is added
+    to its environment."""
+    env = fouille_env()
+    env.update(environ)
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        fouille_argv(*args),
+        cwd=REPO,
+        env=env,
+        stdout=child if stdout else subprocess.DEVNULL,
+        stderr=child,
+        close_fds=True,
+    )
+    os.close(child)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # EIO: the child's end closed
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(main)
+    text = output.decode("utf-8", "replace")
+    assert proc.wait(timeout=60) == 0, text
+    return text
+
+
+def kill_backfill_at_page(index_dir: Path, url: str, reached: threading.Event) -> None:
+    """Run `fouille reindex --backfill` on the feed at `url` until the feed server sets
+    `reached` (on the page the test stalls), then kill it with SIGKILL: a backfill cut short
+    at a page the test chose."""
+    proc = subprocess.Popen(
+        fouille_argv("reindex", "--index", str(index_dir), "--backfill", "--feed", url),
+        cwd=REPO,
+        env=fouille_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert reached.wait(30), "the backfill never reached the page"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
 
 
 @contextlib.contextmanager

@@ -4,16 +4,12 @@ progress (pages and articles) even for one feed, on a terminal and in logs."""
 from __future__ import annotations
 
 import json
-import os
-import pty
-import signal
-import subprocess
 import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from faults import REPO, fouille_argv, fouille_env
+from faults import kill_backfill_at_page, on_a_terminal
 from feedserver import FeedServer, Reply, Request, item, rss
 
 from fouille.cli import main
@@ -22,12 +18,6 @@ from search import Engine, Settings
 
 WORDPRESS = "<generator>https://wordpress.org/?v=6.5</generator>"
 PAGES = 9
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as s:
-        yield s
 
 
 @pytest.fixture
@@ -108,18 +98,7 @@ def test_a_killed_backfill_resumes_at_the_page_it_had_not_finished(server, index
         return Reply(200, page_three, delay=30)
 
     server.route("/feed/?paged=3", handler=stuck)
-    proc = subprocess.Popen(
-        fouille_argv("reindex", "--index", str(index_dir), "--backfill", "--feed", url),
-        cwd=REPO,
-        env=fouille_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert reached.wait(30), "the backfill never reached page 3"
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+    kill_backfill_at_page(index_dir, url, reached)
     assert article_count(index_dir) == 6, "pages 1 and 2 were committed"
     assert state(index_dir, url)["backfill_resume"] == 3
 
@@ -192,27 +171,9 @@ def test_logs_show_progress_of_a_single_feed_at_most_every_few_seconds(
 
 def test_a_terminal_shows_one_live_progress_line(server, index_dir):
     url = wordpress(server, pages=3)
-    main_fd, child = pty.openpty()
-    proc = subprocess.Popen(
-        fouille_argv("reindex", "--index", str(index_dir), "--backfill", "--feed", url),
-        cwd=REPO,
-        env=fouille_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=child,
-        close_fds=True,
+    text = on_a_terminal(
+        "reindex", "--index", str(index_dir), "--backfill", "--feed", url, stdout=False
     )
-    os.close(child)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(main_fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    assert proc.wait(60) == 0
-    text = output.decode("utf-8", "replace")
     assert "\r\x1b[K" in text, "the line is rewritten in place"
     assert "page 3, 9 entries (9 new)" in text
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
 from pathlib import Path
 
 import pytest
-from faults import REPO, fouille_argv, fouille_env, run_fouille
+from faults import REPO, on_a_terminal, run_fouille
 
 from search import Settings
 
@@ -41,26 +39,8 @@ def test_hits_print_numbered_with_dates(index_dir: Path) -> None:
 
 
 def test_highlights_are_bold_on_a_terminal(index_dir: Path) -> None:
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        fouille_argv("search", "élection", "--index", str(index_dir)),
-        env=fouille_env(),
-        stdout=child,
-        stderr=child,
-        close_fds=True,
-    )
-    os.close(child)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    assert proc.wait(timeout=60) == 0
-    assert b"\x1b[1m\xc3\xa9lections\x1b[0m" in output
+    output = on_a_terminal("search", "élection", "--index", str(index_dir))
+    assert "\x1b[1mélections\x1b[0m" in output
 
 
 def test_json_output_shape(index_dir: Path) -> None:

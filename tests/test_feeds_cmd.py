@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from feedserver import FeedServer, item, rss
+from feedserver import item, rss
 
 from fouille.cli import main
 from indexer.build import index_articles
@@ -30,12 +30,6 @@ BLOG_PAGE = (
     "<link rel='alternate' type='application/rss+xml' title='Commentaires' href='/comments.xml'>"
     "</head><body><h1>Bienvenue</h1></body></html>"
 ).encode()
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as s:
-        yield s
 
 
 @pytest.fixture

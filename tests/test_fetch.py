@@ -11,18 +11,12 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from feedserver import FeedServer, Reply, Request, item, rss
+from feedserver import Reply, Request, item, rss
 
 from indexer.fetch import FeedSkipped, FeedState, FeedStateStore, fetch, make_client
 from search import VERSION, FeedError, Settings
 
 FEED = rss([item(1), item(2)])
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as s:
-        yield s
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ settings table, and the web's pages and API errors by `Accept-Language`."""
 from __future__ import annotations
 
 import json
-import os
-import pty
 import re
 import subprocess
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ import httpx
 import pytest
 from articles import build_index
 from chromium import headless_chromium
-from faults import REPO, fouille_argv, fouille_env
+from faults import REPO, fouille_argv, fouille_env, on_a_terminal
 from webserver import PAGE_SIZE, sample_articles, serve
 
 from search import Settings
@@ -200,29 +198,6 @@ def test_readme_query_syntax_is_the_help_s() -> None:
         for line in section.splitlines()[2:]
     ]
     assert rows == [tuple(row) for row in QUERY_SYNTAX]
-
-
-def on_a_terminal(*args: str, **environ: str) -> str:
-    """What `fouille ARGS` writes to a terminal (a pseudo-terminal)."""
-    env = fouille_env()
-    env.update(environ)
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        fouille_argv(*args), cwd=REPO, env=env, stdout=child, stderr=child, close_fds=True
-    )
-    os.close(child)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    proc.wait(timeout=60)
-    os.close(main)
-    return output.decode("utf-8", "replace")
 
 
 BOLD = "\x1b[1m"

@@ -30,12 +30,6 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-@pytest.fixture
-def server():
-    with FeedServer() as s:
-        yield s
-
-
 def guarded(expected: dict[str, str], body: bytes):
     """A route that answers `body` only to a request carrying every `expected` header."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import tarfile
 import threading
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from faults import fouille_argv, fouille_env
+from faults import fouille_argv, fouille_env, kill_backfill_at_page
 from feedserver import FeedServer, Reply, Request, item, rss
 
 from fouille.cli import main
@@ -25,12 +24,6 @@ from search.locking import reindex_lock
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as s:
-        yield s
 
 
 @pytest.fixture
@@ -241,20 +234,7 @@ def test_killed_backfill_keeps_the_pages_it_read(server, index_dir):
     server.route("/feed/", body=rss([item(1), item(2)]))
     server.route("/feed/?paged=2", body=rss([item(3), item(4)]))
     server.route("/feed/?paged=3", handler=stuck)
-    proc = subprocess.Popen(
-        fouille_argv(
-            "reindex", "--index", str(index_dir), "--backfill", "--feed", server.url("/feed/")
-        ),
-        cwd=REPO,
-        env=fouille_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert reached.wait(30), "the backfill never reached page 3"
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+    kill_backfill_at_page(index_dir, server.url("/feed/"), reached)
     with opened(index_dir) as engine:
         ids = {a.id for a in engine.articles()}
     assert ids == {f"https://exemple.fr/articles/{n}" for n in (1, 2, 3, 4)}

@@ -55,6 +55,16 @@ def can_fork() -> bool:
 class ServeError(FouilleError):
     """The server could not start (the port is taken, or the host unknown)."""
 
+    @classmethod
+    def cannot_listen(cls, host: str, port: int, exc: OSError) -> ServeError:
+        """The error of an address `exc` kept us from listening on."""
+        return cls(
+            N_("cannot listen on {host}:{port} ({reason})"),
+            host=host,
+            port=port,
+            reason=str(exc.strerror),
+        )
+
 
 def serve_app(
     app: Flask,
@@ -91,12 +101,7 @@ def _check_port(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as exc:
-        raise ServeError(
-            N_("cannot listen on {host}:{port} ({reason})"),
-            host=host,
-            port=port,
-            reason=str(exc.strerror),
-        ) from exc
+        raise ServeError.cannot_listen(host, port, exc) from exc
 
 
 def _waitress(app: Flask, host: str, port: int, on_ready: Callable[[str], None]) -> None:
@@ -109,12 +114,7 @@ def _waitress(app: Flask, host: str, port: int, on_ready: Callable[[str], None])
             app, host=host, port=port, threads=THREADS, clear_untrusted_proxy_headers=False
         )
     except OSError as exc:
-        raise ServeError(
-            N_("cannot listen on {host}:{port} ({reason})"),
-            host=host,
-            port=port,
-            reason=str(exc.strerror),
-        ) from exc
+        raise ServeError.cannot_listen(host, port, exc) from exc
     holder = app.extensions.get("fouille")
 
     def reopen(signum: int, frame: Any) -> None:

@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import secrets
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from search import FouilleError
+from search.files import write_private
 from search.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -166,26 +166,13 @@ class TokenStore:
                 yield tokens
                 self._write(tokens)
         except OSError as exc:
-            raise TokenError(
-                N_("cannot write {path}: {reason}"),
-                path=str(self.path),
-                reason=str(exc.strerror or exc),
+            raise TokenError.from_os_error(
+                N_("cannot write {path}: {reason}"), self.path, exc
             ) from exc
 
     def _write(self, tokens: dict[str, dict[str, Any]]) -> None:
         data = {"version": 1, "tokens": tokens}
-        fd, tmp = tempfile.mkstemp(prefix=f".{TOKENS_FILE}.", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=1, sort_keys=True)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private(self.path, json.dumps(data, indent=1, sort_keys=True))
 
 
 def _digest(token: str) -> str:
