@@ -53,7 +53,10 @@ def test_import_100_feeds_reindex_list_and_purge(tmp_path: Path) -> None:
         assert [f["url"] for f in report["feeds"]] == order
         assert report["totals"]["new"] == 3 * (FEEDS - len(BROKEN))
         for server in servers:
-            assert server.max_connections <= 1, "one connection at a time per host"
+            # One request at a time per host. (The server counts a connection the client
+            # closed until its thread reads the end of it, so a connection opened right after
+            # may overlap it there for a moment: `max_connections` can say 2 on a busy machine.)
+            assert server.max_in_flight <= 1, "one request at a time per host"
 
         done = run_fouille("feeds", "--json", "--index", str(index), cwd=tmp_path)
         assert done.returncode == 0, done.stderr
