@@ -30,8 +30,7 @@ import numpy as np
 
 from . import scoring
 from .analysis import RUN_RE, analyze, normalize
-from .matching import Expander, Matcher
-from .narrowing import Lister, NarrowCache
+from .matching import Matcher
 from .plan import (
     All,
     Any,
@@ -97,15 +96,10 @@ class Recorder(Matcher):
     """The matcher, keeping what each node of the plans it runs matched, and every term it
     scored: the ranking and its explanation come from one evaluation."""
 
-    def __init__(
-        self,
-        arrays: IndexArrays,
-        expand: Expander | None = None,
-        words: Lister | None = None,
-        cache: NarrowCache | None = None,
-    ) -> None:
+    def __init__(self, arrays: IndexArrays, *rest: AnyType) -> None:
+        """`rest`: what `Matcher` takes after the arrays (expander, word lister, cache)."""
         self._watched = _Watched(arrays)
-        super().__init__(self._watched, expand, words, cache)  # type: ignore[arg-type]
+        super().__init__(self._watched, *rest)  # type: ignore[arg-type]
         #: The evaluation of each plan run, by plan.
         self.runs: dict[PlanNode, _Frame] = {}
         self._stack = [_Frame(All(()))]
@@ -134,14 +128,9 @@ class Recorder(Matcher):
         return frame.found
 
     def _scored(
-        self,
-        postings: Postings,
-        field: str,
-        weight: float,
-        within: np.ndarray | None = None,
-        df: int | None = None,
+        self, postings: Postings, field: str, weight: float, *rest: AnyType, **named: AnyType
     ) -> Matches:
-        found = super()._scored(postings, field, weight, within, df)
+        found = super()._scored(postings, field, weight, *rest, **named)
         if len(found):
             if self._naming is not None:
                 term = "/".join(self._naming)
