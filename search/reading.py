@@ -76,7 +76,7 @@ class View:
     def __init__(self, state: State, searcher: Searcher) -> None:
         self.state = state
         self.searcher = searcher
-        # Each segment's stored-fields column, read straight from a memory map: Whoosh's
+        # Each segment's stored-fields column, read by offset (`_StoredColumn`): Whoosh's
         # `stored_fields` goes through its file object (a seek and a read each time) and
         # filters every field through the schema, half the cost of reading a hit.
         self._columns: list[tuple[int, _StoredColumn | None]] = []
@@ -164,11 +164,18 @@ class _StoredColumn:
         """The stored column of a Whoosh segment reader (None when it is not the W3 layout
         this reads: Whoosh's own reader is used then)."""
         try:
-            column = leaf._perdoc._cached_reader("_stored", STORED_COLUMN)
+            perdoc = leaf._perdoc
+            column = perdoc._cached_reader("_stored", STORED_COLUMN)
+            if column is None and leaf.doc_count_all():
+                # Whoosh opens the column when first asked: a commit that merged the
+                # segment away has deleted its file since the reader was made.
+                raise FileNotFoundError("a merged segment's stored fields")
             raw = column._child
             path = os.path.join(leaf._storage.folder, raw._dbfile._name)
             file = open(path, "rb", buffering=0)  # noqa: SIM115 (lives with the column)
             return cls(file, raw._basepos, raw._offsets, raw._lengths)
+        except FileNotFoundError:
+            raise  # the view is made again from the newest state (`Snapshots.view`)
         except (AttributeError, OSError, ValueError, TypeError):
             return None
 
