@@ -648,6 +648,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(planned)} mutants")
         return 0
 
+    # Ctrl+C stops the run (and cleans up) even when started in the background, where
+    # SIGINT is ignored; the tests' own children then get its default back, as in a terminal.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     coverage = load_coverage(root, refresh=args.refresh, basetemp=args.basetemp)
     preload()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up on kill too

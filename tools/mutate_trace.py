@@ -101,9 +101,10 @@ class _Recorder:
 _recorder = _Recorder()
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    threading.settrace(_recorder.global_trace)
-    sys.settrace(_recorder.global_trace)
+# From the plugin's import on, before conftest.py imports search/: the module-level code
+# that runs at import is recorded too ("<import>").
+threading.settrace(_recorder.global_trace)
+sys.settrace(_recorder.global_trace)
 
 
 @pytest.hookimpl(hookwrapper=True)
