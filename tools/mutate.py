@@ -85,6 +85,7 @@ class Mutant:
     original: str  # the original code, normalised by ast.unparse
     mutated: str
     in_body: bool  # inside a function body (else it runs at import time)
+    source_line: str  # the text of the mutant's first line, stripped
 
     @property
     def ident(self) -> str:
@@ -137,6 +138,11 @@ class _Finder:
                 self.line_starts.append(index + 1)
         self.mutants: list[Mutant] = []
 
+    def source_line(self, line: int) -> str:
+        start = self.line_starts[line - 1]
+        end = self.line_starts[line] if line < len(self.line_starts) else len(self.source)
+        return " ".join(self.source[start:end].decode().split())
+
     def offset(self, line: int, col: int) -> int:
         return self.line_starts[line - 1] + col
 
@@ -169,6 +175,7 @@ class _Finder:
                 original=original if original is not None else _snippet(node),
                 mutated=mutated,
                 in_body=ctx.in_body,
+                source_line=self.source_line(node.lineno),  # type: ignore[attr-defined]
             )
         )
 
@@ -379,6 +386,7 @@ def equivalent_reason(mutant: Mutant, entries: list[dict[str, str]]) -> str | No
             and entry["function"] == mutant.function
             and " ".join(entry["original"].split()) == mutant.original
             and " ".join(entry["mutated"].split()) == mutant.mutated
+            and " ".join(entry.get("line", "").split()) in mutant.source_line
         ):
             return entry["reason"]
     return None
@@ -411,9 +419,10 @@ def _newest_source(root: Path) -> float:
     return max(p.stat().st_mtime for p in paths)
 
 
-def load_coverage(root: Path, *, refresh: bool, basetemp: str) -> Coverage:
+def load_coverage(root: Path, *, refresh: bool, keep: bool, basetemp: str) -> Coverage:
     path = CACHE / "coverage.json"
-    if refresh or not path.exists() or path.stat().st_mtime < _newest_source(root):
+    stale = not keep and path.exists() and path.stat().st_mtime < _newest_source(root)
+    if refresh or stale or not path.exists():
         CACHE.mkdir(exist_ok=True)
         (CACHE / ".gitignore").write_text("*\n")
         print("tracing the fast suite once to learn which tests run which lines…", flush=True)
@@ -533,15 +542,21 @@ def _function_ids(nodeids: list[str]) -> list[str]:
 
 
 def run_mutant(
-    mutant: Mutant, tree: Path, coverage: Coverage, *, basetemp: str, max_tests: int
+    mutant: Mutant,
+    tree: Path,
+    coverage: Coverage,
+    *,
+    basetemp: str,
+    max_tests: int,
+    extra: list[str],
 ) -> Outcome:
     selected = coverage.for_mutant(mutant)
-    if not selected:
-        return Outcome(mutant, "uncovered", detail="no fast test runs this line in-process")
     if max_tests and len(selected) > max_tests:
         selected = selected[:max_tests]
-    nodeids = [coverage.tests[t] for t in selected]
-    timeout = 30 + 3 * sum(coverage.durations[t] for t in selected)
+    nodeids = [*extra, *(coverage.tests[t] for t in selected)]
+    if not nodeids:
+        return Outcome(mutant, "uncovered", detail="no fast test runs this line in-process")
+    timeout = 60 + 3 * sum(coverage.durations[t] for t in selected)
     target = tree / mutant.module
     original = target.read_bytes()
     mutated = apply(mutant, original)
@@ -627,9 +642,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--line", type=int, action="append", default=[], help="only these lines")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--refresh", action="store_true", help="trace the fast suite again")
+    parser.add_argument(
+        "--keep-coverage",
+        action="store_true",
+        help="use the traced coverage even if tests/ or search/ changed since",
+    )
+    parser.add_argument(
+        "--tests",
+        action="append",
+        default=[],
+        help="also run these tests on every mutant (say, a new test file not traced yet)",
+    )
     parser.add_argument("--max-tests", type=int, default=0, help="cap on tests per mutant")
     parser.add_argument("--basetemp", default="/tmp/pt-mutate")
     parser.add_argument("--json", type=Path, help="write every outcome to this file")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        help="a --json file of an earlier run: its killed mutants stay killed, the rest run again",
+    )
     args = parser.parse_args(argv)
 
     root = ROOT
@@ -651,20 +682,35 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl+C stops the run (and cleans up) even when started in the background, where
     # SIGINT is ignored; the tests' own children then get its default back, as in a terminal.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    coverage = load_coverage(root, refresh=args.refresh, basetemp=args.basetemp)
+    coverage = load_coverage(
+        root, refresh=args.refresh, keep=args.keep_coverage, basetemp=args.basetemp
+    )
     preload()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up on kill too
+    earlier: dict[tuple[str, str], dict[str, object]] = {}
+    if args.resume:
+        for entry in json.loads(args.resume.read_text(encoding="utf-8")):
+            if entry["status"] in {"killed", "timeout"}:
+                earlier[(entry["id"], entry["mutated"])] = entry
     tree = _copy_tree(root)
     outcomes: list[Outcome] = []
     started = time.monotonic()
     try:
         for number, mutant in enumerate(planned, 1):
             reason = equivalent_reason(mutant, equivalents)
+            before = earlier.get((mutant.ident, mutant.mutated))
             if reason is not None:
                 outcome = Outcome(mutant, "equivalent", detail=reason)
+            elif before is not None:
+                outcome = Outcome(mutant, str(before["status"]), detail=str(before["detail"]))
             else:
                 outcome = run_mutant(
-                    mutant, tree, coverage, basetemp=args.basetemp, max_tests=args.max_tests
+                    mutant,
+                    tree,
+                    coverage,
+                    basetemp=args.basetemp,
+                    max_tests=args.max_tests,
+                    extra=args.tests,
                 )
             outcomes.append(outcome)
             print(
