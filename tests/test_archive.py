@@ -173,13 +173,13 @@ def test_a_passage_of_eight_words_is_given_whole_and_of_nine_by_its_ends() -> No
     eight = "un deux trois quatre cinq six sept huit"
     assert text_fragment(eight) == "#:~:text=" + eight.replace(" ", "%20")
     nine = eight + " neuf"
-    assert text_fragment(nine) == (
-        "#:~:text=un%20deux%20trois%20quatre,six%20sept%20huit%20neuf"
-    )
+    assert text_fragment(nine) == ("#:~:text=un%20deux%20trois%20quatre,six%20sept%20huit%20neuf")
 
 
 def test_a_fragment_replaces_the_urls_and_needs_both() -> None:
-    assert with_fragment("https://a.example/p#haut", "#:~:text=x") == "https://a.example/p#:~:text=x"
+    assert (
+        with_fragment("https://a.example/p#haut", "#:~:text=x") == "https://a.example/p#:~:text=x"
+    )
     assert with_fragment("", "#:~:text=x") == ""
     assert with_fragment("https://a.example/p", "") == "https://a.example/p"
 
