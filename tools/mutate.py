@@ -22,6 +22,7 @@ import argparse
 import ast
 import contextlib
 import copy
+import dataclasses
 import json
 import os
 import random
@@ -86,6 +87,7 @@ class Mutant:
     mutated: str
     in_body: bool  # inside a function body (else it runs at import time)
     source_line: str  # the text of the mutant's first line, stripped
+    occurrence: int = 1  # the how-manieth mutant alike (same function, code and line text)
 
     @property
     def ident(self) -> str:
@@ -358,7 +360,14 @@ class _Finder:
 def find_mutants(module: str, source: bytes) -> list[Mutant]:
     """Every mutant of one module, in source order."""
     tree = ast.parse(source, filename=module)
-    return _Finder(module, source).run(tree)
+    found = sorted(_Finder(module, source).run(tree), key=lambda m: (m.start, m.end))
+    seen: dict[tuple[str, ...], int] = {}
+    out = []
+    for mutant in found:
+        key = (mutant.function, mutant.original, mutant.mutated, mutant.source_line)
+        seen[key] = seen.get(key, 0) + 1
+        out.append(dataclasses.replace(mutant, occurrence=seen[key]))
+    return out
 
 
 def apply(mutant: Mutant, source: bytes) -> bytes:
@@ -387,6 +396,7 @@ def equivalent_reason(mutant: Mutant, entries: list[dict[str, str]]) -> str | No
             and " ".join(entry["original"].split()) == mutant.original
             and " ".join(entry["mutated"].split()) == mutant.mutated
             and " ".join(entry.get("line", "").split()) in mutant.source_line
+            and int(entry.get("occurrence", mutant.occurrence)) == mutant.occurrence
         ):
             return entry["reason"]
     return None
