@@ -269,3 +269,12 @@ def test_a_month_word_is_the_whole_month(text: str, first: str, last: str) -> No
     start, end = dates.period(text, NOW)  # type: ignore[misc]
     assert start == at(first + "T00:00:00")
     assert end == at(last + "T23:59:59.999999")
+
+
+def test_a_datetime_bound_keeps_its_time_zone_and_a_naive_one_is_utc() -> None:
+    paris = timezone(timedelta(hours=2))
+    aware = datetime(2024, 4, 1, 1, 30, tzinfo=paris)
+    assert parse_date(aware, end=False) == aware
+    assert parse_date(aware, end=False).utcoffset() == timedelta(hours=2)  # type: ignore[union-attr]
+    naive = datetime(2024, 4, 1, 1, 30)
+    assert parse_date(naive, end=True) == naive.replace(tzinfo=UTC)
