@@ -220,3 +220,15 @@ def test_two_swapped_letters_are_one_edit(near: Engine) -> None:
     # tarte → Tatre swaps r and t (one edit); Tapee is two substitutions away.
     assert nearest(near, "tarte") == ("Tatre", "Tapee")
     assert nearest(near, "zzzzz") == ()
+
+
+def test_the_feed_facet_lists_the_biggest_feed_first(tmp_path: Path) -> None:
+    small = "https://a.example/rss"
+    big = "https://z.example/rss"
+    articles = [article("a1", "Fibre", "La fibre.", feed_url=small, feed_title="A")]
+    articles += [
+        article(f"z{n}", "Fibre", "La fibre.", feed_url=big, feed_title="Z") for n in range(3)
+    ]
+    with open_index(tmp_path, articles) as engine:
+        feeds = engine.search("fibre").facets.feeds
+    assert [count for _, count in feeds] == [3, 1]
