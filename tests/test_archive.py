@@ -206,3 +206,10 @@ def test_an_article_marks_at_most_max_marks_words(tmp_path: Path) -> None:
     assert page is not None
     counts = [len(p.highlights) for p in page.paragraphs]
     assert counts == [MAX_MARKS // 2 + 100, MAX_MARKS // 2 - 100]
+
+
+def test_the_longest_id_has_a_key_and_one_byte_more_has_none() -> None:
+    longest = "\U0001f600" * 2048  # 2,048 characters of 4 bytes: the most an id holds
+    key = article_key(longest)
+    assert len(key) == 10_923 and article_id(key) == longest
+    assert article_id(article_key(longest + "a")) is None
