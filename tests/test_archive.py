@@ -40,6 +40,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         "https://site.example/a/b/?x=1&y=%2F#f",
         "日本語 / ü",
         "-",
+        "abc",  # a key of 4 characters
+        "abcde",  # of 7
         "a" * 2048,
         "\U0001f600 emoji",
     ],
