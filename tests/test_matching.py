@@ -44,3 +44,14 @@ def test_a_title_prefix_expands_the_words_of_titles(tmp_path: Path) -> None:
     with open_index(tmp_path, [*articles, *filler()]) as engine:
         assert ids(engine.search("titre:cyber*")) == ["title"]
         assert sorted(ids(engine.search("cyber*"))) == ["body", "title"]
+
+
+def test_a_group_with_an_exclusion_beside_a_word(tmp_path: Path) -> None:
+    articles = [
+        article("velo-lyon", "Vélo à Lyon", "Le vélo progresse à Lyon."),
+        article("velo-elec", "Vélo électrique à Lyon", "Le vélo électrique à Lyon."),
+        article("velo-paris", "Vélo à Paris", "Le vélo progresse."),
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        assert ids(engine.search("(vélo -électrique) lyon")) == ["velo-lyon"]
+        assert ids(engine.search("lyon (vélo SAUF électrique)")) == ["velo-lyon"]
