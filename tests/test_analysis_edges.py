@@ -8,7 +8,15 @@ from collections.abc import Iterator
 import pytest
 
 from search import Engine
-from search.analysis import MAX_TOKEN_LENGTH, STOP_WORDS, FrenchTokenizer, analyze, normalize, terms
+from search.analysis import (
+    MAX_TOKEN_LENGTH,
+    STOP_WORDS,
+    FrenchTokenizer,
+    analyze,
+    inflections,
+    normalize,
+    terms,
+)
 from tests.corpora import article, ids, open_index
 
 # --- the 64-character cap ---------------------------------------------------------------------
@@ -317,3 +325,28 @@ def test_the_tokenizer_is_the_same_analysis() -> None:
     ]
     assert FrenchTokenizer(True) == FrenchTokenizer(True) != FrenchTokenizer(False)
     assert hash(FrenchTokenizer(False)) == hash(FrenchTokenizer(False))
+
+
+# --- inflections: what a plain word matches exactly --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "forms"),
+    [
+        ("journal", ("journal", "journals", "journaux")),
+        ("journaux", ("journaux", "journal", "journals")),
+        ("châteaux", ("chateaux", "chateau", "chateaus")),
+        ("utilisateur", ("utilisateur", "utilisateurs", "utilisatrice", "utilisatrices")),
+        ("utilisatrice", ("utilisatrice", "utilisateur", "utilisateurs", "utilisatrices")),
+        ("sportive", ("sportive", "sportif", "sportifs", "sportives")),
+        ("données", ("donnees", "donnee")),
+        # Too short, or not a word of letters: no inflection is guessed.
+        ("pas", ("pas",)),
+        ("bus", ("bus",)),
+        ("covid19", ("covid19",)),
+        ("mp3s", ("mp3s",)),
+        ("", ()),
+    ],
+)
+def test_inflections_of_a_word(word: str, forms: tuple[str, ...]) -> None:
+    assert inflections(word) == forms

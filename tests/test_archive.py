@@ -13,8 +13,16 @@ import pytest
 from archive_sample import ODD_ID, SECRET, VELO_PARAGRAPHS, VELO_TITLE, archive_articles
 
 from search import Engine, article_id, article_key
-from search.archive import paragraphs, text_fragment
-from tests.corpora import open_index
+from search.archive import (
+    MAX_MARKS,
+    best_passage,
+    paragraphs,
+    sentences,
+    text_fragment,
+    with_fragment,
+)
+from search.results import Snippet
+from tests.corpora import article, open_index
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +40,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         "https://site.example/a/b/?x=1&y=%2F#f",
         "日本語 / ü",
         "-",
+        "abc",  # a key of 4 characters
+        "abcde",  # of 7
         "a" * 2048,
         "\U0001f600 emoji",
     ],
@@ -147,3 +157,61 @@ def test_a_subscriber_feed_secret_appears_nowhere(archive: Engine) -> None:
 def test_paragraphs_split_on_blank_lines_only() -> None:
     assert paragraphs("un\n\n  deux\ntrois \n \n\nquatre\n") == ["un", "deux\ntrois", "quatre"]
     assert paragraphs("") == []
+
+
+def test_sentences_end_at_their_punctuation() -> None:
+    text = "Un vélo. Deux pistes ! Trois « parkings ». Fin"
+    assert [text[s:e] for s, e in sentences(text)] == [
+        "Un vélo.",
+        "Deux pistes !",
+        "Trois « parkings ».",
+        "Fin",
+    ]
+    assert sentences("Fin. ") == [(0, 4)]  # nothing after the last one: no empty sentence
+    assert sentences("") == []
+
+
+def test_a_passage_of_eight_words_is_given_whole_and_of_nine_by_its_ends() -> None:
+    eight = "un deux trois quatre cinq six sept huit"
+    assert text_fragment(eight) == "#:~:text=" + eight.replace(" ", "%20")
+    nine = eight + " neuf"
+    assert text_fragment(nine) == ("#:~:text=un%20deux%20trois%20quatre,six%20sept%20huit%20neuf")
+
+
+def test_a_fragment_replaces_the_urls_and_needs_both() -> None:
+    assert (
+        with_fragment("https://a.example/p#haut", "#:~:text=x") == "https://a.example/p#:~:text=x"
+    )
+    assert with_fragment("", "#:~:text=x") == ""
+    assert with_fragment("https://a.example/p", "") == "https://a.example/p"
+
+
+def test_the_best_passage_counts_a_word_that_opens_its_sentence() -> None:
+    # Two sentences with two matched words each: the first wins the tie, and its first
+    # word, at the very start of the sentence, counts.
+    text = "Piste cyclable ici. Une piste et un vélo."
+    spans = ((0, 5), (6, 14), (24, 29), (36, 40))
+    passage = best_passage([Snippet(text, spans)], [["piste", "cyclable", "piste", "velo"]])
+    assert passage == (0, 0, 19)
+    # More distinct words win over more words.
+    text = "Vélo vélo vélo. Vélo et piste."
+    spans = ((0, 4), (5, 9), (10, 14), (16, 20), (24, 29))
+    words = [["velo", "velo", "velo", "velo", "piste"]]
+    assert best_passage([Snippet(text, spans)], words) == (0, 16, 30)
+    assert best_passage([Snippet(text)], [[]]) is None
+
+
+def test_an_article_marks_at_most_max_marks_words(tmp_path: Path) -> None:
+    body = "\n\n".join(["vélo " * (MAX_MARKS // 2 + 100)] * 2)
+    with open_index(tmp_path, [article("long", "Un long texte", body)]) as engine:
+        page = engine.article("long", query="vélo")
+    assert page is not None
+    counts = [len(p.highlights) for p in page.paragraphs]
+    assert counts == [MAX_MARKS // 2 + 100, MAX_MARKS // 2 - 100]
+
+
+def test_the_longest_id_has_a_key_and_one_byte_more_has_none() -> None:
+    longest = "\U0001f600" * 2048  # 2,048 characters of 4 bytes: the most an id holds
+    key = article_key(longest)
+    assert len(key) == 10_923 and article_id(key) == longest
+    assert article_id(article_key(longest + "a")) is None

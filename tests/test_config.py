@@ -271,3 +271,25 @@ def test_a_bad_vocabulary_setting_is_a_clear_error(tmp_path: Path, line: str) ->
     config.write_text(line + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"protected_words|synonym"):
         Settings.load(config, environ={})
+
+
+@pytest.mark.parametrize(("value", "ok"), [("0", True), ("10", True), ("11", False), ("-1", False)])
+def test_trusted_proxies_are_zero_to_ten(value: str, ok: bool) -> None:
+    env = {"FOUILLE_TRUSTED_PROXIES": value}
+    if ok:
+        assert Settings.load(environ=env).trusted_proxies == int(value)
+    else:
+        with pytest.raises(ConfigError, match=f"invalid value for trusted_proxies: '{value}'"):
+            Settings.load(environ=env)
+
+
+def test_vocabulary_terms_are_lists_of_at_most_200_characters(tmp_path: Path) -> None:
+    config = tmp_path / "fouille.toml"
+    config.write_text(f'protected_words = ["{"x" * 200}"]\n', encoding="utf-8")
+    assert Settings.load(config, environ={}).protected_words == ("x" * 200,)
+    config.write_text(f'protected_words = ["{"x" * 201}"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="at most 5000 terms of 200 characters"):
+        Settings.load(config, environ={})
+    config.write_text("[protected_words]\nqwant = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="protected_words must be a list of words"):
+        Settings.load(config, environ={})

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from search import Engine, InvalidFilterError
+from search import Engine, InvalidFilterError, dates
 from search.filters import parse_date
 from search.query import split_dates
 from tests.corpora import article, ids, open_index
@@ -236,3 +236,50 @@ def test_a_date_clause_beyond_the_calendar_is_searched_as_words(query: str) -> N
     dated = split_dates(query)
     assert (dated.since, dated.until) == (None, None)
     assert dated.text == query
+
+
+# --- the date words of the query box (search.dates) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "unit", "back"),
+    [
+        (3, "heures", timedelta(hours=3)),
+        (1, "heure", timedelta(hours=1)),
+        (2, "jours", timedelta(days=2)),
+        (2, "semaines", timedelta(days=14)),
+        (2, "mois", timedelta(days=60)),
+        (1, "an", timedelta(days=365)),
+        (2, "années", timedelta(days=730)),
+    ],
+)
+def test_il_y_a_counts_back_in_its_unit(count: int, unit: str, back: timedelta) -> None:
+    assert dates.ago(count, unit, NOW) == (NOW - back, NOW)
+
+
+def test_il_y_a_needs_a_unit() -> None:
+    assert dates.ago(3, "lunes", NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("décembre 2024", "2024-12-01", "2024-12-31"),
+        ("janvier 2024", "2024-01-01", "2024-01-31"),
+        ("février 2024", "2024-02-01", "2024-02-29"),
+        ("nov. 2023", "2023-11-01", "2023-11-30"),
+    ],
+)
+def test_a_month_word_is_the_whole_month(text: str, first: str, last: str) -> None:
+    start, end = dates.period(text, NOW)  # type: ignore[misc]
+    assert start == at(first + "T00:00:00")
+    assert end == at(last + "T23:59:59.999999")
+
+
+def test_a_datetime_bound_keeps_its_time_zone_and_a_naive_one_is_utc() -> None:
+    paris = timezone(timedelta(hours=2))
+    aware = datetime(2024, 4, 1, 1, 30, tzinfo=paris)
+    assert parse_date(aware, end=False) == aware
+    assert parse_date(aware, end=False).utcoffset() == timedelta(hours=2)  # type: ignore[union-attr]
+    naive = datetime(2024, 4, 1, 1, 30)
+    assert parse_date(naive, end=True) == naive.replace(tzinfo=UTC)

@@ -206,6 +206,12 @@ def test_pages_cover_all_hits_once(full: Engine) -> None:
     assert full.search("", page_size=3, page=9).hits == ()
 
 
+def test_no_hits_is_still_one_page(full_module: Engine) -> None:
+    page = full_module.search("xylophonesque")
+    assert page.total == 0 and page.hits == ()
+    assert page.pages == 1 and page.page == 1
+
+
 def test_facets_count_all_matches_not_just_the_page(full: Engine) -> None:
     page = full.search("", tags=["Vie privée"], page_size=1)
     tags = dict(page.facets.tags)

@@ -122,6 +122,7 @@ def test_a_feed_stored_under_its_secret_address_is_one_feed_shown_public(make_in
         assert merged.articles == 3
         assert merged.oldest == datetime(2023, 1, 1, tzinfo=UTC)
         assert merged.newest == datetime(2024, 3, 20, 12, tzinfo=UTC)
+        assert merged.title == "Second flux"  # the name its most recent articles carry
         assert "motdepasse" not in repr(merged) and "CLE-1234" not in repr(merged)
         assert engine.delete_articles(feed_url=public) == 3
         assert {s.feed_url for s in engine.feeds()} == {ONE}

@@ -10,7 +10,8 @@ import pytest
 
 from search import Engine
 from search.analysis import inflections
-from search.explain import normalized
+from search.explain import _label, normalized
+from search.plan import Exact, FieldTerms, Prefix, Stems
 from search.query import parse
 from search.scoring import EXACT, EXACT_TITLE_WEIGHT, EXACT_WEIGHT, STEMMED, TITLE_WEIGHT
 from tests.test_scoring_reference import Reference, indexed  # noqa: F401 - the fixture
@@ -43,6 +44,7 @@ QUERIES = [
     "donner",
     "titre:données",
     "données fibre",
+    "données OU avis",  # `avis` finds k, where `don` is not `données`: no part for it
     "IA",
     "Wi-Fi 7",
     "intelligence artificielle",
@@ -224,3 +226,10 @@ def test_the_fallback_and_the_correction_are_explained(
 )
 def test_the_query_as_searched(typed: str, searched: str) -> None:
     assert normalized(parse(typed)) == searched
+
+
+def test_a_clause_without_typed_text_is_labelled_from_its_plan() -> None:
+    assert _label(Stems(("secur", "securit"))) == "secur/securit"
+    assert _label(Exact(("fibre", "optique"))) == '"fibre optique"'
+    assert _label(Prefix("cyber")) == "cyber*"
+    assert _label(FieldTerms("tags", ("politique",))) == "tags:politique"

@@ -3,6 +3,7 @@ over every match, whatever the page, in a fixed order."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -180,3 +181,54 @@ def test_junk_tags_are_dropped_when_indexed(tmp_path: Path) -> None:
         assert page.facets.tags == (("Réseau", 1),)
         assert page.hits[0].tags == ("Réseau",)
         assert engine.search("tag:keywords").total == 0
+
+
+# --- a tag the index does not have: the nearest ones it has -------------------------------------
+
+NEAR = ["Politique", "Polis", "pali", "Tatre", "Tapee", "Pol", "Politiquesx", "Sport"]
+
+
+@pytest.fixture(scope="module")
+def near(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path = tmp_path_factory.mktemp("near")
+    articles = [
+        article(f"t{n}", f"Article {n}", "Un texte.", tags=(t,)) for n, t in enumerate(NEAR)
+    ]
+    with open_index(path, articles) as engine:
+        yield engine
+
+
+def nearest(engine: Engine, tag: str) -> tuple[str, ...]:
+    ((typed, found),) = engine.search("", tags=[tag]).unknown_tags
+    assert typed == tag
+    return found
+
+
+def test_tags_that_begin_alike_come_before_tags_one_edit_away(near: Engine) -> None:
+    # `poli` begins Polis and Politique (the closer length first), is one letter from pali:
+    # three are shown.
+    assert nearest(near, "poli") == ("Pol", "Polis", "Politique")
+    assert nearest(near, "palo") == ("pali", "Pol")  # one edit, then two
+
+
+def test_among_tags_it_begins_the_closest_length_comes_first(near: Engine) -> None:
+    # Politiquesx is one letter longer than `politiques`, Pol seven shorter.
+    assert nearest(near, "politiques")[:3] == ("Politique", "Politiquesx", "Pol")
+
+
+def test_two_swapped_letters_are_one_edit(near: Engine) -> None:
+    # tarte → Tatre swaps r and t (one edit); Tapee is two substitutions away.
+    assert nearest(near, "tarte") == ("Tatre", "Tapee")
+    assert nearest(near, "zzzzz") == ()
+
+
+def test_the_feed_facet_lists_the_biggest_feed_first(tmp_path: Path) -> None:
+    small = "https://a.example/rss"
+    big = "https://z.example/rss"
+    articles = [article("a1", "Fibre", "La fibre.", feed_url=small, feed_title="A")]
+    articles += [
+        article(f"z{n}", "Fibre", "La fibre.", feed_url=big, feed_title="Z") for n in range(3)
+    ]
+    with open_index(tmp_path, articles) as engine:
+        feeds = engine.search("fibre").facets.feeds
+    assert [count for _, count in feeds] == [3, 1]

@@ -81,6 +81,7 @@ def test_fouille_serve_runs_until_interrupted(
         stderr=subprocess.STDOUT,
         text=True,
         env=fouille_env(),
+        preexec_fn=_ctrl_c_stops,
     )  # fmt: skip
     lines: queue.Queue[str | None] = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(process, lines), daemon=True)
@@ -105,6 +106,12 @@ def test_fouille_serve_runs_until_interrupted(
     port = int(url.rstrip("/").rsplit(":", 1)[1])
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port)):
         pass
+
+
+def _ctrl_c_stops() -> None:
+    """Ctrl+C's default in the server, as in a terminal: a test run started in the background
+    by a non-interactive shell ignores SIGINT, and its children would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 #: The longest wait for the server to do what it was asked (a deadline, not a pause).

@@ -1,0 +1,57 @@
+"""Matching as users see it: phrases only where the words follow each other, prefixes over
+the 200 most frequent words they begin, `titre:` prefixes from the titles' words."""
+
+from __future__ import annotations
+
+from itertools import product
+from pathlib import Path
+
+from search.matching import MAX_PREFIX_TERMS
+from tests.corpora import article, filler, ids, open_index
+
+
+def test_a_phrase_needs_its_words_in_order_even_at_the_start_of_a_text(tmp_path: Path) -> None:
+    # Two articles begin with the phrase's second word and hold the first one later.
+    articles = [
+        article("match", "Un vélo électrique pour tous", "Le vélo électrique séduit."),
+        article("reverse-1", "Électrique, la voiture", "Elle coûte plus cher qu'un vélo."),
+        article("reverse-2", "Électrique aussi, le train", "Il embarque le vélo."),
+        article("other", "Autre chose", "Rien à voir."),
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        assert ids(engine.search('"vélo électrique"')) == ["match"]
+        assert ids(engine.search('"électrique vélo"')) == []
+
+
+def test_a_prefix_stands_for_its_200_most_frequent_words(tmp_path: Path) -> None:
+    words = ["zorg" + "".join(t) for t in product("abcdefghijklmnopqrstuvwxyz", repeat=2)]
+    frequent = " ".join(words[:MAX_PREFIX_TERMS])
+    articles = [
+        article("one", "Liste un", frequent),
+        article("two", "Liste deux", frequent),
+        article("rare", "Rare", words[MAX_PREFIX_TERMS]),  # one article: the 201st word
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        assert sorted(ids(engine.search("zorg*", collapse=False))) == ["one", "two"]
+        assert ids(engine.search(f'"{words[MAX_PREFIX_TERMS]}"')) == ["rare"]
+
+
+def test_a_title_prefix_expands_the_words_of_titles(tmp_path: Path) -> None:
+    articles = [
+        article("title", "Cyberattaque massive", "Rien de plus."),
+        article("body", "Une panne", "Une cybersécurité défaillante."),
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        assert ids(engine.search("titre:cyber*")) == ["title"]
+        assert sorted(ids(engine.search("cyber*"))) == ["body", "title"]
+
+
+def test_a_group_with_an_exclusion_beside_a_word(tmp_path: Path) -> None:
+    articles = [
+        article("velo-lyon", "Vélo à Lyon", "Le vélo progresse à Lyon."),
+        article("velo-elec", "Vélo électrique à Lyon", "Le vélo électrique à Lyon."),
+        article("velo-paris", "Vélo à Paris", "Le vélo progresse."),
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        assert ids(engine.search("(vélo -électrique) lyon")) == ["velo-lyon"]
+        assert ids(engine.search("lyon (vélo SAUF électrique)")) == ["velo-lyon"]

@@ -1,0 +1,18 @@
+"""What the writer puts in a segment, seen through searches: fields that hold nothing in a
+whole segment, upserts that replace, merges that keep every live article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.corpora import article, ids, open_index
+
+
+def test_a_segment_with_no_body_and_no_tags_anywhere(tmp_path: Path) -> None:
+    articles = [article("t1", "Vélos électriques"), article("t2", "Trains de nuit")]
+    with open_index(tmp_path, articles) as engine:
+        assert ids(engine.search("vélos")) == ["t1"]
+        assert ids(engine.search('"trains de nuit"')) == ["t2"]
+        assert engine.search("électrique").total == 1
+        assert engine.search("", tags=["Transport"]).total == 0
+        assert engine.stats().articles == 2

@@ -1,0 +1,1 @@
+"""Maintainer tools (not shipped): mutation testing of search/."""
