@@ -25,7 +25,7 @@ from search.i18n import translations
 from search.results import Version
 
 from .filters import safe_url
-from .params import SearchParams
+from .params import SORTS, SearchParams
 
 
 def hit_list(
@@ -214,3 +214,97 @@ def _section(
         )
     out.append("</ul>\n</section>")
     return "\n".join(out)
+
+
+def results_bar(
+    page: SearchPage, params: SearchParams, lang: str, search_url: Callable[[SearchParams], str]
+) -> Markup:
+    """The count of results (and of distinct stories, and pages) and the sort switch."""
+    words = translations(lang)
+    gettext, ngettext = words.gettext, words.ngettext
+    total = format_number(page.total, lang)
+    if page.total and params.q:
+        count = Markup(
+            ngettext(
+                "<strong>%(total)s</strong> result for “<bdi>%(query)s</bdi>”",
+                "<strong>%(total)s</strong> results for “<bdi>%(query)s</bdi>”",
+                page.total,
+            )
+        ) % {"total": total, "query": params.q}
+    elif page.total:
+        count = Markup(
+            ngettext(
+                "<strong>%(total)s</strong> result",
+                "<strong>%(total)s</strong> results",
+                page.total,
+            )
+        ) % {"total": total}
+    elif params.q:
+        count = Markup(gettext("No results for “<bdi>%(query)s</bdi>”")) % {"query": params.q}
+    else:
+        count = escape(gettext("No results"))
+    parts = [str(count)]
+    if page.total and page.stories is not None and page.stories < page.total:
+        stories = ngettext(
+            "%(stories)s distinct article", "%(stories)s distinct articles", page.stories
+        ) % {"stories": format_number(page.stories, lang)}
+        parts.append(f" · {escape(stories)}")
+    if page.total and page.pages > 1:
+        of = gettext("page %(number)s of %(pages)s") % {"number": page.page, "pages": page.pages}
+        parts.append(f" · {escape(of)}")
+    took = f"{page.took_ms:.0f}" if page.took_ms >= 1 else "&lt; 1"
+    parts.append(f'\n<span class="took">({took} ms)</span>')
+    links = []
+    for key, label in SORTS.items():
+        state = ' aria-current="true" class="current"' if key == page.sort else ""
+        url = escape(search_url(params.with_(sort=key)))
+        links.append(f'<li><a href="{url}"{state}>{escape(gettext(label))}</a></li>')
+    order = escape(gettext("Order of the results"))
+    sort_by = escape(gettext("Sort by:"))
+    return Markup(
+        '<div class="results-bar">\n'
+        f'<p class="results-count" role="status">{"".join(parts)}</p>\n'
+        f'<nav class="sort-switch" aria-label="{order}">\n'
+        f'<span class="sort-label" id="tri-label">{sort_by}</span>\n'
+        f'<ul aria-labelledby="tri-label">{"".join(links)}</ul>\n</nav>\n</div>'
+    )
+
+
+def pagination_nav(
+    page: SearchPage,
+    params: SearchParams,
+    numbers: list[int | None],
+    lang: str,
+    search_url: Callable[[SearchParams], str],
+) -> Markup:
+    """The links to the other pages of results (`numbers`: None for a gap)."""
+    if not numbers:
+        return Markup("")
+    gettext = translations(lang).gettext
+
+    def url(number: int) -> str:
+        return str(escape(search_url(params.with_(page=number))))
+
+    items = []
+    if page.page > 1:
+        previous = escape(gettext("‹ Previous"))
+        items.append(f'<li><a rel="prev" href="{url(page.page - 1)}">{previous}</a></li>')
+    for number in numbers:
+        if number is None:
+            items.append('<li class="gap" aria-hidden="true">…</li>')
+        elif number == page.page:
+            items.append(
+                f'<li><a aria-current="page" class="current" href="{url(number)}">{number}</a></li>'
+            )
+        else:
+            label = escape(gettext("Page %(number)s") % {"number": number})
+            items.append(f'<li><a href="{url(number)}" aria-label="{label}">{number}</a></li>')
+    if page.page < page.pages:
+        following = escape(gettext("Next ›"))
+        items.append(f'<li><a rel="next" href="{url(page.page + 1)}">{following}</a></li>')
+    label = escape(gettext("Pages of results"))
+    return Markup(
+        f'<nav class="pagination" aria-label="{label}">\n<ul>\n'
+        + "\n".join(items)
+        + "\n</ul>\n</nav>"
+    )

@@ -185,15 +185,19 @@ def search() -> str | Response:
     # on the article's page: explaining ten hits here would cost more than the search.
     page: SearchPage = engine().search(params.q, **params.engine_kwargs())
     why = current_app.jinja_env.get_template("_forms.html").module.why  # type: ignore[attr-defined]
+    lang = language.current()
+    numbers = pagination(page)
     return render_template(
         "search.html",
         params=params,
         page=page,
-        hits_html=render.hit_list(page, params, language.current(), search_url, why),
-        facets_html=render.facet_sections(page, params, language.current(), search_url),
+        hits_html=render.hit_list(page, params, lang, search_url, why),
+        facets_html=render.facet_sections(page, params, lang, search_url),
+        results_bar_html=render.results_bar(page, params, lang, search_url),
+        pagination_html=render.pagination_nav(page, params, numbers, lang, search_url),
         presets=date_presets(params),
         examples=SYNTAX_EXAMPLES[:4],
-        pagination=pagination(page),
+        pagination=numbers,
     )
 
 
