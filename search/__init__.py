@@ -4,7 +4,7 @@
 Nothing here imports `indexer`, `web` or `fouille` (tests/test_layering.py holds this).
 """
 
-from .config import VERSION, FeedConfig, Settings
+from .config import VERSION, Settings
 from .documents import Article
 from .engine import Engine
 from .errors import (
@@ -27,6 +27,7 @@ from .results import (
     SearchPage,
     Snippet,
 )
+from .setting_values import FeedConfig
 
 __version__ = VERSION
 __all__ = [

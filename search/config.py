@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .i18n import N_, Message, language_of
-from .urls import TRACKING_PARAMS, public_feed_url
+from .i18n import N_, language_of
+from .setting_values import FeedConfig, base_url, feed, synonym_group, word_list
+from .urls import TRACKING_PARAMS
 
 VERSION = "0.1.0"
 DEFAULT_CONFIG_NAME = "fouille.toml"
@@ -23,30 +23,8 @@ NEXT_FEED_URL = "https://next.ink/feed/"
 
 #: `${NAME}` in a config file value reads the environment variable NAME; `$${` is a literal `${`.
 _ENV_REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-FEED_KEYS = ("url", "name", "tags", "username", "password", "headers")
 #: Settings whose values may hold a secret: no error message quotes them.
 SECRET_SETTINGS = frozenset({"feeds", "web_password"})
-
-
-@dataclass(frozen=True)
-class FeedConfig:
-    """A feed to follow: its URL (or a local path), an optional name, tags for every article,
-    and what a subscriber feed needs: a user name and password (HTTP Basic), or request
-    headers (a Cookie, an Authorization…). The secrets never show in its repr."""
-
-    url: str
-    name: str = ""
-    tags: tuple[str, ...] = ()
-    username: str = field(default="", repr=False)
-    password: str = field(default="", repr=False)
-    #: Extra request headers as (name, value) pairs; the values are secrets.
-    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-
-    def __repr__(self) -> str:
-        return (
-            f"FeedConfig(url={public_feed_url(self.url)!r}, name={self.name!r}, tags={self.tags!r})"
-        )
 
 
 @dataclass(frozen=True)
@@ -253,7 +231,7 @@ INT_RANGES: dict[str, tuple[int, int | None]] = {
 
 def _coerce(key: str, value: Any, default: Any) -> Any:
     if key == "base_url":
-        return _base_url(value)
+        return base_url(value)
     if key == "lang":
         lang = language_of(str(value)) if str(value).strip() else ""
         if lang is None:
@@ -265,12 +243,12 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
         if key == "feeds":
             if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
                 raise ConfigError(N_("feeds must be a list of URLs or of [[feeds]] tables"))
-            return tuple(_feed(item, n) for n, item in enumerate(value, 1))
+            return tuple(feed(item, n) for n, item in enumerate(value, 1))
         if key == "protected_words":
-            return _terms(value.split(",") if isinstance(value, str) else value, key)
+            return word_list(value.split(",") if isinstance(value, str) else value, key)
         if key == "synonyms":
             groups = value.split(";") if isinstance(value, str) else value
-            return tuple(_synonym_group(group) for group in groups if group)
+            return tuple(synonym_group(group) for group in groups if group)
         if key in ("index_dir", "config_file"):
             return Path(value)
         if key == "trusted_proxies":
@@ -307,123 +285,3 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             N_("invalid value for {key}: {value}"), key=key, value=repr(value)
         ) from exc
     return value
-
-
-def _base_url(value: Any) -> str:
-    """`https://host[:port][/path]`, without a trailing slash ("" for none)."""
-    text = str(value).strip().rstrip("/")
-    if not text:
-        return ""
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        parts = None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or "@" in parts.netloc
-        or parts.query
-        or parts.fragment
-    ):
-        # Not quoted: it may hold user info.
-        raise ConfigError(
-            N_(
-                "invalid value for base_url: expected an http(s) address like "
-                "https://fouille.example.org/archive (no user, query or fragment)"
-            )
-        )
-    return text
-
-
-def _feed(item: Any, number: int = 1) -> FeedConfig:
-    """One feed from the config: a URL string, or a table (url, name, tags, username,
-    password, headers). No error message quotes a value that could be a secret."""
-    if isinstance(item, FeedConfig):
-        return item
-    if isinstance(item, str):
-        return FeedConfig(item)
-    if not (isinstance(item, Mapping) and isinstance(item.get("url"), str)):
-        raise ConfigError(N_("a feed needs a url (feed #{number})"), number=number)
-    where = Message(N_("feed {url!r}"), url=public_feed_url(item["url"]))
-    unknown = sorted(set(item) - set(FEED_KEYS))
-    if unknown:
-        raise ConfigError(
-            N_("{where}: unknown key {key!r} (known: {known})"),
-            where=where,
-            key=unknown[0],
-            known=", ".join(FEED_KEYS),
-        )
-    tags = item.get("tags", ())
-    if isinstance(tags, str):
-        tags = (tags,)
-    if not isinstance(tags, list | tuple) or not all(isinstance(t, str) for t in tags):
-        raise ConfigError(N_("{where}: tags must be a string or a list of strings"), where=where)
-    for key in ("name", "username", "password"):
-        if not isinstance(item.get(key, ""), str):
-            raise ConfigError(N_("{where}: {key} must be a string"), where=where, key=key)
-    username, password = item.get("username", ""), item.get("password", "")
-    if password and not username:
-        raise ConfigError(N_("{where}: a password needs a username"), where=where)
-    if ":" in username:
-        raise ConfigError(N_("{where}: a username cannot hold ':' (HTTP Basic)"), where=where)
-    return FeedConfig(
-        str(item["url"]),
-        str(item.get("name", "")),
-        tuple(map(str, tags)),
-        username=username,
-        password=password,
-        headers=_headers(item.get("headers", {}), where),
-    )
-
-
-def _headers(value: Any, where: Message) -> tuple[tuple[str, str], ...]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(
-            N_('{where}: headers must be a table, like headers = {{ Cookie = "…" }}'), where=where
-        )
-    out = []
-    for name, text in value.items():
-        if not isinstance(name, str) or not _HEADER_NAME.match(name):
-            raise ConfigError(
-                N_("{where}: {name!r} is not a header name"), where=where, name=str(name)[:40]
-            )
-        if not isinstance(text, str) or any(c in text for c in "\r\n\0"):
-            # The value is a secret: the message names the header only.
-            raise ConfigError(
-                N_("{where}: the value of header {name} must be one line of text"),
-                where=where,
-                name=name,
-            )
-        out.append((name, text))
-    return tuple(out)
-
-
-#: Bounds on the vocabulary a config file or the environment adds.
-MAX_TERMS = 5000
-MAX_TERM_CHARS = 200
-
-
-def _terms(values: Any, key: str) -> tuple[str, ...]:
-    if isinstance(values, str) or not isinstance(values, list | tuple):
-        raise ConfigError(N_("{key} must be a list of words"), key=key)
-    terms = tuple(" ".join(str(v).split()) for v in values if str(v).strip())
-    if len(terms) > MAX_TERMS or any(len(t) > MAX_TERM_CHARS for t in terms):
-        raise ConfigError(
-            N_("{key}: at most {count} terms of {chars} characters"),
-            key=key,
-            count=MAX_TERMS,
-            chars=MAX_TERM_CHARS,
-        )
-    return terms
-
-
-def _synonym_group(group: Any) -> tuple[str, ...]:
-    """One group of synonyms: a list of terms (or, from the environment, `a, b, c`)."""
-    terms = _terms(group.split(",") if isinstance(group, str) else group, "synonyms")
-    if len(terms) < 2:
-        raise ConfigError(
-            N_("a synonym group needs two terms or more: {group}"), group=repr(group)[:200]
-        )
-    return terms

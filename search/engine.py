@@ -22,24 +22,22 @@ import numpy as np
 from . import archive, duplicates, facets, feedstats, hits, urls, vocabulary
 from .config import Settings
 from .documents import Article, stored_article
-from .errors import ConfigError, IndexNotFoundError, InvalidFilterError
-from .explain import Recorder, explanations
+from .errors import ConfigError, IndexNotFoundError
+from .explain import Recorder
 from .explain import normalized as explain_query
-from .filters import Filters
+from .filters import Filters, check_paging, check_sort
 from .i18n import N_
 from .locking import reindex_lock
 from .plan import EVERYTHING, Compiled, any_words, compile_query
-from .query import Node, parse, split_dates
-from .reading import Snapshots, View
-from .results import ArticlePage, Explanation, FeedStats, Hit, IndexStats, SearchPage
+from .query import parse, split_dates
+from .reading import Snapshots
+from .results import ArticlePage, FeedStats, Hit, IndexStats, SearchPage
 from .snippets import highlighter
 from .storage import Storage
 from .writer import ArticleWriter, rebuild
 
 log = logging.getLogger(__name__)
 
-SORTS = ("relevance", "date", "fresh")
-MAX_PAGE = 10_000
 FEW_HITS = 3
 
 
@@ -109,7 +107,7 @@ class Engine:
             InvalidFilterError: a filter (date, sort, page, page size) is invalid.
         """
         started = time.perf_counter()
-        page_size = self._check_paging(sort, page, page_size)
+        page_size = check_paging(sort, page, page_size, self.settings)
         filters = Filters.build(tags=tags, since=since, until=until, author=author, feed=feed)
         text = text or ""
         dated = split_dates(text[: self.settings.max_query_length * 2])
@@ -182,25 +180,6 @@ class Engine:
             stories=stories,
         )
 
-    def _check_paging(self, sort: str, page: int, page_size: int | None) -> int:
-        if sort not in SORTS:
-            raise InvalidFilterError(
-                N_("unknown sort {sort!r}: use one of {sorts}"),
-                sort=str(sort)[:20],
-                sorts=", ".join(SORTS),
-            )
-        if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_PAGE:
-            raise InvalidFilterError(
-                N_("page must be a whole number from 1 to {limit}"), limit=MAX_PAGE
-            )
-        size = self.settings.page_size if page_size is None else page_size
-        if not isinstance(size, int) or not 1 <= size <= self.settings.max_page_size:
-            raise InvalidFilterError(
-                N_("page size must be a whole number from 1 to {limit}"),
-                limit=self.settings.max_page_size,
-            )
-        return size
-
     def version(self) -> str:
         """Names the committed state searches see now: it changes with every commit and
         every rebuild (HTTP caches key their validators on it)."""
@@ -237,10 +216,7 @@ class Engine:
         link landing on the passage that matched, and `related` related articles. With
         `explain`, why it matches `query` as the result list ranked it with `sort` (the
         result page's "Pourquoi ?" reads it here rather than explaining every hit)."""
-        if sort not in SORTS:
-            raise InvalidFilterError(
-                f"unknown sort {str(sort)[:20]!r}: use one of {', '.join(SORTS)}"
-            )
+        check_sort(sort)
         view = self._snapshots.view()
         docnum = hits.find(view, article_id)
         if docnum is None:
@@ -256,43 +232,16 @@ class Engine:
                 frozenset(compiled.stems), frozenset(compiled.words), frozenset(compiled.narrow)
             )
             if explain and tree is not None:
-                why = self._explain_one(view, docnum, compiled, tree, sort)
+                half_life = self.settings.fresh_half_life_days
+                why = hits.explain_one(
+                    view, docnum, compiled, tree, sort, half_life, self.vocabulary
+                )
                 normalized = explain_query(tree)
         near = tuple(
             hits.make_hit(view, d, s, None) for d, s in hits.related(view, docnum, related)
         )
         page = archive.article_page(view, docnum, marker, query, near)
         return replace(page, explanation=why, normalized=normalized) if explain else page
-
-    def _explain_one(
-        self, view: View, docnum: int, compiled: Compiled, tree: Node, sort: str
-    ) -> Explanation | None:
-        """Why one document matches a query, as a result list would explain it (None when
-        it does not match, not even some of the words as the fallback list shows them)."""
-        recorder = view.recorder()
-        only = np.array([docnum], dtype=np.int32)
-        plan = compiled.plan
-        found = recorder.run(plan, only)
-        if not len(found) and compiled.simple and len(compiled.plain_words) > 1:
-            plan = any_words(compiled)
-            found = recorder.run(plan, only)
-        if not len(found):
-            return None
-        relevance = float(found.scores[0])
-        score = relevance
-        if sort == "fresh":
-            half_life = self.settings.fresh_half_life_days
-            score = float(hits.fresh_scores(view.state.arrays, found, half_life)[0])
-        why = explanations(
-            recorder,
-            plan,
-            tree,
-            [(docnum, score)],
-            {docnum: relevance},
-            sort == "fresh",
-            self.vocabulary,
-        )
-        return why[docnum]
 
     def more_like(self, article_id: str, *, limit: int = 5) -> list[Hit]:
         """Articles related to this one: those sharing its most distinctive words."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from .analysis import tag_key
+from .config import Settings
 from .errors import InvalidFilterError
 from .i18n import N_
 
@@ -117,3 +118,38 @@ class Filters:
         )
         stop = min(d for d in (self.until, until) if d is not None) if until or self.until else None
         return replace(self, since=start, until=stop)
+
+
+#: The sorts a search may ask for, and the deepest page it may ask for.
+SORTS = ("relevance", "date", "fresh")
+MAX_PAGE = 10_000
+
+
+def check_sort(sort: str) -> None:
+    """Raises InvalidFilterError when `sort` is not one of `SORTS`."""
+    if sort not in SORTS:
+        raise InvalidFilterError(
+            N_("unknown sort {sort!r}: use one of {sorts}"),
+            sort=str(sort)[:20],
+            sorts=", ".join(SORTS),
+        )
+
+
+def check_paging(sort: str, page: int, page_size: int | None, settings: Settings) -> int:
+    """The page size a search gets (the setting's when None).
+
+    Raises:
+        InvalidFilterError: the sort is unknown, or the page or page size out of range.
+    """
+    check_sort(sort)
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_PAGE:
+        raise InvalidFilterError(
+            N_("page must be a whole number from 1 to {limit}"), limit=MAX_PAGE
+        )
+    size = settings.page_size if page_size is None else page_size
+    if not isinstance(size, int) or not 1 <= size <= settings.max_page_size:
+        raise InvalidFilterError(
+            N_("page size must be a whole number from 1 to {limit}"),
+            limit=settings.max_page_size,
+        )
+    return size

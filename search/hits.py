@@ -16,11 +16,11 @@ from . import explain, scoring, urls
 from .analysis import analyze
 from .documents import MIN_DATE, aware
 from .plan import Any as AnyOf
-from .plan import PlanNode, Stems
+from .plan import Compiled, PlanNode, Stems, any_words
 from .postings import IndexArrays
 from .query import Node
 from .reading import View
-from .results import Facets, Hit, Version
+from .results import Explanation, Facets, Hit, Version
 from .sets import Matches, top
 from .snippets import highlight, make_snippet
 from .vocabulary import Vocabulary
@@ -193,3 +193,34 @@ def public_feeds(found: Facets) -> Facets:
         counts[label] = counts.get(label, 0) + count
     feeds = tuple(sorted(counts.items(), key=lambda pair: -pair[1]))
     return replace(found, feeds=feeds)
+
+
+def explain_one(
+    view: View,
+    docnum: int,
+    compiled: Compiled,
+    tree: Node,
+    sort: str,
+    half_life_days: float,
+    vocabulary: Vocabulary,
+) -> Explanation | None:
+    """Why one document matches a query, as a result list sorted by `sort` would explain
+    it (None when it does not match, not even some of the words as the fallback list
+    shows them): the article page's "Pourquoi ?"."""
+    recorder = view.recorder()
+    only = np.array([docnum], dtype=np.int32)
+    plan = compiled.plan
+    found = recorder.run(plan, only)
+    if not len(found) and compiled.simple and len(compiled.plain_words) > 1:
+        plan = any_words(compiled)
+        found = recorder.run(plan, only)
+    if not len(found):
+        return None
+    relevance = float(found.scores[0])
+    score = relevance
+    if sort == "fresh":
+        score = float(fresh_scores(view.state.arrays, found, half_life_days)[0])
+    why = explain.explanations(
+        recorder, plan, tree, [(docnum, score)], {docnum: relevance}, sort == "fresh", vocabulary
+    )
+    return why[docnum]
