@@ -258,7 +258,10 @@ def test_a_revoked_token_stops_working_in_every_worker(make_index, tmp_path: Pat
             assert response.status_code == 401
 
 
-def test_tokens_are_kept_hashed_by_their_owner_only(locked_settings: Settings, token: str) -> None:
+def test_tokens_are_kept_hashed_by_their_owner_only(
+    locked_settings: Settings, locked_app: Flask, token: str
+) -> None:
+    # The app's secret (sessions, CSRF, signed Atom links) is made when the app is.
     path = locked_settings.index_dir / TOKENS_FILE
     assert token not in path.read_text(encoding="utf-8")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
