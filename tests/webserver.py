@@ -173,8 +173,12 @@ def serve(app: Flask, **options: object) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
         # Close from inside the server's own loop: closing its sockets from this thread
-        # races with its select() (EBADF).
-        server.trigger.pull_trigger(server.close)
+        # races with its select() (EBADF). A loop that has already stopped has closed its
+        # trigger too: then there is nothing left to close.
+        try:
+            server.trigger.pull_trigger(server.close)
+        except OSError:
+            server.close()
         thread.join(timeout=5)
 
 
