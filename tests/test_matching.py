@@ -24,16 +24,17 @@ def test_a_phrase_needs_its_words_in_order_even_at_the_start_of_a_text(tmp_path:
 
 
 def test_a_prefix_stands_for_its_200_most_frequent_words(tmp_path: Path) -> None:
+    # The rare word comes first in the term table: frequency, not order, chooses.
     words = ["zorg" + "".join(t) for t in product("abcdefghijklmnopqrstuvwxyz", repeat=2)]
-    frequent = " ".join(words[:MAX_PREFIX_TERMS])
+    rare, frequent = words[0], " ".join(words[1 : MAX_PREFIX_TERMS + 1])
     articles = [
         article("one", "Liste un", frequent),
         article("two", "Liste deux", frequent),
-        article("rare", "Rare", words[MAX_PREFIX_TERMS]),  # one article: the 201st word
+        article("rare", "Rare", rare),  # one article: the 201st word by frequency
     ]
     with open_index(tmp_path, [*articles, *filler()]) as engine:
         assert sorted(ids(engine.search("zorg*", collapse=False))) == ["one", "two"]
-        assert ids(engine.search(f'"{words[MAX_PREFIX_TERMS]}"')) == ["rare"]
+        assert ids(engine.search(f'"{rare}"')) == ["rare"]
 
 
 def test_a_title_prefix_expands_the_words_of_titles(tmp_path: Path) -> None:
@@ -55,3 +56,15 @@ def test_a_group_with_an_exclusion_beside_a_word(tmp_path: Path) -> None:
     with open_index(tmp_path, [*articles, *filler()]) as engine:
         assert ids(engine.search("(vélo -électrique) lyon")) == ["velo-lyon"]
         assert ids(engine.search("lyon (vélo SAUF électrique)")) == ["velo-lyon"]
+
+
+def test_a_prefix_lists_at_most_5000_words_in_the_term_tables_order(tmp_path: Path) -> None:
+    # 5,001 words begin with `zq`; the last one is the most frequent but is not listed.
+    words = ["zq" + "".join(t) for t in product("abcdefghijklmnopqrstuvwxyz", repeat=3)]
+    words = words[:5001]
+    articles = [
+        article("all", "Toutes", " ".join(words)),
+        article("last", "Dernier", words[-1]),
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        assert ids(engine.search("zq*")) == ["all"]
