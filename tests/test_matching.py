@@ -68,3 +68,14 @@ def test_a_prefix_lists_at_most_5000_words_in_the_term_tables_order(tmp_path: Pa
     ]
     with open_index(tmp_path, [*articles, *filler()]) as engine:
         assert ids(engine.search("zq*")) == ["all"]
+
+
+def test_a_protected_word_is_not_stemmed_and_a_plain_word_is(tmp_path: Path) -> None:
+    articles = [
+        article("windows", "Windows 11 arrive", "Le système change."),
+        article("window", "Une window s'ouvre", "Un mot anglais."),
+        article("economique", "La crise économique", "Un recul."),
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        assert ids(engine.search("Windows")) == ["windows"]  # search/data/vocabulary.toml
+        assert ids(engine.search("économie")) == ["economique"]  # the stem econom
