@@ -55,3 +55,47 @@ def test_an_unknown_word_is_searched_as_the_closest_known_one(
 def test_known_words_and_words_too_far_off_stay_as_typed(engine: Engine, typed: str) -> None:
     page = engine.search(typed)
     assert page.corrected_from is None and page.query == typed
+
+
+# --- what is never corrected, and completions --------------------------------------------------
+
+COMPLETING = [
+    article("s1", "Les sables du désert", "Des sables."),
+    *(article(f"s{n}", f"Sablier {n}", "Le sablier tourne.") for n in (2, 3, 4)),
+    article("z1", "Zorglub revient", "Zorglub est là."),
+    article("m1", "Mobile", "Un mobile.", tags=("Mobilité",)),
+    article("o1", "Ordinateur", "Un."),
+    article("o2", "Ordinateur neuf", "Deux."),
+    article("o3", "Ordre du jour", "Trois."),
+    article("f1", "Fuite de données", "Une fuite de données."),
+    article("f2", "Fuite de données bancaires", "Une fuite."),
+    article("f3", "Fuite de documents", "Une fuite."),
+]
+
+
+@pytest.fixture(scope="module")
+def completing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with open_index(tmp_path_factory.mktemp("completing"), [*COMPLETING, *filler()]) as found:
+        yield found
+
+
+def test_acronyms_and_words_with_digits_are_never_corrected(completing: Engine) -> None:
+    assert completing.search("zorgluv").query == "zorglub"
+    for typed in ("ZORGLUV", "zorgluv2"):
+        page = completing.search(typed)
+        assert page.corrected_from is None and page.query == typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "proposed"),
+    [
+        ("mob", ["Mobilité", "mobile"]),  # a tag before a word of as many articles
+        ("ord", ["ordinateur", "ordre"]),  # the word of more titles first
+        ("sab", ["sablier", "sables"]),
+        ("fuite de do", ["fuite de données", "fuite de documents"]),  # what follows most
+    ],
+)
+def test_completions_come_most_frequent_first(
+    completing: Engine, typed: str, proposed: list[str]
+) -> None:
+    assert completing.suggest(typed) == proposed

@@ -41,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT_FILE = ROOT / "tools" / "mutate_equivalent.toml"
 CACHE = ROOT / ".mutate"
 FAST = "not slow and not browser"
+#: Seconds a mutant's tests may take at most (past it, the mutant counts as killed).
+MAX_TIMEOUT = 240.0
 
 _COMPARE_SWAP: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Lt: ast.LtE,
@@ -566,7 +568,7 @@ def run_mutant(
     nodeids = [*extra, *(coverage.tests[t] for t in selected)]
     if not nodeids:
         return Outcome(mutant, "uncovered", detail="no fast test runs this line in-process")
-    timeout = 60 + 3 * sum(coverage.durations[t] for t in selected)
+    timeout = min(60 + 3 * sum(coverage.durations[t] for t in selected), MAX_TIMEOUT)
     target = tree / mutant.module
     original = target.read_bytes()
     mutated = apply(mutant, original)
