@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.corpora import article, ids, open_index
 
 
@@ -31,4 +33,23 @@ def test_a_rebuild_removes_a_failed_rebuilds_leftover_generation(tmp_path: Path)
         shutil.copytree(current, leftover)  # never opened by this engine
         assert engine.rebuild() == 2
         assert not leftover.exists()
+        assert ids(engine.search("vélos")) == ["t1"]
+
+
+def files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def test_an_error_in_a_writer_drops_the_uncommitted_articles_and_their_files(
+    tmp_path: Path,
+) -> None:
+    with open_index(tmp_path, [article("t1", "Vélos électriques", "Un vélo.")]) as engine:
+        before = files(tmp_path / "index")
+        with pytest.raises(RuntimeError, match="coupure"), engine.writer() as writer:
+            writer.upsert(article("t2", "Trains de nuit", "Un train."))
+            raise RuntimeError("coupure")
+        with pytest.raises(RuntimeError, match="avant tout"), engine.writer():
+            raise RuntimeError("avant tout article")
+        assert files(tmp_path / "index") == before
+        assert ids(engine.search("trains")) == []
         assert ids(engine.search("vélos")) == ["t1"]
