@@ -342,6 +342,7 @@ def test_the_tokenizer_is_the_same_analysis() -> None:
         ("sportive", ("sportive", "sportif", "sportifs", "sportives")),
         ("données", ("donnees", "donnee")),
         # Too short, or not a word of letters: no inflection is guessed.
+        ("vols", ("vols", "vol")),  # four letters: inflected
         ("pas", ("pas",)),
         ("bus", ("bus",)),
         ("covid19", ("covid19",)),
