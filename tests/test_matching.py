@@ -14,8 +14,8 @@ def test_a_phrase_needs_its_words_in_order_even_at_the_start_of_a_text(tmp_path:
     # Two articles begin with the phrase's second word and hold the first one later.
     articles = [
         article("match", "Un vélo électrique pour tous", "Le vélo électrique séduit."),
-        article("reverse-1", "Électrique, la voiture", "Elle coûte plus cher qu'un vélo."),
-        article("reverse-2", "Électrique aussi, le train", "Il embarque le vélo."),
+        article("reverse-1", "Électrique, le vélo gagne", "Électrique, le vélo plaît."),
+        article("reverse-2", "Électrique aussi, ce vélo", "Électrique ou pas, un vélo."),
         article("other", "Autre chose", "Rien à voir."),
     ]
     with open_index(tmp_path, [*articles, *filler()]) as engine:
@@ -25,8 +25,9 @@ def test_a_phrase_needs_its_words_in_order_even_at_the_start_of_a_text(tmp_path:
 
 def test_a_prefix_stands_for_its_200_most_frequent_words(tmp_path: Path) -> None:
     # The rare word comes first in the term table: frequency, not order, chooses.
+    assert MAX_PREFIX_TERMS == 200
     words = ["zorg" + "".join(t) for t in product("abcdefghijklmnopqrstuvwxyz", repeat=2)]
-    rare, frequent = words[0], " ".join(words[1 : MAX_PREFIX_TERMS + 1])
+    rare, frequent = words[0], " ".join(words[1:201])
     articles = [
         article("one", "Liste un", frequent),
         article("two", "Liste deux", frequent),
