@@ -80,3 +80,20 @@ def test_a_protected_word_is_not_stemmed_and_a_plain_word_is(tmp_path: Path) -> 
     with open_index(tmp_path, [*articles, *filler()]) as engine:
         assert ids(engine.search("Windows")) == ["windows"]  # search/data/vocabulary.toml
         assert ids(engine.search("économie")) == ["economique"]  # the stem econom
+
+
+def test_a_hyphenated_prefix_stands_for_the_joined_word(tmp_path: Path) -> None:
+    articles = [
+        article("secu", "La cybersécurité", "Un plan de cybersécurité."),
+        article("attaque", "Une cyberattaque", "La cyberattaque."),
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        assert ids(engine.search("cyber-sécu*")) == ["secu"]
+
+
+def test_the_snippet_marks_the_words_inflected_forms(tmp_path: Path) -> None:
+    # actrices is an inflection of acteur, with another Snowball stem (actric, acteur).
+    articles = [article("a", "Le festival", "Les actrices du festival.")]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        (hit,) = engine.search("acteur").hits
+    assert [hit.snippet.text[s:e] for s, e in hit.snippet.highlights] == ["actrices"]
