@@ -421,8 +421,13 @@ class Coverage:
         at_import = any(line in self.imported.get(mutant.module, ()) for line in span)
         if not mutant.in_body or (not chosen and at_import):
             # Runs at import (a constant, a table built once): every test that runs any of
-            # the module's code may see it.
+            # the module's code may see it, and so may the tests beside them in their files
+            # (a test that only reads a constant runs no line of the module).
             chosen = {t for users in per_line.values() for t in users}
+            files = {self.tests[t].split("::", 1)[0] for t in chosen}
+            chosen |= {
+                t for t, nodeid in enumerate(self.tests) if nodeid.split("::", 1)[0] in files
+            }
         return sorted(chosen, key=lambda t: (self.durations[t], t))
 
 
