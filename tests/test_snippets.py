@@ -376,3 +376,29 @@ def test_soft_hyphens_and_capital_accents_are_marked_whole(
 ) -> None:
     snippet = highlight(text, marker(query))
     assert [snippet.text[s:e] for s, e in snippet.highlights] == [word]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "word"),
+    [
+        (
+            "La fibre optique arrive. " + prose(60),
+            "La fibre optique arrive. le conseil municipal a voté hier soir un budget pour les "
+            "écoles de la ville le conseil municipal a voté hier soir un budget pour les écoles "
+            "de la ville le conseil municipal a…",
+            (3, 8),
+        ),
+        (
+            "Fibre " + prose(60),
+            "Fibre le conseil municipal a voté hier soir un budget pour les écoles de la ville le "
+            "conseil municipal a voté hier soir un budget pour les écoles de la ville le conseil "
+            "municipal a voté hier soir un…",
+            (0, 5),
+        ),
+    ],
+)
+def test_a_match_near_the_start_shows_the_start_whole(
+    text: str, shown: str, word: tuple[int, int]
+) -> None:
+    snippet = make_snippet(text, marker("fibre"))
+    assert snippet.text == shown and snippet.highlights == (word,)
