@@ -131,3 +131,12 @@ def test_a_link_loses_a_query_value_that_is_a_secret_once_decoded() -> None:
     assert public_link("https://a.example/p?k=ab+cd+1234", {"ab+cd+1234"}) == (
         "https://a.example/p"
     )
+
+
+def test_a_four_character_secret_is_masked_and_a_shorter_one_is_not() -> None:
+    assert scrub("cle=abcd&x=abc", {"abcd", "abc"}) == "cle=***&x=abc"
+
+
+def test_a_feed_named_after_its_host_with_a_short_user_shows_the_host() -> None:
+    # The user `ab` is too short to be a secret, but user info is never shown.
+    assert public_label("ab@prive.example", "https://ab@prive.example/rss") == "prive.example"
