@@ -634,7 +634,7 @@ def _report(outcomes: list[Outcome], modules: list[str]) -> str:
         equivalent = sum(o.status == "equivalent" for o in mine)
         killed = sum(o.status in {"killed", "timeout"} for o in mine)
         counted = sum(o.status not in {"equivalent", "broken"} for o in mine)
-        score = f"{100 * killed / counted:.0f}%" if counted else "-"
+        score = f"{100 * killed / counted:.1f}%" if counted else "-"
         rows.append(
             f"| `{module}` | {len(mine)} | {killed} | {equivalent} | {counted - killed} | {score} |"
         )
