@@ -17,6 +17,7 @@ from search.analysis import (
     normalize,
     terms,
 )
+from search.vocabulary import run_key, term_key
 from tests.corpora import article, ids, open_index
 
 # --- the 64-character cap ---------------------------------------------------------------------
@@ -341,6 +342,7 @@ def test_the_tokenizer_is_the_same_analysis() -> None:
         ("sportive", ("sportive", "sportif", "sportifs", "sportives")),
         ("données", ("donnees", "donnee")),
         # Too short, or not a word of letters: no inflection is guessed.
+        ("vols", ("vols", "vol")),  # four letters: inflected
         ("pas", ("pas",)),
         ("bus", ("bus",)),
         ("covid19", ("covid19",)),
@@ -350,3 +352,15 @@ def test_the_tokenizer_is_the_same_analysis() -> None:
 )
 def test_inflections_of_a_word(word: str, forms: tuple[str, ...]) -> None:
     assert inflections(word) == forms
+
+
+@pytest.mark.parametrize(
+    ("run", "key"),
+    [("Wi-Fi", "wifi"), ("l'IA", "ia"), ("L’Élysée", "elysee"), ("l'", ""), ("---", "")],
+)
+def test_the_vocabulary_key_of_a_word_run(run: str, key: str) -> None:
+    assert run_key(run) == key
+
+
+def test_a_terms_key_skips_runs_with_no_word() -> None:
+    assert term_key("le Wi-Fi --- de l'IA") == ("le", "wifi", "de", "ia")

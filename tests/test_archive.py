@@ -202,6 +202,7 @@ def test_the_best_passage_counts_a_word_that_opens_its_sentence() -> None:
 
 
 def test_an_article_marks_at_most_max_marks_words(tmp_path: Path) -> None:
+    assert MAX_MARKS == 2000
     body = "\n\n".join(["vélo " * (MAX_MARKS // 2 + 100)] * 2)
     with open_index(tmp_path, [article("long", "Un long texte", body)]) as engine:
         page = engine.article("long", query="vélo")

@@ -283,3 +283,13 @@ def test_a_datetime_bound_keeps_its_time_zone_and_a_naive_one_is_utc() -> None:
     assert parse_date(aware, end=False).utcoffset() == timedelta(hours=2)  # type: ignore[union-attr]
     naive = datetime(2024, 4, 1, 1, 30)
     assert parse_date(naive, end=True) == naive.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("15/03", "2024-03-15"), ("15/07", "2023-07-15"), ("15/03/2022", "2022-03-15")],
+)
+def test_a_numeric_day_is_this_years_or_last_years(text: str, day: str) -> None:
+    # NOW is 15 June 2024: 15 July has not come yet this year.
+    start, end = dates.period(text, NOW)  # type: ignore[misc]
+    assert (start, end) == (at(day + "T00:00:00"), at(day + "T23:59:59.999999"))

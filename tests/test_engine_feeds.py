@@ -126,3 +126,21 @@ def test_a_feed_stored_under_its_secret_address_is_one_feed_shown_public(make_in
         assert "motdepasse" not in repr(merged) and "CLE-1234" not in repr(merged)
         assert engine.delete_articles(feed_url=public) == 3
         assert {s.feed_url for s in engine.feeds()} == {ONE}
+
+
+def test_a_merged_feed_is_named_by_its_newest_articles_whatever_was_indexed_first(make_index):
+    secret = "https://abonne:motdepasse-9@prive.exemple/flux.xml?cle=CLE-1234"
+    public = "https://prive.exemple/flux.xml"
+    old = Article(
+        id="ancien",
+        url="https://prive.exemple/1",
+        title="Ancienne dépêche sur la fibre",
+        body="La fibre, avant.",
+        published=datetime(2023, 1, 1, tzinfo=UTC),
+        feed_url=secret,
+        feed_title="Ancien nom",
+    )
+    settings = make_index([article(3, public, day=20), old])  # the newest first this time
+    with Engine.open(settings) as engine:
+        (merged,) = engine.feeds()
+    assert merged.title == "Second flux" and merged.articles == 2

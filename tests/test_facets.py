@@ -185,7 +185,8 @@ def test_junk_tags_are_dropped_when_indexed(tmp_path: Path) -> None:
 
 # --- a tag the index does not have: the nearest ones it has -------------------------------------
 
-NEAR = ["Politique", "Polis", "pali", "Tatre", "Tapee", "Pol", "Politiquesx", "Sport"]
+NEAR = ["Politique", "Polis", "pali", "Tatre", "Tapee", "Pol", "Politiquesx", "Sport", "Tartes"]
+NEAR += ["Marchés"]
 
 
 @pytest.fixture(scope="module")
@@ -217,8 +218,10 @@ def test_among_tags_it_begins_the_closest_length_comes_first(near: Engine) -> No
 
 
 def test_two_swapped_letters_are_one_edit(near: Engine) -> None:
-    # tarte → Tatre swaps r and t (one edit); Tapee is two substitutions away.
-    assert nearest(near, "tarte") == ("Tatre", "Tapee")
+    # tarte begins Tartes; → Tatre swaps r and t (one edit); Tapee is two substitutions away.
+    assert nearest(near, "tarte") == ("Tartes", "Tatre", "Tapee")
+    # Two letters more, two edits: still near.
+    assert nearest(near, "mrche") == ("Marchés",)
     assert nearest(near, "zzzzz") == ()
 
 

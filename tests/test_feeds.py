@@ -180,3 +180,9 @@ def test_a_json_feed_of_the_wrong_shapes_keeps_what_it_can():
     assert first.url == "" and first.title == "A" and first.id.startswith("urn:fouille:")
     assert second.tags == ("x",), "tags past the cap are not read"
     assert third.published == NOW
+
+
+def test_a_feed_error_names_the_feed_and_the_reason() -> None:
+    error = FeedError("https://a.example/rss", "HTTP 404")
+    assert str(error) == "https://a.example/rss: HTTP 404"
+    assert (error.url, error.reason) == ("https://a.example/rss", "HTTP 404")

@@ -29,6 +29,7 @@ def test_a_version_from_a_subscriber_feed_shows_no_secret(tmp_path: Path) -> Non
     (version,) = hit.versions
     assert SECRET not in repr(version) and "motdepasse" not in repr(version)
     assert version.published == DAY - timedelta(hours=5)
+    assert version.title == "Des cantines entièrement bio"
     assert version.url.startswith("https://next.example/https://prive.example/7")
     assert version.feed == "https://prive.example/rss"  # no title: its public address
 

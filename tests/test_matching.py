@@ -14,8 +14,8 @@ def test_a_phrase_needs_its_words_in_order_even_at_the_start_of_a_text(tmp_path:
     # Two articles begin with the phrase's second word and hold the first one later.
     articles = [
         article("match", "Un vélo électrique pour tous", "Le vélo électrique séduit."),
-        article("reverse-1", "Électrique, la voiture", "Elle coûte plus cher qu'un vélo."),
-        article("reverse-2", "Électrique aussi, le train", "Il embarque le vélo."),
+        article("reverse-1", "Électrique, le vélo gagne", "Électrique, le vélo plaît."),
+        article("reverse-2", "Électrique aussi, ce vélo", "Électrique ou pas, un vélo."),
         article("other", "Autre chose", "Rien à voir."),
     ]
     with open_index(tmp_path, [*articles, *filler()]) as engine:
@@ -24,16 +24,18 @@ def test_a_phrase_needs_its_words_in_order_even_at_the_start_of_a_text(tmp_path:
 
 
 def test_a_prefix_stands_for_its_200_most_frequent_words(tmp_path: Path) -> None:
+    # The rare word comes first in the term table: frequency, not order, chooses.
+    assert MAX_PREFIX_TERMS == 200
     words = ["zorg" + "".join(t) for t in product("abcdefghijklmnopqrstuvwxyz", repeat=2)]
-    frequent = " ".join(words[:MAX_PREFIX_TERMS])
+    rare, frequent = words[0], " ".join(words[1:201])
     articles = [
         article("one", "Liste un", frequent),
         article("two", "Liste deux", frequent),
-        article("rare", "Rare", words[MAX_PREFIX_TERMS]),  # one article: the 201st word
+        article("rare", "Rare", rare),  # one article: the 201st word by frequency
     ]
     with open_index(tmp_path, [*articles, *filler()]) as engine:
         assert sorted(ids(engine.search("zorg*", collapse=False))) == ["one", "two"]
-        assert ids(engine.search(f'"{words[MAX_PREFIX_TERMS]}"')) == ["rare"]
+        assert ids(engine.search(f'"{rare}"')) == ["rare"]
 
 
 def test_a_title_prefix_expands_the_words_of_titles(tmp_path: Path) -> None:
@@ -55,3 +57,45 @@ def test_a_group_with_an_exclusion_beside_a_word(tmp_path: Path) -> None:
     with open_index(tmp_path, [*articles, *filler()]) as engine:
         assert ids(engine.search("(vélo -électrique) lyon")) == ["velo-lyon"]
         assert ids(engine.search("lyon (vélo SAUF électrique)")) == ["velo-lyon"]
+
+
+def test_a_prefix_lists_at_most_5000_words_in_the_term_tables_order(tmp_path: Path) -> None:
+    # 5,001 words begin with `zq`; the last one is the most frequent but is not listed.
+    words = ["zq" + "".join(t) for t in product("abcdefghijklmnopqrstuvwxyz", repeat=3)]
+    words = words[:5001]
+    articles = [
+        article("all", "Toutes", " ".join(words)),
+        article("last", "Dernier", words[-1]),
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        assert ids(engine.search("zq*")) == ["all"]
+
+
+def test_a_protected_word_is_not_stemmed_and_a_plain_word_is(tmp_path: Path) -> None:
+    articles = [
+        article("windows", "Windows 11 arrive", "Le système change."),
+        article("window", "Une window s'ouvre", "Un mot anglais."),
+        article("economique", "La crise économique", "Un recul."),
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        assert ids(engine.search("Windows")) == ["windows"]  # search/data/vocabulary.toml
+        assert ids(engine.search("économie")) == ["economique"]  # the stem econom
+
+
+def test_a_hyphenated_prefix_stands_for_the_joined_word(tmp_path: Path) -> None:
+    articles = [
+        article("secu", "La cybersécurité", "Un plan de cybersécurité contre la cyberattaque."),
+        article("attaque", "Une cyberattaque", "La cyberattaque."),
+    ]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        (hit,) = engine.search("cyber-sécu*").hits
+    assert hit.id == "secu"
+    assert [hit.snippet.text[s:e] for s, e in hit.snippet.highlights] == ["cybersécurité"]
+
+
+def test_the_snippet_marks_the_words_inflected_forms(tmp_path: Path) -> None:
+    # actrices is an inflection of acteur, with another Snowball stem (actric, acteur).
+    articles = [article("a", "Le festival", "Les actrices du festival.")]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        (hit,) = engine.search("acteur").hits
+    assert [hit.snippet.text[s:e] for s, e in hit.snippet.highlights] == ["actrices"]

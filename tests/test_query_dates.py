@@ -161,3 +161,16 @@ def test_a_bad_date_is_searched_as_words(dated: Engine) -> None:
     page = dated.search("vote depuis:hiver")  # no article has "depuis" and "hiver"
     assert page.date_words == () and page.fallback
     assert dated.search("vote date:2020-13").date_words == ()
+
+
+def test_a_phrase_before_a_date_clause_stays_words_and_the_clause_still_counts() -> None:
+    found = split_dates('"vélo électrique" depuis:2023', NOW)
+    assert found.text == '"vélo électrique"' and found.dates == ("depuis:2023",)
+    assert found.since == datetime(2023, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("typed", ["vélo avant:2024 avant:2023", "vélo avant:2023 avant:2024"])
+def test_several_ends_keep_the_earliest(typed: str) -> None:
+    found = split_dates(typed, NOW)
+    assert found.until == datetime(2022, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    assert found.text == "vélo"

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
-from search import Article, Engine
+from search import Article, Engine, scoring
 from tests.corpora import DAY, article, filler, ids, open_index, scores
 
 # Ten words that no other article of the corpus uses, to pad texts to equal lengths.
@@ -390,3 +391,23 @@ def test_a_stem_too_short_to_tell_words_apart_matches_only_words_that_begin_alik
     """`données` (stem `don`) does not match `Donnez` or `don`; `base` (stem `bas`) matches
     `basé` and `baser` but not `bas`."""
     assert set(ids(collisions.search(word, page_size=50))) == matched
+
+
+def test_the_models_constants_are_the_documented_ones() -> None:
+    # search/scoring.py's docstring and BENCHMARKS.md (EXACT_WEIGHT was tuned) name them.
+    assert (scoring.K1, scoring.B) == (1.2, 0.75)
+    assert scoring.TITLE_WEIGHT == 2.0
+    assert scoring.EXACT_WEIGHT == 8.0 and scoring.EXACT_TITLE_WEIGHT == 4.0
+
+
+def test_freshness_halves_with_each_half_life_down_to_a_hundredth_of_a_day() -> None:
+    day_us = 86_400 * 10**6
+    now = 100 * day_us
+    published = np.array([now, now - day_us // 2, now - day_us, now + day_us], dtype=np.int64)
+    scores = np.ones(4, dtype=np.float32)
+    one = scoring.freshness(scores, published, now, 1.0).tolist()
+    assert one == pytest.approx([2.0, 1 + 2**-0.5, 1.5, 2.0])
+    half = scoring.freshness(scores, published, now, 0.5).tolist()
+    assert half == pytest.approx([2.0, 1.5, 1.25, 2.0])
+    tiny = scoring.freshness(scores, published, now, 0.0).tolist()  # 0.01 day at least
+    assert tiny == pytest.approx([2.0, 1.0, 1.0, 2.0])

@@ -303,3 +303,102 @@ def test_excluded_words_are_not_highlighted(engine: Engine) -> None:
     hit = engine.search("fibre -réseau").hits[0]
     assert hit.id == "long"
     assert marked(hit.snippet) == ["fibre"]
+
+
+# --- pinned shapes: where the window opens and closes, on texts read by hand ------------------
+
+_PROSE = "le conseil municipal a voté hier soir un budget pour les écoles de la ville".split()
+
+
+def prose(n: int, start: int = 0) -> str:
+    return " ".join(_PROSE[(start + i) % len(_PROSE)] for i in range(n))
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "shown", "words"),
+    [
+        (
+            prose(40) + ". La fibre optique arrive dans le quartier nord. " + prose(60, 3) + ".",
+            "fibre optique",
+            "…a voté hier soir un budget pour. La fibre optique arrive dans le quartier nord. "
+            "a voté hier soir un budget pour les écoles de la ville le conseil municipal a "
+            "voté hier soir un budget pour les…",
+            ((37, 42), (43, 50)),
+        ),
+        (
+            prose(50) + " fibre " + prose(70, 5) + " optique " + prose(30, 2) + ".",
+            "fibre optique",
+            "…la ville le conseil municipal a voté fibre hier soir un budget pour les écoles de "
+            "la ville le conseil municipal a voté hier soir un budget pour … un budget pour les "
+            "écoles de la ville optique municipal a voté hier soir un budget pour les écoles de "
+            "la ville le conseil municipal a voté hier…",
+            ((38, 43), (185, 192)),
+        ),
+        (
+            prose(30)
+            + "\n"
+            + prose(25, 4)
+            + " la fibre "
+            + prose(80, 1)
+            + ". Ensuite "
+            + prose(60, 7)
+            + " le cuivre "
+            + prose(40),
+            "fibre cuivre",
+            "…un budget pour les écoles de la la fibre conseil municipal a voté hier soir un "
+            "budget pour les écoles de la ville le conseil municipal a voté … conseil municipal "
+            "a voté hier soir le cuivre le conseil municipal a voté hier soir un budget pour les "
+            "écoles de la ville le conseil municipal a…",
+            ((36, 41), (183, 189)),
+        ),
+    ],
+)
+def test_the_windows_of_long_texts(
+    text: str, query: str, shown: str, words: tuple[tuple[int, int], ...]
+) -> None:
+    snippet = make_snippet(text, marker(query))
+    assert snippet.text == shown
+    assert snippet.highlights == words
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "word"),
+    [
+        ("L’in\xadformatique avance", "informatique", "in\xadformatique"),
+        ("Un i\xadnformatique", "informatique", "i\xadnformatique"),
+        ("Wi\xadFi partout", "wifi", "Wi\xadFi"),
+        ("Vacances à ÀRLES cet été", "arles", "ÀRLES"),  # À is the first Latin-1 letter
+        ("Le ÇA va", "ca", "ÇA"),
+    ],
+)
+def test_soft_hyphens_and_capital_accents_are_marked_whole(
+    text: str, query: str, word: str
+) -> None:
+    snippet = highlight(text, marker(query))
+    assert [snippet.text[s:e] for s, e in snippet.highlights] == [word]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "word"),
+    [
+        (
+            "La fibre optique arrive. " + prose(60),
+            "La fibre optique arrive. le conseil municipal a voté hier soir un budget pour les "
+            "écoles de la ville le conseil municipal a voté hier soir un budget pour les écoles "
+            "de la ville le conseil municipal a…",
+            (3, 8),
+        ),
+        (
+            "Fibre " + prose(60),
+            "Fibre le conseil municipal a voté hier soir un budget pour les écoles de la ville le "
+            "conseil municipal a voté hier soir un budget pour les écoles de la ville le conseil "
+            "municipal a voté hier soir un…",
+            (0, 5),
+        ),
+    ],
+)
+def test_a_match_near_the_start_shows_the_start_whole(
+    text: str, shown: str, word: tuple[int, int]
+) -> None:
+    snippet = make_snippet(text, marker("fibre"))
+    assert snippet.text == shown and snippet.highlights == (word,)

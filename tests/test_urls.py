@@ -112,3 +112,31 @@ def test_a_feed_label_never_carries_its_secrets() -> None:
     assert public_label("contact@exemple.fr", "https://exemple.fr/rss") == "contact@exemple.fr"
     assert public_host("abonne:motdepasse@127.0.0.1:8771") == "127.0.0.1:8771"
     assert public_host("contact@exemple.fr") == "contact@exemple.fr"
+
+
+def test_an_address_that_is_no_url_has_no_secret() -> None:
+    assert url_secrets("pas une adresse") == frozenset()
+    assert url_secrets("") == frozenset()
+
+
+def test_a_link_loses_its_user_info_even_without_secrets() -> None:
+    assert public_link("https://jean:motdepasse@a.example/p?x=1") == "https://a.example/p?x=1"
+    assert public_link("https://a.example/p?x=1") == "https://a.example/p?x=1"
+
+
+def test_a_link_loses_a_query_value_that_is_a_secret_once_decoded() -> None:
+    hidden = {"ab+cd 1234"}
+    link = "https://a.example/p?k=ab%2Bcd+1234&page=2"
+    assert public_link(link, hidden) == "https://a.example/p?page=2"
+    assert public_link("https://a.example/p?k=ab+cd+1234", {"ab+cd+1234"}) == (
+        "https://a.example/p"
+    )
+
+
+def test_a_four_character_secret_is_masked_and_a_shorter_one_is_not() -> None:
+    assert scrub("cle=abcd&x=abc", {"abcd", "abc"}) == "cle=***&x=abc"
+
+
+def test_a_feed_named_after_its_host_with_a_short_user_shows_the_host() -> None:
+    # The user `ab` is too short to be a secret, but user info is never shown.
+    assert public_label("ab@prive.example", "https://ab@prive.example/rss") == "prive.example"

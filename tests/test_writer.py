@@ -3,7 +3,10 @@ whole segment, upserts that replace, merges that keep every live article."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+import pytest
 
 from tests.corpora import article, ids, open_index
 
@@ -16,3 +19,37 @@ def test_a_segment_with_no_body_and_no_tags_anywhere(tmp_path: Path) -> None:
         assert engine.search("électrique").total == 1
         assert engine.search("", tags=["Transport"]).total == 0
         assert engine.stats().articles == 2
+
+
+def test_a_rebuild_removes_a_failed_rebuilds_leftover_generation(tmp_path: Path) -> None:
+    articles = [
+        article("t1", "Vélos électriques", "Un vélo."),
+        article("t2", "Trains", "Un train."),
+    ]
+    with open_index(tmp_path, articles) as engine:
+        root = tmp_path / "index"
+        (current,) = [p for p in root.iterdir() if p.name.startswith("gen-")]
+        leftover = root / "gen-000099"
+        shutil.copytree(current, leftover)  # never opened by this engine
+        assert engine.rebuild() == 2
+        assert not leftover.exists()
+        assert ids(engine.search("vélos")) == ["t1"]
+
+
+def files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def test_an_error_in_a_writer_drops_the_uncommitted_articles_and_their_files(
+    tmp_path: Path,
+) -> None:
+    with open_index(tmp_path, [article("t1", "Vélos électriques", "Un vélo.")]) as engine:
+        before = files(tmp_path / "index")
+        with pytest.raises(RuntimeError, match="coupure"), engine.writer() as writer:
+            writer.upsert(article("t2", "Trains de nuit", "Un train."))
+            raise RuntimeError("coupure")
+        with pytest.raises(RuntimeError, match="avant tout"), engine.writer():
+            raise RuntimeError("avant tout article")
+        assert files(tmp_path / "index") == before
+        assert ids(engine.search("trains")) == []
+        assert ids(engine.search("vélos")) == ["t1"]

@@ -41,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT_FILE = ROOT / "tools" / "mutate_equivalent.toml"
 CACHE = ROOT / ".mutate"
 FAST = "not slow and not browser"
+#: Seconds a mutant's tests may take at most (past it, the mutant counts as killed).
+MAX_TIMEOUT = 240.0
 
 _COMPARE_SWAP: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Lt: ast.LtE,
@@ -419,8 +421,13 @@ class Coverage:
         at_import = any(line in self.imported.get(mutant.module, ()) for line in span)
         if not mutant.in_body or (not chosen and at_import):
             # Runs at import (a constant, a table built once): every test that runs any of
-            # the module's code may see it.
+            # the module's code may see it, and so may the tests beside them in their files
+            # (a test that only reads a constant runs no line of the module).
             chosen = {t for users in per_line.values() for t in users}
+            files = {self.tests[t].split("::", 1)[0] for t in chosen}
+            chosen |= {
+                t for t, nodeid in enumerate(self.tests) if nodeid.split("::", 1)[0] in files
+            }
         return sorted(chosen, key=lambda t: (self.durations[t], t))
 
 
@@ -566,7 +573,7 @@ def run_mutant(
     nodeids = [*extra, *(coverage.tests[t] for t in selected)]
     if not nodeids:
         return Outcome(mutant, "uncovered", detail="no fast test runs this line in-process")
-    timeout = 60 + 3 * sum(coverage.durations[t] for t in selected)
+    timeout = min(60 + 3 * sum(coverage.durations[t] for t in selected), MAX_TIMEOUT)
     target = tree / mutant.module
     original = target.read_bytes()
     mutated = apply(mutant, original)
@@ -627,7 +634,7 @@ def _report(outcomes: list[Outcome], modules: list[str]) -> str:
         equivalent = sum(o.status == "equivalent" for o in mine)
         killed = sum(o.status in {"killed", "timeout"} for o in mine)
         counted = sum(o.status not in {"equivalent", "broken"} for o in mine)
-        score = f"{100 * killed / counted:.0f}%" if counted else "-"
+        score = f"{100 * killed / counted:.1f}%" if counted else "-"
         rows.append(
             f"| `{module}` | {len(mine)} | {killed} | {equivalent} | {counted - killed} | {score} |"
         )
