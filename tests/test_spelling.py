@@ -99,3 +99,43 @@ def test_completions_come_most_frequent_first(
     completing: Engine, typed: str, proposed: list[str]
 ) -> None:
     assert completing.suggest(typed) == proposed
+
+
+# --- the edges of the rules ----------------------------------------------------------------------
+
+EDGE_ARTICLES = [
+    article("r1", "Le réseau mobile", "Le réseau tient bon."),
+    article("m1", "Un mouton", "Le mouton broute."),
+]
+
+
+@pytest.fixture(scope="module")
+def edges(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with open_index(tmp_path_factory.mktemp("spelling-edges"), [*EDGE_ARTICLES, *filler()]) as e:
+        yield e
+
+
+def test_a_six_letter_word_is_corrected_two_edits_away(edges: Engine) -> None:
+    # `resaeu`: six letters, two edits from réseau (a transposition).
+    page = edges.search("resaeu")
+    assert page.corrected_from == "resaeu" and page.query == "réseau"
+
+
+def test_a_five_letter_word_is_corrected_one_edit_away_only(edges: Engine) -> None:
+    assert edges.search("mouotn").query == "mouton"  # six letters: two edits
+    assert edges.search("mutn").corrected_from is None  # four letters, two edits: as typed
+
+
+def test_a_word_found_as_typed_is_known(edges: Engine) -> None:
+    speller = edges._snapshots.view().speller(edges.vocabulary)
+    assert speller.known("réseau") is True
+    assert speller.known("mouton") is True
+    assert speller.known("zzqqx") is False
+
+
+def test_completing_after_stop_words_only_continues_the_last_one() -> None:
+    from search.spelling import _from_last_content_word
+
+    assert _from_last_content_word(["de", "la"]) == ("la",)
+    assert _from_last_content_word(["fuite", "de"]) == ("fuite", "de")
+    assert _from_last_content_word([]) == ()
