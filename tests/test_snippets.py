@@ -402,3 +402,24 @@ def test_a_match_near_the_start_shows_the_start_whole(
 ) -> None:
     snippet = make_snippet(text, marker("fibre"))
     assert snippet.text == shown and snippet.highlights == (word,)
+
+
+# --- where a window begins and ends, to the character ------------------------------------------
+
+
+def test_a_window_starting_at_the_second_character_has_a_leading_ellipsis() -> None:
+    # The match at 41 puts the window's start at 1 (40 characters of context before it);
+    # no space before the match to start on: the snippet starts there, after an ellipsis.
+    text = "x" + "—" * 40 + "réseau " + filler(60)
+    snippet = make_snippet(text, marker("réseau"))
+    assert snippet.text.startswith("…" + "—" * 40 + "réseau")
+    assert marked(snippet) == ["réseau"]
+
+
+def test_a_window_ends_mid_word_when_no_space_is_within_thirty_characters() -> None:
+    # The window is [0, 200); the last space before 200 is at 169, 31 characters back: too
+    # far to end on, so the snippet is cut at 200, inside the long word.
+    text = "réseau " + "a" * 162 + " " + "b" * 40 + " fin " + filler(40)
+    assert text.index(" ", 7) == 169
+    snippet = make_snippet(text, marker("réseau"))
+    assert snippet.text == text[:200] + "…"
