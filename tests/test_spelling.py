@@ -5,6 +5,7 @@ articles spell it; known words, compounds and words too far off stay as typed.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +140,57 @@ def test_completing_after_stop_words_only_continues_the_last_one() -> None:
     assert _from_last_content_word(["de", "la"]) == ("la",)
     assert _from_last_content_word(["fuite", "de"]) == ("fuite", "de")
     assert _from_last_content_word([]) == ()
+
+
+def test_a_correction_is_spelt_as_most_articles_spell_it(tmp_path: Path) -> None:
+    # The first article writes it without its accent, three others with it.
+    spelt = [
+        article("s0", "Une election", "Le vote."),
+        *(article(f"s{n}", f"Une élection numéro {n}", "Le vote.") for n in range(1, 4)),
+    ]
+    with open_index(tmp_path, [*spelt, *filler()]) as engine:
+        assert engine.search("electoin").query == "élection"
+
+
+def test_a_word_only_seen_at_sentence_starts_takes_its_most_frequent_form(tmp_path: Path) -> None:
+    starts = [
+        article("c1", "Élection au conseil", ""),
+        article("c2", "Élection au bureau", ""),
+        article("c3", "Election au comité", ""),
+    ]
+    with open_index(tmp_path, [*starts, *filler()]) as engine:
+        assert engine.search("electoin").query == "élection"
+
+
+def test_completions_are_the_most_frequent_words_when_more_start_alike(tmp_path: Path) -> None:
+    frequent = [
+        *(article(f"a{n}", f"Programme {n}") for n in range(4)),
+        *(article(f"b{n}", f"Projet {n}") for n in range(3)),
+        *(article(f"c{n}", f"Produit {n}") for n in range(2)),
+    ]
+    with open_index(tmp_path, [*frequent, *filler()]) as engine:
+        assert engine.suggest("pro", limit=2) == ["programme", "projet"]
+
+
+def test_completions_scan_the_first_two_thousand_words_of_a_prefix(tmp_path: Path) -> None:
+    # 2,000 title words zqa0000…zqa1999 (eight titles of 250) come first in the term list;
+    # zqazzz, more frequent but the 2,001st, is past the scan.
+    many = [
+        article(f"many{k}", " ".join(f"zqa{n:04d}" for n in range(250 * k, 250 * (k + 1))))
+        for k in range(8)
+    ]
+    late = [article(f"late{n}", f"zqazzz {n}") for n in range(3)]
+    with open_index(tmp_path, [*many, *late, *filler()]) as engine:
+        assert engine.suggest("zqa1999", limit=8) == ["zqa1999"]
+        assert "zqazzz" not in engine.suggest("zqa", limit=8)
+
+
+def test_after_other_words_a_completion_found_beside_them_comes_first(tmp_path: Path) -> None:
+    # "privée" is in the three articles about "vie", "prison" in one of them but in more
+    # articles overall: neither follows "vie", so the one found beside it more often wins.
+    beside = [article(f"v{n}", f"Privée, la vie de château {n}") for n in range(3)]
+    elsewhere = [article(f"p{n}", f"La prison {n}") for n in range(5)]
+    both = article("vp", "Prison à vie", "")
+    with open_index(tmp_path, [*beside, *elsewhere, both, *filler()]) as engine:
+        proposed = engine.suggest("vie pri")
+        assert proposed.index("vie privée") < proposed.index("vie prison")
