@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from search import Engine, Hit, SearchPage, Settings
+from search import Engine, SearchPage, Settings
 from search.formatting import format_date, format_month
 from search.i18n import N_, gettext
-from search.results import Version
 
 from . import EXTENSION, EngineHolder, language, render
 from .caching import conditional
@@ -144,22 +142,11 @@ def _bounded(bound: str, kind: str, lang: str, **params: str) -> str:
     return gettext(lang, template).format(**params)
 
 
-def article_url(hit: Hit | Version, query: str = "", sort: str = "relevance") -> str:
-    """The archived copy of a hit (`/article/<key>`), the words of `query` marked there
-    (and explained as the results sorted by `sort` ranked it)."""
-    path = url_for("articles.article", key=hit.key)
-    if not query.strip():
-        return path
-    url = f"{path}?q={quote(query, safe='')}"
-    return f"{url}&sort={sort}" if sort != "relevance" else url
-
-
 @bp.app_context_processor
 def template_helpers() -> dict[str, Any]:
     """Helpers every template may call."""
     return {
         "search_url": search_url,
-        "article_url": article_url,
         "sorts": SORTS,
         "date_filter_label": date_filter_label,
     }
@@ -184,21 +171,26 @@ def search() -> str | Response:
     # "Pourquoi ?" on each result links to (and, with the script, shows) the explanation
     # on the article's page: explaining ten hits here would cost more than the search.
     page: SearchPage = engine().search(params.q, **params.engine_kwargs())
-    why = current_app.jinja_env.get_template("_forms.html").module.why  # type: ignore[attr-defined]
     lang = language.current()
     numbers = pagination(page)
     return render_template(
         "search.html",
         params=params,
         page=page,
-        hits_html=render.hit_list(page, params, lang, search_url, why),
+        hits_html=render.hit_list(page, params, lang, search_url, _why_box),
         facets_html=render.facet_sections(page, params, lang, search_url),
         results_bar_html=render.results_bar(page, params, lang, search_url),
         pagination_html=render.pagination_nav(page, params, numbers, lang, search_url),
         presets=date_presets(params),
         examples=SYNTAX_EXAMPLES[:4],
-        pagination=numbers,
     )
+
+
+def _why_box(explanation: Any, page: SearchPage) -> str:
+    """An explained hit's "Why?" box (`/search?explain=1`): the `_forms.html` macro the
+    article page uses, looked up only when a page explains its hits."""
+    module = current_app.jinja_env.get_template("_forms.html").module
+    return str(module.why(explanation, page))  # type: ignore[attr-defined]
 
 
 def pagination(page: SearchPage, *, around: int = 2) -> list[int | None]:
