@@ -138,7 +138,7 @@ class Engine:
                 elif len(better_found) > len(found):
                     suggestion = better
         fallback = False
-        if not len(found) and compiled.simple and len(compiled.plain_words) > 1:
+        if not len(found) and compiled.has_fallback:
             found = matcher.run(any_words(compiled), allowed)
             fallback = bool(len(found))
         arrays = view.state.arrays

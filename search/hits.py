@@ -211,7 +211,7 @@ def explain_one(
     only = np.array([docnum], dtype=np.int32)
     plan = compiled.plan
     found = recorder.run(plan, only)
-    if not len(found) and compiled.simple and len(compiled.plain_words) > 1:
+    if not len(found) and compiled.has_fallback:
         plan = any_words(compiled)
         found = recorder.run(plan, only)
     if not len(found):

@@ -134,6 +134,11 @@ class Compiled:
     #: Protected words and synonyms (`search.vocabulary`).
     vocabulary: Vocabulary = EMPTY_VOCABULARY
 
+    @property
+    def has_fallback(self) -> bool:
+        """Whether a query finding nothing falls back on any of its words (`any_words`)."""
+        return self.simple and len(self.plain_words) > 1
+
 
 @dataclass(frozen=True)
 class _Term:
