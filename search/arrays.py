@@ -115,10 +115,7 @@ class ArrayFile:
         """The named array (a read-only view of the mapped file)."""
         found = self._arrays.get(name)
         if found is None:
-            try:
-                dtype, count, offset = self.header["arrays"][name]
-            except KeyError as exc:
-                raise ArrayFileError(N_("no array {name!r}"), name=name) from exc
+            dtype, count, offset = self._entry(name)
             found = np.frombuffer(
                 self._map, dtype=np.dtype(dtype), count=count, offset=self._base + offset
             )
@@ -132,10 +129,7 @@ class ArrayFile:
         a few slices each): a page of the map, once touched, would stay in every worker's
         memory, where the kernel's page cache holds a read for all of them.
         """
-        try:
-            dtype, count, offset = self.header["arrays"][name]
-        except KeyError as exc:
-            raise ArrayFileError(f"no array {name!r}") from exc
+        dtype, count, offset = self._entry(name)
         kind = np.dtype(dtype)
         stop = min(stop, count)
         if stop <= start:
@@ -143,8 +137,18 @@ class ArrayFile:
         size = (stop - start) * kind.itemsize
         data = os.pread(self._fd, size, self._base + offset + start * kind.itemsize)
         if len(data) != size:
-            raise ArrayFileError(f"{self._file.name} is truncated: run `fouille reindex --rebuild`")
+            raise ArrayFileError(
+                N_("{path} is truncated: run `fouille reindex --rebuild`"), path=self._file.name
+            )
         return np.frombuffer(data, dtype=kind)
+
+    def _entry(self, name: str) -> tuple[str, int, int]:
+        """(dtype, count, offset) of the named array, from the header."""
+        try:
+            dtype, count, offset = self.header["arrays"][name]
+        except KeyError as exc:
+            raise ArrayFileError(N_("no array {name!r}"), name=name) from exc
+        return dtype, count, offset
 
     def has(self, name: str) -> bool:
         """True when the file holds an array of this name."""
