@@ -168,21 +168,10 @@ def facet_sections(
             )
         )
     if facets.feeds:
-        feeds = [
-            (f, search_url(params.with_(feed="" if params.feed == f else f)), params.feed == f, n)
-            for f, n in facets.feeds
-        ]
+        feeds = _toggles(params, "feed", facets.feeds, search_url)
         out.append(_section("flux-titre", gettext("Feeds"), feeds, lang))
     if facets.authors:
-        authors = [
-            (
-                a,
-                search_url(params.with_(author="" if params.author == a else a)),
-                params.author == a,
-                n,
-            )
-            for a, n in facets.authors
-        ]
+        authors = _toggles(params, "author", facets.authors, search_url)
         out.append(_section("auteurs-titre", gettext("Authors"), authors, lang))
     if facets.months:
         months = [
@@ -196,6 +185,26 @@ def facet_sections(
         ]
         out.append(_section("mois-titre", gettext("By month"), months, lang, " months"))
     return Markup("\n".join(out))
+
+
+def _toggles(
+    params: SearchParams,
+    name: str,
+    counts: tuple[tuple[str, int], ...],
+    search_url: Callable[[SearchParams], str],
+) -> list[tuple[str, str, bool, int]]:
+    """(value, link, active, count) of a facet whose value is the filter `name` (feed,
+    author): a link sets that filter, or clears it when it is the active one."""
+    current = getattr(params, name)
+    return [
+        (
+            value,
+            search_url(params.with_(**{name: "" if current == value else value})),
+            current == value,
+            count,
+        )
+        for value, count in counts
+    ]
 
 
 def _section(
