@@ -53,6 +53,8 @@ class State:
     toc_generation: int
     segments: list[Any]
     arrays: IndexArrays
+    #: The table of contents' schema (Whoosh's `FileIndex.schema` reads the table again).
+    schema: Any
     allowed: OrderedDict[Filters, np.ndarray] = field(default_factory=OrderedDict)
     #: The matcher's cache of narrowed document sets (`Matcher._narrowed`).
     narrowed: NarrowCache = field(default_factory=dict)
@@ -229,7 +231,7 @@ class Snapshots:
         state = self._states.get(key)
         if state is None:
             arrays = IndexArrays(self._storage.root / name, toc.segments)
-            state = State(name, toc.generation, toc.segments, arrays)
+            state = State(name, toc.generation, toc.segments, arrays, toc.schema)
             self._states[key] = state
             while len(self._states) > 2:
                 self._states.popitem(last=False)
@@ -264,7 +266,7 @@ class Snapshots:
             try:
                 ix = self._storage.open(state.generation)
                 reader = FileIndex._reader(
-                    ix.storage, ix.schema, state.segments, state.toc_generation
+                    ix.storage, state.schema, state.segments, state.toc_generation
                 )
                 view = View(state, Searcher(reader))
             except FileNotFoundError:
