@@ -137,7 +137,24 @@ _PLURALS = (("eaux", "eau"), ("aux", "al"), ("eux", "eu"))
 #: Masculine ↔ feminine endings of the same word (folded). Only endings that mark gender
 #: alone: a bare `-e` (port/porte, parti/partie, droit/droite) or `-ée` (entré/entrée)
 #: makes another word as often as not, so they are not inflections here.
-_GENDERS = (("teur", "trice"), ("eur", "euse"), ("if", "ive"), ("eux", "euse"), ("ien", "ienne"))
+_GENDERS = (
+    # -ateur and -cteur take -trice (utilisatrice, actrice); another -teur may take either
+    # (chanteuse, autrice), as -euse may be of -eur or of -eux (vendeuse, heureuse). A
+    # guess that is no word matches nothing.
+    ("ateur", ("atrice",)),
+    ("atrice", ("ateur",)),
+    ("cteur", ("ctrice",)),
+    ("ctrice", ("cteur",)),
+    ("teur", ("teuse", "trice")),
+    ("trice", ("teur",)),
+    ("euse", ("eur", "eux")),
+    ("eur", ("euse",)),
+    ("eux", ("euse",)),
+    ("ive", ("if",)),
+    ("if", ("ive",)),
+    ("ienne", ("ien",)),
+    ("ien", ("ienne",)),
+)
 #: Words this short have no inflection worth guessing (`pas`, `bus`, `gaz`).
 MIN_INFLECTED = 4
 
@@ -163,12 +180,9 @@ def inflections(word: str) -> tuple[str, ...]:
             singulars.add(folded[:-1])
     forms = {folded} | singulars
     for base in list(singulars):
-        for masculine, feminine in _GENDERS:
-            if base.endswith(masculine):
-                forms.add(base[: -len(masculine)] + feminine)
-                break
-            if base.endswith(feminine):
-                forms.add(base[: -len(feminine)] + masculine)
+        for ending, others in _GENDERS:
+            if base.endswith(ending):
+                forms.update(base[: -len(ending)] + other for other in others)
                 break
     for base in list(forms):
         if base.endswith(("s", "x")):

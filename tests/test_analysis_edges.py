@@ -340,6 +340,18 @@ def test_the_tokenizer_is_the_same_analysis() -> None:
         ("utilisateur", ("utilisateur", "utilisateurs", "utilisatrice", "utilisatrices")),
         ("utilisatrice", ("utilisatrice", "utilisateur", "utilisateurs", "utilisatrices")),
         ("sportive", ("sportive", "sportif", "sportifs", "sportives")),
+        ("actrices", ("actrices", "acteur", "acteurs", "actrice")),
+        # -euse is the feminine of -eux as well as of -eur, and another -teur than -ateur and
+        # -cteur may take -teuse as well as -trice: each guess is kept (a non-word matches
+        # nothing).
+        ("heureuse", ("heureuse", "heureur", "heureurs", "heureuses", "heureux")),
+        ("heureux", ("heureux", "heureu", "heureus", "heureuse", "heureuses")),
+        (
+            "chanteur",
+            ("chanteur", "chanteurs", "chanteuse", "chanteuses", "chantrice", "chantrices"),
+        ),
+        ("autrice", ("autrice", "auteur", "auteurs", "autrices")),
+        ("parisiennes", ("parisiennes", "parisien", "parisienne", "parisiens")),
         ("données", ("donnees", "donnee")),
         # Too short, or not a word of letters: no inflection is guessed.
         ("vols", ("vols", "vol")),  # four letters: inflected

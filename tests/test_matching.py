@@ -6,6 +6,8 @@ from __future__ import annotations
 from itertools import product
 from pathlib import Path
 
+import pytest
+
 from search.matching import MAX_PREFIX_TERMS
 from tests.corpora import article, filler, ids, open_index
 
@@ -99,3 +101,22 @@ def test_the_snippet_marks_the_words_inflected_forms(tmp_path: Path) -> None:
     with open_index(tmp_path, [*articles, *filler()]) as engine:
         (hit,) = engine.search("acteur").hits
     assert [hit.snippet.text[s:e] for s, e in hit.snippet.highlights] == ["actrices"]
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("chanteur", "La chanteuse monte sur scène."),
+        ("menteur", "La menteuse monte sur scène."),
+        ("chanteuses", "Le chanteur monte sur scène."),
+        ("heureuse", "Un gagnant heureux monte sur scène."),
+    ],
+)
+def test_a_word_finds_its_other_gender_as_typed(tmp_path: Path, query: str, text: str) -> None:
+    """Snowball stems chanteur and chanteuse apart (chanteur, chanteux): the other gender's
+    form is matched as the word itself, not found by a spelling correction."""
+    articles = [article("a", "Le concert", text)]
+    with open_index(tmp_path, [*articles, *filler()]) as engine:
+        page = engine.search(query)
+    assert [hit.id for hit in page.hits] == ["a"]
+    assert page.corrected_from is None
