@@ -325,7 +325,7 @@ class FrenchTokenizer(Tokenizer):  # type: ignore[misc]  # Whoosh is untyped
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
-                token.original = term
+                token.original = value[s:e]  # the word as written, as Whoosh defines it
             if positions:
                 token.pos = start_pos + pos
             if chars:

@@ -376,3 +376,20 @@ def test_the_vocabulary_key_of_a_word_run(run: str, key: str) -> None:
 
 def test_a_terms_key_skips_runs_with_no_word() -> None:
     assert term_key("le Wi-Fi --- de l'IA") == ("le", "wifi", "de", "ia")
+
+
+def test_the_tokenizer_keeps_each_word_as_written_when_whoosh_asks() -> None:
+    """Whoosh's `keeporiginal`: each token carries the text it came from, as written."""
+    text = "Les Données publiques de l’État"
+    tokens = [
+        (t.text, t.original) for t in FrenchTokenizer(True)(text, keeporiginal=True, chars=True)
+    ]
+    # données is indexed under its Snowball stem and its light stem, both from one word.
+    assert tokens == [
+        ("don", "Données"),
+        ("donne", "Données"),
+        ("publiqu", "publiques"),
+        ("etat", "État"),
+    ]
+    # Not asked: not kept.
+    assert not any(hasattr(t, "original") for t in FrenchTokenizer(True)(text))
