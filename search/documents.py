@@ -51,6 +51,9 @@ class Article:
     feed_url: str = ""
     feed_title: str = ""
     updated: datetime | None = None
+    #: The digest of the entry as the feed gave it (`compute_hash`). Always computed from
+    #: the fields, so that `dataclasses.replace(article, body=…)` cannot keep a stale one;
+    #: only `clean_article` and `stored_article` carry a digest over (`_Digest`).
     content_hash: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -58,8 +61,9 @@ class Article:
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
                 raise ValueError(f"Article.{name} must be timezone-aware")
-        if not self.content_hash:
-            object.__setattr__(self, "content_hash", self.compute_hash())
+        given = self.content_hash
+        digest = str(given) if isinstance(given, _Digest) and given else self.compute_hash()
+        object.__setattr__(self, "content_hash", digest)
 
     def compute_hash(self) -> str:
         """A digest of everything a reader sees, to detect changed entries."""
@@ -74,6 +78,11 @@ class Article:
             self.feed_title,
         ]
         return hashlib.sha256("\x1e".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class _Digest(str):
+    """A content hash to carry over as is: the digest of an entry before `clean_article`
+    clipped it (so that an unchanged entry still looks unchanged), or the one stored."""
 
 
 def clean_article(article: Article) -> Article:
@@ -95,7 +104,7 @@ def clean_article(article: Article) -> Article:
         tags=tuple(tags),
         published=_clamp(article.published),
         updated=_clamp(article.updated) if article.updated else None,
-        content_hash=article.content_hash,
+        content_hash=_Digest(article.content_hash),
     )
 
 
@@ -159,7 +168,7 @@ def stored_article(fields: dict[str, Any]) -> Article:
         feed_url=fields.get("feed_url") or "",
         feed_title=fields.get("feed_title") or "",
         updated=aware(fields.get("updated")),
-        content_hash=fields.get("content_hash") or "",
+        content_hash=_Digest(fields.get("content_hash") or ""),
     )
 
 

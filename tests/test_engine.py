@@ -320,6 +320,22 @@ def test_upsert_adds_skips_and_replaces(engine: Engine) -> None:
     assert engine.get(article.id) == changed
 
 
+def test_an_article_changed_with_replace_is_updated(engine: Engine) -> None:
+    """`dataclasses.replace` copies every field, the content hash too: the hash is made
+    again from the new fields, so that the change is written, not skipped as unchanged."""
+    article = ARTICLES[0]
+    with engine.writer() as writer:
+        assert writer.upsert(article) == "new"
+    stored = engine.get(article.id)
+    assert stored is not None and stored.content_hash == article.content_hash
+    changed = replace(stored, title="Un titre tout neuf")
+    assert changed.content_hash != article.content_hash
+    with engine.writer() as writer:
+        assert writer.upsert(changed) == "updated"
+        assert writer.upsert(stored) == "updated"  # and back
+        assert writer.upsert(replace(stored)) == "unchanged"
+
+
 def test_a_failed_batch_keeps_what_was_committed(engine: Engine) -> None:
     with pytest.raises(RuntimeError), engine.writer(batch_size=2) as writer:
         for article in ARTICLES[:3]:
