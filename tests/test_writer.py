@@ -4,6 +4,7 @@ whole segment, upserts that replace, merges that keep every live article."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,22 @@ def test_an_error_in_a_writer_drops_the_uncommitted_articles_and_their_files(
         assert files(tmp_path / "index") == before
         assert ids(engine.search("trains")) == []
         assert ids(engine.search("vélos")) == ["t1"]
+
+
+def test_dates_out_of_range_are_kept_within_1900_and_2200(tmp_path: Path) -> None:
+    """A feed's year 1 or year 9999 would stretch the month facet over millennia: an
+    article's dates are brought within 1 January 1900 and 1 January 2200."""
+    articles = [
+        article("futur", "Dépêche du futur", published=datetime(9999, 12, 31, tzinfo=UTC)),
+        article("passe", "Dépêche du passé", published=datetime(1, 1, 1, tzinfo=UTC)),
+        article("juste", "Dépêche bornée", published=datetime(2199, 12, 31, 23, tzinfo=UTC)),
+    ]
+    with open_index(tmp_path, articles) as engine:
+        published = {a.id: a.published for a in map(engine.get, ("futur", "passe", "juste")) if a}
+        newest = [hit.id for hit in engine.search("dépêche", sort="date").hits]
+    assert published == {
+        "futur": datetime(2200, 1, 1, tzinfo=UTC),
+        "passe": datetime(1900, 1, 1, tzinfo=UTC),
+        "juste": datetime(2199, 12, 31, 23, tzinfo=UTC),
+    }
+    assert newest == ["futur", "juste", "passe"]
