@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from search.documents import aware
 from tests.corpora import article, ids, open_index
 
 
@@ -73,3 +74,49 @@ def test_dates_out_of_range_are_kept_within_1900_and_2200(tmp_path: Path) -> Non
         "juste": datetime(2199, 12, 31, 23, tzinfo=UTC),
     }
     assert newest == ["futur", "juste", "passe"]
+
+
+def test_each_text_field_is_clipped_to_its_limit(tmp_path: Path) -> None:
+    """An entry can be huge, the index must not be: each field keeps its first characters,
+    up to its limit exactly (`search.documents.LIMITS`)."""
+    sizes = {"title": 2000, "summary": 20_000, "author": 500, "feed_url": 4096}
+    huge = article(
+        "long",
+        "t" * (sizes["title"] + 1),
+        summary="s" * (sizes["summary"] + 1),
+        author="a" * (sizes["author"] + 1),
+        feed_url="https://x.example/" + "f" * sizes["feed_url"],
+    )
+    exact = article("juste", "t" * sizes["title"], summary="s" * sizes["summary"])
+    with open_index(tmp_path, [huge, exact]) as engine:
+        clipped, kept = engine.get("long"), engine.get("juste")
+    assert clipped is not None and kept is not None
+    assert {name: len(getattr(clipped, name)) for name in sizes} == sizes
+    assert (len(kept.title), len(kept.summary)) == (sizes["title"], sizes["summary"])
+
+
+def test_a_summary_the_body_does_not_hold_is_searched_too(tmp_path: Path) -> None:
+    articles = [
+        article("chapo", "Titre", "Le corps du texte.", summary="Un chapeau sur l'hydrogène."),
+        article("repris", "Titre", "Le vent souffle. Suite du texte.", summary="Le vent souffle."),
+    ]
+    with open_index(tmp_path, articles) as engine:
+        assert ids(engine.search("hydrogène")) == ["chapo"]
+        # Held by the body already, the summary is not searched twice: one occurrence.
+        (hit,) = engine.search("vent").hits
+        assert [hit.snippet.text[s:e] for s, e in hit.snippet.highlights] == ["vent"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        (datetime(2024, 3, 1, 12), datetime(2024, 3, 1, 12, tzinfo=UTC)),
+        ("2024-03-01T12:00:00+01:00", datetime(2024, 3, 1, 11, tzinfo=UTC)),
+        ("", None),
+        ("pas une date", None),
+        (1709294400, None),  # what an index from elsewhere might hold: no date, no crash
+        (None, None),
+    ],
+)
+def test_a_stored_date_reads_as_an_aware_datetime_or_none(stored: object, read: object) -> None:
+    assert aware(stored) == read
