@@ -17,7 +17,7 @@ from . import EXTENSION, EngineHolder, language, render
 from .caching import conditional
 from .filters import is_iso_day
 from .language import _
-from .params import SORTS, SearchParams
+from .params import SearchParams
 
 bp = Blueprint("views", __name__)
 
@@ -147,7 +147,6 @@ def template_helpers() -> dict[str, Any]:
     """Helpers every template may call."""
     return {
         "search_url": search_url,
-        "sorts": SORTS,
         "date_filter_label": date_filter_label,
     }
 
