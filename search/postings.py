@@ -10,7 +10,7 @@ count them too, and so does the scoring model).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +27,56 @@ EMPTY_IDS = np.zeros(0, dtype=np.int32)
 EMPTY_TF = np.zeros(0, dtype=np.float32)
 
 
+class _Terms:
+    """One field's terms in one segment: their sorted hashes, the term each hash is, where
+    each term's postings start, and the postings (views of the segment's map, resolved once
+    per segment: a query looks up a dozen terms in every segment)."""
+
+    __slots__ = ("docs", "hashes", "order", "start", "tf")
+
+    def __init__(self, file: ArrayFile, field: str) -> None:
+        self.hashes = file.array(f"{field}.hash")
+        self.order = file.array(f"{field}.order")
+        self.start = file.array(f"{field}.start")
+        self.docs = file.array(f"{field}.docs")
+        self.tf = file.array(f"{field}.tf")
+
+    def find(self, h: np.uint64) -> int:
+        """The term number of hash `h`, or -1."""
+        hashes = self.hashes
+        i = int(hashes.searchsorted(h))
+        if i < len(hashes) and hashes[i] == h:
+            return int(self.order[i])
+        return -1
+
+
 @dataclass
 class _Segment:
     file: ArrayFile
     offset: int
     count: int
     deleted: frozenset[int]
+    by_field: dict[str, _Terms | None] = field(default_factory=dict, repr=False)
+
+    def terms(self, name: str) -> _Terms | None:
+        """The segment's terms of field `name` (None when it has none)."""
+        try:
+            return self.by_field[name]
+        except KeyError:
+            found = _Terms(self.file, name) if self.file.has(f"{name}.hash") else None
+            self.by_field[name] = found
+            return found
+
+    def slice(self, name: str, h: np.uint64) -> tuple[int, int] | None:
+        """Where the postings of hash `h` are in field `name`'s arrays (None: nowhere)."""
+        terms = self.terms(name)
+        if terms is None:
+            return None
+        t = terms.find(h)
+        if t < 0:
+            return None
+        start = terms.start
+        return int(start[t]), int(start[t + 1])
 
 
 @dataclass(frozen=True)
@@ -85,27 +129,38 @@ class IndexArrays:
         return self.postings_by_hash(field, term_hash(term))
 
     def postings_by_hash(self, field: str, h: int) -> Postings:
-        docs: list[np.ndarray] = []
-        tfs: list[np.ndarray] = []
+        key = np.uint64(h)
+        found: list[tuple[_Terms, int, int, np.int32]] = []
+        total = 0
         for seg in self._segments:
-            found = _slice(seg.file, field, h)
-            if found is None:
+            terms = seg.terms(field)
+            if terms is None:
                 continue
-            a, b = found
-            docs.append(seg.file.array(f"{field}.docs")[a:b].astype(np.int32) + seg.offset)
-            tfs.append(seg.file.array(f"{field}.tf")[a:b])
-        if not docs:
+            t = terms.find(key)
+            if t < 0:
+                continue
+            a, b = int(terms.start[t]), int(terms.start[t + 1])
+            found.append((terms, a, b, np.int32(seg.offset)))
+            total += b - a
+        if not found:
             return NO_POSTINGS
-        if len(docs) == 1:
-            return Postings(docs[0], tfs[0].astype(np.float32))
-        return Postings(np.concatenate(docs), np.concatenate(tfs).astype(np.float32))
+        # One pass per segment into arrays of the final size (the postings of a common
+        # word run to tens of thousands: copies are the cost here).
+        docs = np.empty(total, dtype=np.int32)
+        tf = np.empty(total, dtype=np.float32)
+        at = 0
+        for terms, a, b, offset in found:
+            np.add(terms.docs[a:b], offset, out=docs[at : at + b - a])
+            tf[at : at + b - a] = terms.tf[a:b]
+            at += b - a
+        return Postings(docs, tf)
 
     def doc_frequency(self, field: str, term: str) -> int:
         """Documents holding `term` in `field` (deleted ones included, as Whoosh counts)."""
-        h = term_hash(term)
+        h = np.uint64(term_hash(term))
         total = 0
         for seg in self._segments:
-            found = _slice(seg.file, field, h)
+            found = seg.slice(field, h)
             if found is not None:
                 total += found[1] - found[0]
         return total
@@ -113,17 +168,18 @@ class IndexArrays:
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(document, position) of every occurrence of `term` in `field` within `docs`
         (ascending document numbers the term is known to occur in)."""
-        h = term_hash(term)
+        h = np.uint64(term_hash(term))
         out_docs: list[np.ndarray] = []
         out_pos: list[np.ndarray] = []
         for seg in self._segments:
             lo, hi = np.searchsorted(docs, [seg.offset, seg.offset + seg.count])
             if lo == hi:
                 continue
-            found = _slice(seg.file, field, h)
-            if found is None:
+            terms = seg.terms(field)
+            t = -1 if terms is None else terms.find(h)
+            if terms is None or t < 0:
                 continue
-            a, b = found
+            a, b = int(terms.start[t]), int(terms.start[t + 1])
             file = seg.file
             local = file.read(f"{field}.docs", a, b).astype(np.int64)
             tf = file.read(f"{field}.tf", a, b).astype(np.int64)
@@ -132,7 +188,6 @@ class IndexArrays:
             at = at[(at < len(local)) & (local[np.minimum(at, len(local) - 1)] == wanted)]
             if not len(at):
                 continue
-            t = int(file.array(f"{field}.order")[_index(file, field, h)])
             first = int(file.array(f"{field}.pstart")[t])
             # Positions are stored per posting, in posting order; tf says how many each has.
             # (A term seen more than 255 times in a document keeps only its first 255 here.)
@@ -281,26 +336,6 @@ def _column(seg: _Segment, name: str) -> np.ndarray:
     if seg.file.has(name):
         return seg.file.array(name)
     return np.zeros(seg.count, dtype=np.uint64)
-
-
-def _slice(file: ArrayFile, field: str, h: int) -> tuple[int, int] | None:
-    i = _index(file, field, h)
-    if i < 0:
-        return None
-    t = int(file.array(f"{field}.order")[i])
-    start = file.array(f"{field}.start")
-    return int(start[t]), int(start[t + 1])
-
-
-def _index(file: ArrayFile, field: str, h: int) -> int:
-    name = f"{field}.hash"
-    if not file.has(name):
-        return -1
-    hashes = file.array(name)
-    i = int(np.searchsorted(hashes, np.uint64(h)))
-    if i < len(hashes) and int(hashes[i]) == h:
-        return i
-    return -1
 
 
 def _code(codes: dict[str, int], key: str, table: list[Any], value: Any) -> int:
