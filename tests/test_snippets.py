@@ -9,7 +9,15 @@ import pytest
 
 from search import Engine, Snippet
 from search.analysis import terms
-from search.snippets import Highlighter, highlight, highlighter, make_snippet
+from search.snippets import (
+    COMMON,
+    FLATTEN,
+    Highlighter,
+    flatten,
+    highlight,
+    highlighter,
+    make_snippet,
+)
 from tests.corpora import article, open_index
 
 
@@ -171,6 +179,17 @@ def test_offsets_are_right_in_a_cut_snippet_too(prefix: str) -> None:
     snippet = make_snippet(text, marker("fibre"))
     assert marked(snippet) == ["fibre"]
     assert snippet.text.startswith("…") and snippet.text.endswith("…")
+
+
+@pytest.mark.parametrize("char", [char for char, _ in COMMON])
+def test_french_punctuation_flattens_as_the_encoder_would(char: str) -> None:
+    """The typographic characters replaced before encoding (for speed) give the bytes the
+    encoder's error handler gives them: one per character, a word's edge where it was."""
+    text = f"L{char}État{char * 2}fibre {char}œuvre"
+    assert flatten(text) == text.encode("latin-1", "fouille-flatten").translate(FLATTEN)
+    assert len(flatten(text)) == len(text)
+    if char != "œ":  # œ is a letter: `Lœ` and `État` are one word
+        assert marked(highlight(text, marker("état fibre"))) == ["État", "fibre"]
 
 
 # --- highlight (titles) ---------------------------------------------------------------------
