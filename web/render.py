@@ -24,7 +24,7 @@ from search.formatting import format_date, format_month, format_number
 from search.i18n import translations
 from search.results import Version
 
-from .filters import safe_url
+from .filters import constant_url_for, is_iso_day, safe_url
 from .params import SORTS, SearchParams
 
 
@@ -316,4 +316,145 @@ def pagination_nav(
         f'<nav class="pagination" aria-label="{label}">\n<ul>\n'
         + "\n".join(items)
         + "\n</ul>\n</nav>"
+    )
+
+
+def search_form(
+    params: SearchParams | None,
+    lang: str,
+    *,
+    autofocus: bool = False,
+    big: bool = False,
+    label: str | None = None,
+) -> Markup:
+    """The search box of every page (in the header; big on the home page), keeping the
+    active filters of `params` as hidden fields."""
+    gettext = translations(lang).gettext
+    label_text = escape(label or gettext("Search the articles"))
+    placeholder = escape(gettext("e.g. intelligence artificielle"))
+    button = escape(gettext("Search"))
+    hidden = []
+    if params is not None:
+        hidden.extend(_hidden("tag", tag) for tag in params.tags)
+        for name in ("since", "until", "author", "feed"):
+            if getattr(params, name):
+                hidden.append(_hidden(name, getattr(params, name)))
+        if params.sort != "relevance":
+            hidden.append(_hidden("sort", params.sort))
+    return Markup(
+        f'<form class="search-form{" search-form--big" if big else ""}" role="search" '
+        f'method="get" action="{escape(constant_url_for("views.search"))}">\n'
+        f'<label for="q" class="{"" if big else "visually-hidden"}">'
+        f"{label_text}</label>\n"
+        '<div class="search-row">\n'
+        f'<input id="q" name="q" type="search" value="{escape(params.q if params else "")}"'
+        f"{' autofocus' if autofocus else ''}\n"
+        'autocomplete="off" spellcheck="false" enterkeyhint="search"\n'
+        f'list="q-suggestions" data-suggest-url="{escape(constant_url_for("api.api_suggest"))}"\n'
+        f'placeholder="{placeholder}">\n'
+        '<datalist id="q-suggestions"></datalist>\n'
+        f"{''.join(hidden)}\n"
+        f'<button type="submit">{button}</button>\n'
+        "</div>\n</form>"
+    )
+
+
+def _hidden(name: str, value: str) -> str:
+    return f'<input type="hidden" name="{name}" value="{escape(value)}">'
+
+
+def site_footer(
+    lang: str, switches: list[dict[str, Any]], csrf_token: Callable[[], str] | None
+) -> Markup:
+    """The foot of every page: the site's links, the other languages (`switches`, from
+    `language.switch_links`), and the logout button when `csrf_token` is given (someone
+    is logged in)."""
+    gettext = translations(lang).gettext
+    site = escape(gettext("Fouille, full-text search in RSS and Atom feeds"))
+    feeds = escape(gettext("Feeds followed"))
+    status = escape(gettext("Index status"))
+    log_out = escape(gettext("Log out"))
+    opensearch = escape(constant_url_for("api.opensearch"))
+    links = "".join(
+        f' ·\n<a class="language-switch" href="{escape(link["url"])}" '
+        f'hreflang="{escape(link["lang"])}" lang="{escape(link["lang"])}" '
+        f'rel="alternate">{escape(link["name"])}</a>'
+        for link in switches
+    )
+    out = [
+        f"<p>{site} ·\n"
+        f'<a href="{opensearch}" type="application/opensearchdescription+xml">OpenSearch</a> ·\n'
+        f'<a href="{escape(constant_url_for("feeds.page"))}">'
+        f"{feeds}</a> ·\n"
+        f'<a href="{escape(constant_url_for("api.healthz"))}">'
+        f"{status}</a>{links}</p>"
+    ]
+    if csrf_token is not None:
+        logout = escape(constant_url_for("auth.logout"))
+        out.append(
+            f'<form class="logout" method="post" action="{logout}">\n'
+            f'<input type="hidden" name="csrf" value="{escape(csrf_token())}">\n'
+            f'<button type="submit">{log_out}</button>\n</form>'
+        )
+    return Markup("\n".join(out))
+
+
+def period_and_follow(
+    params: SearchParams,
+    presets: list[dict[str, Any]],
+    lang: str,
+    search_url: Callable[..., str],
+    atom_url: str,
+) -> Markup:
+    """The end of the results sidebar: the date presets and range, and the links that
+    follow the search (Atom, JSON)."""
+    gettext = translations(lang).gettext
+    all_dates_label = escape(gettext("All dates"))
+    period, apply = escape(gettext("Period")), escape(gettext("Apply"))
+    since_label, until_label = escape(gettext("From")), escape(gettext("To"))
+    follow = escape(gettext("Follow this search"))
+    atom_label, json_label = escape(gettext("Atom feed")), escape(gettext("Results as JSON"))
+    current = ' aria-current="true" class="active"'
+    all_dates = search_url(params.with_(since="", until=""))
+    items = [
+        f'<li><a href="{escape(all_dates)}"'
+        f"{'' if params.since or params.until else current}>"
+        f"{all_dates_label}</a></li>"
+    ]
+    items.extend(
+        f'<li><a href="{escape(preset["url"])}"{current if preset["active"] else ""}>'
+        f"{escape(preset['label'])}</a></li>"
+        for preset in presets
+    )
+    kept = [_hidden("q", params.q)]
+    kept.extend(_hidden("tag", tag) for tag in params.tags)
+    if params.author:
+        kept.append(_hidden("author", params.author))
+    if params.feed:
+        kept.append(_hidden("feed", params.feed))
+    if params.sort != "relevance":
+        kept.append(_hidden("sort", params.sort))
+    since = params.since if is_iso_day(params.since) else ""
+    until = params.until if is_iso_day(params.until) else ""
+    json_url = search_url(params, "api.api_search")
+    return Markup(
+        '<section class="facet" aria-labelledby="dates-titre">\n'
+        f'<h3 id="dates-titre">{period}</h3>\n'
+        f'<ul class="presets">\n{chr(10).join(items)}\n</ul>\n'
+        '<form class="date-range" method="get" '
+        f'action="{escape(constant_url_for("views.search"))}">\n'
+        f"{''.join(kept)}\n"
+        f'<div class="field"><label for="since">{since_label}</label>\n'
+        f'<input id="since" name="since" type="date" value="{escape(since)}"></div>\n'
+        f'<div class="field"><label for="until">{until_label}</label>\n'
+        f'<input id="until" name="until" type="date" value="{escape(until)}"></div>\n'
+        f'<button type="submit">{apply}</button>\n'
+        "</form>\n</section>\n\n"
+        '<section class="facet follow" aria-labelledby="suivre-titre">\n'
+        f'<h3 id="suivre-titre">{follow}</h3>\n<ul>\n'
+        f'<li><a href="{escape(atom_url)}" type="application/atom+xml">'
+        f"{atom_label}</a></li>\n"
+        f'<li><a href="{escape(json_url)}" type="application/json">'
+        f"{json_label}</a></li>\n"
+        "</ul>\n</section>"
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from search import Engine, SearchPage, Settings
@@ -14,6 +16,7 @@ from search.formatting import format_date, format_month
 from search.i18n import N_, gettext
 
 from . import EXTENSION, EngineHolder, language, render
+from .auth import atom_url
 from .caching import conditional
 from .filters import is_iso_day
 from .language import _
@@ -142,6 +145,18 @@ def _bounded(bound: str, kind: str, lang: str, **params: str) -> str:
     return gettext(lang, template).format(**params)
 
 
+@bp.app_template_global("render_search_form")
+def _search_form(params: SearchParams | None, **options: Any) -> Markup:
+    """`web.render.search_form` in the page's language (a global: macros see no context)."""
+    return render.search_form(params, language.current(), **options)
+
+
+@bp.app_template_global("site_footer")
+def _site_footer(csrf_token: Callable[[], str] | None) -> Markup:
+    """`web.render.site_footer` in the page's language, with its language switches."""
+    return render.site_footer(language.current(), language.switch_links(), csrf_token)
+
+
 @bp.app_context_processor
 def template_helpers() -> dict[str, Any]:
     """Helpers every template may call."""
@@ -180,7 +195,9 @@ def search() -> str | Response:
         facets_html=render.facet_sections(page, params, lang, search_url),
         results_bar_html=render.results_bar(page, params, lang, search_url),
         pagination_html=render.pagination_nav(page, params, numbers, lang, search_url),
-        presets=date_presets(params),
+        period_and_follow_html=render.period_and_follow(
+            params, date_presets(params), lang, search_url, atom_url(params)
+        ),
         examples=SYNTAX_EXAMPLES[:4],
     )
 
