@@ -3,6 +3,8 @@ feeds and authors, counted with `numpy.bincount` over per-document columns."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .analysis import fold, tag_key
@@ -21,16 +23,16 @@ def count(arrays: IndexArrays, docs: np.ndarray) -> Facets:
     if not len(docs):
         return Facets()
     per_month = np.bincount(arrays.months[docs])
-    months = tuple(
-        (_month_label(arrays.month_base + int(m)), int(per_month[m]))
-        for m in np.flatnonzero(per_month)
-    )
+    present = np.flatnonzero(per_month)
+    labels = _month_labels(arrays.month_base, arrays.month_count)
+    counted = per_month[present].tolist()
+    months = tuple(zip([labels[m] for m in present.tolist()], counted, strict=True))
     tags = _top(
         np.bincount(arrays.tags_of(docs), minlength=len(arrays.tag_labels)),
         arrays.tag_labels,
         MAX_TAGS,
     )
-    feed_names = [title or url for url, title in arrays.feeds]
+    feed_names = arrays.feed_names
     feeds = _top(
         np.bincount(arrays.feed_of[docs], minlength=len(feed_names)), feed_names, MAX_FEEDS
     )
@@ -52,6 +54,13 @@ def _top(counts: np.ndarray, labels: list[str], limit: int) -> tuple[tuple[str, 
     pairs = [(labels[i], int(counts[i])) for i in present.tolist() if labels[i]]
     pairs.sort(key=lambda pair: (-pair[1], fold(pair[0]), pair[0]))
     return tuple(pairs[:limit])
+
+
+@lru_cache(maxsize=16)
+def _month_labels(base: int, count: int) -> tuple[str, ...]:
+    """The labels of `count` months from `base` (months since 1970): a query's month facet
+    names its months from these rather than formatting each."""
+    return tuple(_month_label(base + m) for m in range(count))
 
 
 def _month_label(months_since_1970: int) -> str:

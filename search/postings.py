@@ -245,6 +245,8 @@ class IndexArrays:
         months = self.published.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
         self.month_base = int(months.min()) if len(months) else 0
         self.months = (months - self.month_base).astype(np.int32)
+        #: Months from `month_base` to the latest document's.
+        self.month_count = int(self.months.max()) + 1 if len(months) else 0
 
         feeds: dict[str, int] = {}
         self.feeds: list[tuple[str, str]] = []
@@ -295,6 +297,8 @@ class IndexArrays:
             for key, labels in zip(self.tag_keys, spellings, strict=True)
         ]
         self.tag_index = tags
+        #: What the feed facet names each feed: its title, else its address.
+        self.feed_names = [title or url for url, title in self.feeds]
         # Near-duplicate keys (`search.duplicates`); 0, no key, in segments written before.
         self.dup_title = _concat([_column(seg, "dup_title") for seg in segs], np.uint64)
         self.dup_body = _concat([_column(seg, "dup_body") for seg in segs], np.uint64)
