@@ -247,10 +247,10 @@ class Snapshots:
         latest = next(reversed(self._states.values()), None) if self._states else None
         if latest is None:
             return None  # nothing read yet: read it
-        root = self._storage.root
+        root = str(self._storage.root)  # not pathlib's `/`: this runs on every search
         try:
-            current = os.stat(root / "CURRENT")
-            gen = os.stat(root / latest.generation)
+            current = os.stat(os.path.join(root, "CURRENT"))
+            gen = os.stat(os.path.join(root, latest.generation))
         except OSError:
             return None  # gone or unreadable: reading it again says which
         return (current.st_mtime_ns, current.st_ino, gen.st_mtime_ns, gen.st_ino)
