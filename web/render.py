@@ -19,10 +19,9 @@ from urllib.parse import quote
 from flask import url_for
 from markupsafe import Markup, escape
 
-from search import Hit, SearchPage
+from search import SearchPage
 from search.formatting import format_date, format_month, format_number
 from search.i18n import translations
-from search.results import Version
 
 from .filters import constant_url_for, is_iso_day, safe_url
 from .params import SORTS, SearchParams
@@ -63,8 +62,8 @@ def hit_list(
             found = dates[moment] = str(escape(format_date(moment, lang)))
         return found
 
-    def archive_url(item: Hit | Version, args: str) -> str:
-        return f"{article_path[0]}{item.key}{article_path[1]}{args}"
+    def archive_url(key: str, args: str) -> str:
+        return f"{article_path[0]}{key}{article_path[1]}{args}"
 
     def tag_link(tag: str) -> tuple[str, bool]:
         found = tag_links.get(tag)
@@ -77,6 +76,7 @@ def hit_list(
     out = [f'<ol class="hits" start="{(page.page - 1) * page.page_size + 1}">']
     add = out.append
     for n, hit in enumerate(page.hits, 1):
+        key = hit.key
         add(f'<li>\n<article class="hit" aria-labelledby="hit-{n}" data-id="{escape(hit.id)}">')
         title = (
             hit.title_snippet.html() if hit.title_snippet.text else escape(hit.title) or untitled
@@ -113,19 +113,19 @@ def hit_list(
             for version in hit.versions:
                 name = escape(version.feed or version.title or version.id)
                 add(
-                    f'<li><a href="{escape(archive_url(version, query_args))}">{name}</a> '
+                    f'<li><a href="{escape(archive_url(version.key, query_args))}">{name}</a> '
                     f'(<time datetime="{version.published.isoformat()}">'
                     f"{day(version.published)}</time>)</li>"
                 )
             add("</ul>\n</div>")
         add('<div class="hit-links">')
         add(
-            f'<a class="archived-link" href="{escape(archive_url(hit, query_args))}">{archived}</a>'
+            f'<a class="archived-link" href="{escape(archive_url(key, query_args))}">{archived}</a>'
         )
         if hit.explanation and page.normalized:
             add(str(why(hit.explanation, page)))
         elif query:
-            why_url = escape(archive_url(hit, sorted_args or query_args))
+            why_url = escape(archive_url(key, sorted_args or query_args))
             add(
                 f'<details class="why" data-why-url="{why_url}">\n<summary>{why_label}</summary>\n'
                 f'<p class="why-link"><a href="{why_url}#pourquoi">{see_why}</a></p>\n</details>'
@@ -333,7 +333,7 @@ def search_form(
     label_text = escape(label or gettext("Search the articles"))
     placeholder = escape(gettext("e.g. intelligence artificielle"))
     button = escape(gettext("Search"))
-    hidden = []
+    hidden: list[str] = []
     if params is not None:
         hidden.extend(_hidden("tag", tag) for tag in params.tags)
         for name in ("since", "until", "author", "feed"):
