@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from markupsafe import Markup
 
 from search import Snippet
@@ -91,9 +91,12 @@ def marked(snippet: Snippet) -> Markup:
 def constant_url_for(endpoint: str, **values: Any) -> str:
     """`url_for`, remembered for the links that are the same on every page (static files,
     the routes without parameters): a page names a dozen of them, each a route build."""
-    if values.keys() - {"filename"}:
+    if values and (len(values) > 1 or "filename" not in values):
         return url_for(endpoint, **values)
-    key = (request.script_root, request.host_url, endpoint, values.get("filename"))
+    site = g.get("url_site")
+    if site is None:  # the request's part of the key, once per request
+        site = g.url_site = (request.script_root, request.host_url)
+    key = (site, endpoint, values.get("filename"))
     cache: dict[tuple[Any, ...], str] = current_app.extensions.setdefault(URL_CACHE, {})
     found = cache.get(key)
     if found is None:
