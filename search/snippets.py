@@ -57,7 +57,8 @@ class Highlighter:
         heads |= set(self.prefixes)
         self.probes = _probes(heads)
         self._soft_probes: tuple[bytes, ...] | None = None
-        self._verdicts: dict[str, bool] = {}
+        #: Each word seen: its folded form when it counts, None when it does not.
+        self._verdicts: dict[str, str | None] = {}
 
     def spans(self, text: str, limit: int = MAX_MATCHES) -> list[tuple[int, int, str]]:
         """(start, end, folded word) of each matched word in `text`, in order."""
@@ -87,13 +88,14 @@ class Highlighter:
             assert run is not None
             end = run.end()
             word = text[start:end]
-            accepted = verdicts.get(word)
-            if accepted is None:
+            if word in verdicts:
+                key = verdicts[word]
+            else:
                 if len(verdicts) >= MAX_VERDICTS:
                     verdicts.clear()
-                accepted = verdicts[word] = self._accepts(word)
-            if accepted:
-                out.append((start, end, fold(normalize(word))))
+                key = verdicts[word] = fold(normalize(word)) if self._accepts(word) else None
+            if key is not None:
+                out.append((start, end, key))
                 if len(out) >= limit:
                     break
         return out
@@ -268,14 +270,16 @@ def _best_windows(
     # Matches are in order and do not overlap: those inside [lo, hi] are a slice.
     starts = [m[0] for m in matches]
     ends = [m[1] for m in matches]
+    words = [m[2] for m in matches]
+    lead = size // 5
     candidates = []
     for start in starts[:100]:
-        lo = max(0, start - size // 5)
-        hi = min(length, lo + size)
-        lo = max(0, hi - size)  # near the end: the room left goes before the match
+        lo = start - lead if start > lead else 0
+        hi = lo + size if lo + size < length else length
+        lo = hi - size if hi > size else 0  # near the end: the room left goes before the match
         a, b = bisect_left(starts, lo), bisect_right(ends, hi)
-        keys = {m[2] for m in matches[a:b]}
-        candidates.append((len(keys) * 10 + max(b - a, 0), -lo, lo, hi, keys))
+        keys = set(words[a:b])
+        candidates.append((len(keys) * 10 + (b - a if b > a else 0), -lo, lo, hi, keys))
     candidates.sort(reverse=True)
     best = candidates[0]
     chosen = [(best[2], best[3])]
