@@ -126,8 +126,13 @@ def create_app(settings: Settings | None = None, *, config: dict[str, Any] | Non
 
 
 def _security_headers(response: Response) -> Response:
+    # Not `headers.setdefault`: werkzeug looks a header up by raising and catching an
+    # HTTP exception when it is absent, and these five are absent from every response.
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers, not dict)
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, has_request_context, request
+from werkzeug.datastructures import MultiDict
 
 from search import Settings
 from search.i18n import (
@@ -48,16 +49,16 @@ def current() -> str:
 
 
 def _choose() -> str:
-    asked = language_of(request.args.get("lang"))
+    asked = language_of(_arg(request.args, "lang"))
     if asked:
         return asked
-    remembered = language_of(request.cookies.get(COOKIE))
+    remembered = language_of(_arg(request.cookies, COOKIE))
     if remembered:
         return remembered
     settings: Settings | None = current_app.extensions.get(SETTINGS)
     if settings is not None and settings.lang:
         return settings.lang
-    if not request.headers.get("Accept-Language", "").strip():
+    if not request.environ.get("HTTP_ACCEPT_LANGUAGE", "").strip():
         return CONTENT_LANGUAGE
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
@@ -88,13 +89,19 @@ def switch_links() -> list[dict[str, Any]]:
     return links
 
 
+def _arg(values: MultiDict[str, str], name: str) -> str | None:
+    """`values.get(name)` without its cost when absent (werkzeug raises and catches an HTTP
+    exception then), as `lang` is from nearly every request."""
+    return values.get(name) if name in values else None
+
+
 def _remember(response: Response) -> Response:
     """after_request: keep a `?lang=` choice in a cookie, and tell caches that the answer
     depends on the language asked for."""
     if request.endpoint == "static":
         return response
-    asked = language_of(request.args.get("lang"))
-    if asked and asked != language_of(request.cookies.get(COOKIE)):
+    asked = language_of(_arg(request.args, "lang"))
+    if asked and asked != language_of(_arg(request.cookies, COOKIE)):
         response.set_cookie(
             COOKIE,
             asked,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
@@ -49,7 +50,10 @@ class SearchParams:
         Raises:
             ParamError: a parameter is too long or not a number.
         """
-        q = args.get("q", "").strip()
+        # A plain dict: a MultiDict's get() of an absent name raises and catches an HTTP
+        # exception, and most of these names are absent from most searches.
+        first = args.to_dict()
+        q = first.get("q", "").strip()
         if len(q) > settings.max_query_length:
             raise query_too_long(len(q), settings.max_query_length)
         tags: list[str] = []
@@ -62,15 +66,15 @@ class SearchParams:
         return cls(
             q=q,
             tags=tuple(tags),
-            since=_capped("since", args.get("since", "").strip()),
-            until=_capped("until", args.get("until", "").strip()),
-            author=_capped("author", args.get("author", "").strip()),
-            feed=_capped("feed", args.get("feed", "").strip()),
-            sort=_capped("sort", args.get("sort", "").strip()) or "relevance",
-            page=_default(_integer(args, "page"), 1),
-            page_size=_integer(args, "page_size"),
-            as_typed=args.get("as_typed", "").strip() in ("1", "true", "oui"),
-            explain=args.get("explain", "").strip() in ("1", "true", "oui"),
+            since=_capped("since", first.get("since", "").strip()),
+            until=_capped("until", first.get("until", "").strip()),
+            author=_capped("author", first.get("author", "").strip()),
+            feed=_capped("feed", first.get("feed", "").strip()),
+            sort=_capped("sort", first.get("sort", "").strip()) or "relevance",
+            page=_default(_integer(first, "page"), 1),
+            page_size=_integer(first, "page_size"),
+            as_typed=first.get("as_typed", "").strip() in ("1", "true", "oui"),
+            explain=first.get("explain", "").strip() in ("1", "true", "oui"),
         )
 
     @property
@@ -181,7 +185,7 @@ def _default(value: int | None, default: int) -> int:
     return default if value is None else value
 
 
-def _integer(args: MultiDict[str, str], name: str) -> int | None:
+def _integer(args: Mapping[str, str], name: str) -> int | None:
     raw = args.get(name, "").strip()
     if not raw:
         return None
