@@ -64,19 +64,32 @@ def _holder() -> EngineHolder:
 
 
 def search_url(params: SearchParams, endpoint: str = "views.search", **kw: Any) -> str:
-    """The URL of `params` on a search endpoint (HTML page, API or Atom).
+    """The URL of `params` on a search endpoint (HTML page, API or Atom)."""
+    return request_links()(params, endpoint, **kw)
 
-    A results page links to itself a few dozen times (facets, pages, tags): the endpoint's
-    path is built once per request and the query string by `SearchParams.query_string`,
-    which is several times cheaper than `url_for` each time.
+
+def request_links() -> Callable[..., str]:
+    """`search_url` for this request, made once per request.
+
+    A results page links to itself a few dozen times (facets, pages, tags): each
+    endpoint's path is built once and the query string by `SearchParams.query_string`,
+    several times cheaper than `url_for` each time.
     """
-    if kw:
-        return url_for(endpoint, **params.url_args(), **kw)
-    paths: dict[str, str] = g.setdefault("search_paths", {})
-    path = paths.get(endpoint)
-    if path is None:
-        path = paths[endpoint] = url_for(endpoint)
-    return f"{path}?{params.query_string()}"
+    found: Callable[..., str] | None = g.get("search_links")
+    if found is not None:
+        return found
+    paths: dict[str, str] = {}
+
+    def link(params: SearchParams, endpoint: str = "views.search", **kw: Any) -> str:
+        if kw:
+            return url_for(endpoint, **params.url_args(), **kw)
+        path = paths.get(endpoint)
+        if path is None:
+            path = paths[endpoint] = url_for(endpoint)
+        return f"{path}?{params.query_string()}"
+
+    g.search_links = link
+    return link
 
 
 def date_presets(params: SearchParams) -> list[dict[str, Any]]:
@@ -187,16 +200,17 @@ def search() -> str | Response:
     page: SearchPage = engine().search(params.q, **params.engine_kwargs())
     lang = language.current()
     numbers = pagination(page)
+    links = request_links()
     return render_template(
         "search.html",
         params=params,
         page=page,
-        hits_html=render.hit_list(page, params, lang, search_url, _why_box),
-        facets_html=render.facet_sections(page, params, lang, search_url),
-        results_bar_html=render.results_bar(page, params, lang, search_url),
-        pagination_html=render.pagination_nav(page, params, numbers, lang, search_url),
+        hits_html=render.hit_list(page, params, lang, links, _why_box),
+        facets_html=render.facet_sections(page, params, lang, links),
+        results_bar_html=render.results_bar(page, params, lang, links),
+        pagination_html=render.pagination_nav(page, params, numbers, lang, links),
         period_and_follow_html=render.period_and_follow(
-            params, date_presets(params), lang, search_url, atom_url(params)
+            params, date_presets(params), lang, links, atom_url(params)
         ),
         examples=SYNTAX_EXAMPLES[:4],
     )
