@@ -11,6 +11,7 @@ tests hold its structure.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -77,13 +78,13 @@ def hit_list(
     add = out.append
     for n, hit in enumerate(page.hits, 1):
         key = hit.key
-        add(f'<li>\n<article class="hit" aria-labelledby="hit-{n}" data-id="{escape(hit.id)}">')
+        add(f'<li>\n<article class="hit" aria-labelledby="hit-{n}" data-id="{_text(hit.id)}">')
         title = (
             hit.title_snippet.html() if hit.title_snippet.text else escape(hit.title) or untitled
         )
         href = safe_url(hit.url)
         if href:
-            link = escape(href)
+            link = _text(href)
             add(
                 f'<h2 class="hit-title" id="hit-{n}"><a href="{link}" '
                 f'rel="noopener noreferrer">{title}</a></h2>'
@@ -95,11 +96,11 @@ def hit_list(
             when = updated_on % {"iso": hit.updated.isoformat(), "day": day(hit.updated)}
             meta.append(f' <span class="updated">{when}</span>')
         if hit.author:
-            meta.append(f' · <span class="author">{escape(hit.author)}</span>')
+            meta.append(f' · <span class="author">{_text(hit.author)}</span>')
         if hit.feed:
-            meta.append(f' · <span class="feed">{escape(hit.feed)}</span>')
+            meta.append(f' · <span class="feed">{_text(hit.feed)}</span>')
         if href:
-            meta.append(f' · <span class="host">{escape(href.split("/")[2])}</span>')
+            meta.append(f' · <span class="host">{_text(href.split("/")[2])}</span>')
         add(f'<p class="hit-meta">{"".join(meta)}</p>')
         if hit.snippet.text:
             add(f'<p class="snippet">{hit.snippet.html()}</p>')
@@ -111,21 +112,19 @@ def hit_list(
             ) % {"count": hit.version_count}
             add(f'<div class="versions">{escape(count)}\n<ul aria-label="{other_versions}">')
             for version in hit.versions:
-                name = escape(version.feed or version.title or version.id)
+                name = _text(version.feed or version.title or version.id)
                 add(
-                    f'<li><a href="{escape(archive_url(version.key, query_args))}">{name}</a> '
+                    f'<li><a href="{_text(archive_url(version.key, query_args))}">{name}</a> '
                     f'(<time datetime="{version.published.isoformat()}">'
                     f"{day(version.published)}</time>)</li>"
                 )
             add("</ul>\n</div>")
         add('<div class="hit-links">')
-        add(
-            f'<a class="archived-link" href="{escape(archive_url(key, query_args))}">{archived}</a>'
-        )
+        add(f'<a class="archived-link" href="{_text(archive_url(key, query_args))}">{archived}</a>')
         if hit.explanation and page.normalized:
             add(str(why(hit.explanation, page)))
         elif query:
-            why_url = escape(archive_url(key, sorted_args or query_args))
+            why_url = _text(archive_url(key, sorted_args or query_args))
             add(
                 f'<details class="why" data-why-url="{why_url}">\n<summary>{why_label}</summary>\n'
                 f'<p class="why-link"><a href="{why_url}#pourquoi">{see_why}</a></p>\n</details>'
@@ -136,11 +135,21 @@ def hit_list(
             for tag in hit.tags:
                 url, active = tag_link(tag)
                 state = ' class="active"' if active else ""
-                add(f'<li><a href="{url}" title="{filter_title}"{state}>#{escape(tag)}</a></li>')
+                add(f'<li><a href="{url}" title="{filter_title}"{state}>#{_text(tag)}</a></li>')
             add("</ul>")
         add("</article>\n</li>")
     add("</ol>")
     return Markup("\n".join(out))
+
+
+_SPECIAL = re.compile("[&<>\"']").search
+
+
+def _text(value: str) -> str:
+    """`value` escaped for HTML as `markupsafe.escape` does, returned as it is when it has
+    nothing to escape (most of a page's ids, names and links: escape makes a Markup of
+    each, three Python calls)."""
+    return str(escape(value)) if _SPECIAL(value) else value
 
 
 #: Months the "By month" facet lists, the latest first.
