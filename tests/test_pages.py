@@ -342,3 +342,35 @@ def test_pagination_window(page: int, pages: int, links: list[int | None]) -> No
 
     result = SearchPage(query="q", total=pages * 10, page=page, pages=pages, hits=())
     assert pagination(result) == links
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/search?q=données",
+        "/search?q=données&page=2",
+        "/search?q=données&sort=date",
+        "/search?q=fibre+OR+données&lang=en",
+        "/search?q=%3Cscript%3E+données",
+    ],
+)
+def test_a_plain_results_page_is_the_one_the_template_renders(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """Pages with hits and nothing to notice skip Jinja (`render.results_page`): they are
+    the page `search.html` renders, tag for tag and word for word."""
+    import web.views
+
+    fast = client.get(url)
+    assert web.views.plain_results.__name__ == "plain_results"
+    monkeypatch.setattr(web.views, "plain_results", lambda page, params: False)
+    slow = client.get(url)
+    assert fast.status_code == slow.status_code == 200
+    assert _layout(fast.get_data(as_text=True)) == _layout(slow.get_data(as_text=True))
+
+
+def _layout(html: str) -> str:
+    """The page with its whitespace between tags and runs of spaces made one, and its
+    search time left out."""
+    html = re.sub(r'<span class="took">\([^)]*\)</span>', "", html)
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()

@@ -358,10 +358,15 @@ def _private(response: Response) -> Response:
     return response
 
 
+def logged_in() -> bool:
+    """Whether a person is logged in (through the form) on a site with a password."""
+    return door() is not None and _session_user() is not None
+
+
 def _template_helpers() -> dict[str, Any]:
     return {
         "auth_enabled": door() is not None,
-        "logged_in": door() is not None and _session_user() is not None,
+        "logged_in": logged_in(),
         "csrf_token": csrf_token,
         "atom_url": atom_url,
     }

@@ -16,7 +16,7 @@ from search.formatting import format_date, format_month
 from search.i18n import N_, gettext
 
 from . import EXTENSION, EngineHolder, language, render
-from .auth import atom_url
+from .auth import atom_url, csrf_token, logged_in
 from .caching import conditional
 from .filters import is_iso_day
 from .language import _
@@ -201,18 +201,29 @@ def search() -> str | Response:
     lang = language.current()
     numbers = pagination(page)
     links = request_links()
-    return render_template(
-        "search.html",
-        params=params,
-        page=page,
-        hits_html=render.hit_list(page, params, lang, links, _why_box),
-        facets_html=render.facet_sections(page, params, lang, links),
-        results_bar_html=render.results_bar(page, params, lang, links),
-        pagination_html=render.pagination_nav(page, params, numbers, lang, links),
-        period_and_follow_html=render.period_and_follow(
-            params, date_presets(params), lang, links, atom_url(params)
+    atom = atom_url(params)
+    parts = {
+        "hits_html": render.hit_list(page, params, lang, links, _why_box),
+        "facets_html": render.facet_sections(page, params, lang, links),
+        "results_bar_html": render.results_bar(page, params, lang, links),
+        "pagination_html": render.pagination_nav(page, params, numbers, lang, links),
+        "period_and_follow_html": render.period_and_follow(
+            params, date_presets(params), lang, links, atom
         ),
-        examples=SYNTAX_EXAMPLES[:4],
+    }
+    if plain_results(page, params):
+        footer = _site_footer(csrf_token if logged_in() else None)
+        return str(render.results_page(page, params, lang, parts, atom, footer))
+    return render_template(
+        "search.html", params=params, page=page, examples=SYNTAX_EXAMPLES[:4], **parts
+    )
+
+
+def plain_results(page: SearchPage, params: SearchParams) -> bool:
+    """Whether a results page is hits and nothing else to say (`render.results_page`)."""
+    notices = page.corrected_from or page.suggestion or page.date_words or page.unknown_tags
+    return bool(page.hits) and not (
+        notices or page.fallback or params.has_filters or params.explain
     )
 
 
