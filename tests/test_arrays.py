@@ -97,3 +97,14 @@ def test_term_hashes_are_stable_64_bit_numbers() -> None:
     # On disk in every segment: a change here is a new index FORMAT.
     assert term_hash("vélo") == VELO_HASH
     assert term_hash("a") != term_hash("b")
+
+
+def test_no_documents_have_no_positions(tmp_path: Path) -> None:
+    """Asked for the positions of a word in no document, the arrays answer none."""
+    from search import scoring
+    from tests.corpora import article, open_index
+
+    with open_index(tmp_path, [article("a", "La fibre", "La fibre optique.")]) as engine:
+        arrays = engine._snapshots.view().state.arrays
+        docs, positions = arrays.positions(scoring.EXACT[0], "fibre", np.zeros(0, np.int64))
+    assert len(docs) == len(positions) == 0

@@ -235,3 +235,14 @@ def test_the_feed_facet_lists_the_biggest_feed_first(tmp_path: Path) -> None:
     with open_index(tmp_path, articles) as engine:
         feeds = engine.search("fibre").facets.feeds
     assert [count for _, count in feeds] == [3, 1]
+
+
+def test_a_feed_takes_the_title_a_later_segment_gives_it(tmp_path: Path) -> None:
+    """A feed first indexed without a title (its feed had none yet) is named by the title a
+    later commit brings, not by its address."""
+    feed = "https://next.example/flux"
+    first = article("a1", "Fibre", "La fibre.", feed_url=feed, feed_title="")
+    with open_index(tmp_path, [first]) as engine:
+        with engine.writer() as writer:
+            writer.upsert(article("a2", "Fibre", "La fibre.", feed_url=feed, feed_title="Next"))
+        assert engine.search("fibre").facets.feeds == (("Next", 2),)

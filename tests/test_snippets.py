@@ -442,3 +442,21 @@ def test_a_window_ends_mid_word_when_no_space_is_within_thirty_characters() -> N
     assert text.index(" ", 7) == 169
     snippet = make_snippet(text, marker("réseau"))
     assert snippet.text == text[:200] + "…"
+
+
+def test_a_fragment_starts_at_the_sentence_or_line_its_window_opens_in() -> None:
+    """A window opening just after ". " or a line break starts there, not a word later."""
+    from search.snippets import _word_start
+
+    lead = "x" * 50
+    for text, pos, expected in [
+        (f"{lead}. Début de phrase avec la fibre", 52, 52),  # ". " just before
+        (f"{lead}\nDébut de ligne avec la fibre", 51, 51),  # the break just before
+        (f"{lead}\nDébut de ligne avec la fibre", 50, 51),  # the window opens on the break
+    ]:
+        at = text.index("fibre")
+        assert _word_start(text, pos, [(at, at + 5, "fibre")]) == expected, (text, pos)
+
+
+def test_capitals_flatten_like_small_letters_from_a_to_z() -> None:
+    assert marked(highlight("La Zone euro et l’Arcep", marker("zone arcep"))) == ["Zone", "Arcep"]
