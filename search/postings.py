@@ -67,16 +67,16 @@ class _Segment:
             self.by_field[name] = found
             return found
 
-    def slice(self, name: str, h: np.uint64) -> tuple[int, int] | None:
-        """Where the postings of hash `h` are in field `name`'s arrays (None: nowhere)."""
+    def locate(self, name: str, h: np.uint64) -> tuple[_Terms, int, int, int] | None:
+        """Field `name`'s terms, and the term number of hash `h` and where its postings
+        start and stop in them (None: the segment lacks the term)."""
         terms = self.terms(name)
         if terms is None:
             return None
         t = terms.find(h)
         if t < 0:
             return None
-        start = terms.start
-        return int(start[t]), int(start[t + 1])
+        return terms, t, int(terms.start[t]), int(terms.start[t + 1])
 
 
 @dataclass(frozen=True)
@@ -133,13 +133,10 @@ class IndexArrays:
         found: list[tuple[_Terms, int, int, np.int32]] = []
         total = 0
         for seg in self._segments:
-            terms = seg.terms(field)
-            if terms is None:
+            located = seg.locate(field, key)
+            if located is None:
                 continue
-            t = terms.find(key)
-            if t < 0:
-                continue
-            a, b = int(terms.start[t]), int(terms.start[t + 1])
+            terms, _, a, b = located
             found.append((terms, a, b, np.int32(seg.offset)))
             total += b - a
         if not found:
@@ -160,9 +157,9 @@ class IndexArrays:
         h = np.uint64(term_hash(term))
         total = 0
         for seg in self._segments:
-            found = seg.slice(field, h)
-            if found is not None:
-                total += found[1] - found[0]
+            located = seg.locate(field, h)
+            if located is not None:
+                total += located[3] - located[2]
         return total
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -175,11 +172,10 @@ class IndexArrays:
             lo, hi = np.searchsorted(docs, [seg.offset, seg.offset + seg.count])
             if lo == hi:
                 continue
-            terms = seg.terms(field)
-            t = -1 if terms is None else terms.find(h)
-            if terms is None or t < 0:
+            located = seg.locate(field, h)
+            if located is None:
                 continue
-            a, b = int(terms.start[t]), int(terms.start[t + 1])
+            _, t, a, b = located
             file = seg.file
             local = file.read(f"{field}.docs", a, b).astype(np.int64)
             tf = file.read(f"{field}.tf", a, b).astype(np.int64)
