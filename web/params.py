@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
@@ -118,43 +118,37 @@ class SearchParams:
 
     def query_string(self) -> str:
         """The URL query of these parameters (what `url_args` gives, encoded, in its order)."""
-        pairs = [f"q={_quoted(self.q)}"]
-        pairs.extend(f"tag={_quoted(tag)}" for tag in self.tags)
-        for name in ("since", "until", "author", "feed"):
-            value = getattr(self, name)
-            if value:
-                pairs.append(f"{name}={_quoted(value)}")
-        if self.sort != "relevance":
-            pairs.append(f"sort={_quoted(self.sort)}")
-        if self.page != 1:
-            pairs.append(f"page={self.page}")
-        if self.page_size is not None:
-            pairs.append(f"page_size={self.page_size}")
-        if self.as_typed:
-            pairs.append("as_typed=1")
-        if self.explain:
-            pairs.append("explain=1")
-        return "&".join(pairs)
+        return "&".join(f"{name}={_quoted(str(value))}" for name, value in self._pairs())
 
     def url_args(self) -> dict[str, Any]:
         """URL parameters for `url_for`, leaving out defaults so URLs stay short."""
-        out: dict[str, Any] = {"q": self.q}
-        if self.tags:
-            out["tag"] = list(self.tags)
-        for name in ("since", "until", "author", "feed"):
-            if getattr(self, name):
-                out[name] = getattr(self, name)
-        if self.sort != "relevance":
-            out["sort"] = self.sort
-        if self.page != 1:
-            out["page"] = self.page
-        if self.page_size is not None:
-            out["page_size"] = self.page_size
-        if self.as_typed:
-            out["as_typed"] = 1
-        if self.explain:
-            out["explain"] = 1
+        out: dict[str, Any] = {}
+        for name, value in self._pairs():
+            if name == "tag":
+                out.setdefault("tag", []).append(value)
+            else:
+                out[name] = value
         return out
+
+    def _pairs(self) -> Iterator[tuple[str, str | int]]:
+        """(name, value) of each URL parameter, defaults left out, in URL order."""
+        yield "q", self.q
+        for tag in self.tags:
+            yield "tag", tag
+        for name in ("since", "until", "author", "feed"):
+            value = getattr(self, name)
+            if value:
+                yield name, value
+        if self.sort != "relevance":
+            yield "sort", self.sort
+        if self.page != 1:
+            yield "page", self.page
+        if self.page_size is not None:
+            yield "page_size", self.page_size
+        if self.as_typed:
+            yield "as_typed", 1
+        if self.explain:
+            yield "explain", 1
 
 
 _FIELD_NAMES = frozenset(item.name for item in fields(SearchParams))

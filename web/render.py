@@ -342,14 +342,7 @@ def search_form(
     label_text = escape(label or gettext("Search the articles"))
     placeholder = escape(gettext("e.g. intelligence artificielle"))
     button = escape(gettext("Search"))
-    hidden: list[str] = []
-    if params is not None:
-        hidden.extend(_hidden("tag", tag) for tag in params.tags)
-        for name in ("since", "until", "author", "feed"):
-            if getattr(params, name):
-                hidden.append(_hidden(name, getattr(params, name)))
-        if params.sort != "relevance":
-            hidden.append(_hidden("sort", params.sort))
+    hidden = _kept_filters(params, ("since", "until", "author", "feed")) if params else []
     return Markup(
         f'<form class="search-form{" search-form--big" if big else ""}" role="search" '
         f'method="get" action="{escape(constant_url_for("views.search"))}">\n'
@@ -370,6 +363,16 @@ def search_form(
 
 def _hidden(name: str, value: str) -> str:
     return f'<input type="hidden" name="{name}" value="{escape(value)}">'
+
+
+def _kept_filters(params: SearchParams, names: tuple[str, ...]) -> list[str]:
+    """Hidden fields that keep the tag filters, the filters `names` and the sort of
+    `params` through a form's submission."""
+    kept = [_hidden("tag", tag) for tag in params.tags]
+    kept.extend(_hidden(name, getattr(params, name)) for name in names if getattr(params, name))
+    if params.sort != "relevance":
+        kept.append(_hidden("sort", params.sort))
+    return kept
 
 
 def site_footer(
@@ -435,14 +438,8 @@ def period_and_follow(
         f"{escape(preset['label'])}</a></li>"
         for preset in presets
     )
-    kept = [_hidden("q", params.q)]
-    kept.extend(_hidden("tag", tag) for tag in params.tags)
-    if params.author:
-        kept.append(_hidden("author", params.author))
-    if params.feed:
-        kept.append(_hidden("feed", params.feed))
-    if params.sort != "relevance":
-        kept.append(_hidden("sort", params.sort))
+    # The dates are the form's own fields.
+    kept = [_hidden("q", params.q), *_kept_filters(params, ("author", "feed"))]
     since = params.since if is_iso_day(params.since) else ""
     until = params.until if is_iso_day(params.until) else ""
     json_url = search_url(params, "api.api_search")
@@ -470,7 +467,6 @@ def period_and_follow(
 
 
 def results_page(
-    page: SearchPage,
     params: SearchParams,
     lang: str,
     parts: dict[str, Markup],

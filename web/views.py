@@ -213,7 +213,7 @@ def search() -> str | Response:
     }
     if plain_results(page, params):
         footer = _site_footer(csrf_token if logged_in() else None)
-        return str(render.results_page(page, params, lang, parts, atom, footer))
+        return str(render.results_page(params, lang, parts, atom, footer))
     return render_template(
         "search.html", params=params, page=page, examples=SYNTAX_EXAMPLES[:4], **parts
     )
