@@ -108,3 +108,15 @@ def test_no_documents_have_no_positions(tmp_path: Path) -> None:
         arrays = engine._snapshots.view().state.arrays
         docs, positions = arrays.positions(scoring.EXACT[0], "fibre", np.zeros(0, np.int64))
     assert len(docs) == len(positions) == 0
+
+
+def test_a_segment_without_a_field_adds_nothing_to_its_total_length(tmp_path: Path) -> None:
+    """BM25's average length: a segment where no article has a title counts no title word."""
+    from search import scoring
+    from tests.corpora import article, open_index
+
+    with open_index(tmp_path, [article("a", "", "Le corps du texte.")]) as engine:
+        with engine.writer() as writer:
+            writer.upsert(article("b", "Fibre optique", "Le corps du texte."))
+        arrays = engine._snapshots.view().state.arrays
+        assert arrays.total_length(scoring.STEMMED[1]) == 2

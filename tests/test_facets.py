@@ -246,3 +246,13 @@ def test_a_feed_takes_the_title_a_later_segment_gives_it(tmp_path: Path) -> None
         with engine.writer() as writer:
             writer.upsert(article("a2", "Fibre", "La fibre.", feed_url=feed, feed_title="Next"))
         assert engine.search("fibre").facets.feeds == (("Next", 2),)
+
+
+def test_a_feed_keeps_the_title_it_was_first_indexed_with(tmp_path: Path) -> None:
+    """Its facet name does not change with each commit that brings a new spelling."""
+    feed = "https://next.example/flux"
+    first = article("a1", "Fibre", "La fibre.", feed_url=feed, feed_title="Next")
+    with open_index(tmp_path, [first]) as engine:
+        with engine.writer() as writer:
+            writer.upsert(article("a2", "Fibre", "La fibre.", feed_url=feed, feed_title="Next.ink"))
+        assert engine.search("fibre").facets.feeds == (("Next", 2),)
