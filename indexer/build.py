@@ -36,15 +36,17 @@ __all__ = [
     "reindex",
 ]
 
-#: Changes between commits of a bulk import (a first import, `index_articles`).
+#: Changes between commits of a first import from feeds (which also commits after each
+#: feed's page).
 BULK_BATCH = 20_000
 
 
 def index_articles(
-    engine: Engine, articles: Iterable[Article], *, batch_size: int = BULK_BATCH
+    engine: Engine, articles: Iterable[Article], *, batch_size: int | None = None
 ) -> dict[str, int]:
     """Upsert articles into the index and commit (the writer `fouille reindex` uses), in
-    commits of `batch_size` changes: large by default, as bulk imports want.
+    commits of `batch_size` changes; by default one commit per full segment, as bulk
+    imports want (`search.writer.ArticleWriter`).
 
     Returns:
         How many were new, updated and unchanged.

@@ -316,8 +316,10 @@ class Engine:
                 self._reindex_owner, self._reindex_depth = None, 0
 
     @contextmanager
-    def writer(self, *, batch_size: int = 500) -> Iterator[ArticleWriter]:
+    def writer(self, *, batch_size: int | None = 500) -> Iterator[ArticleWriter]:
         """A writer; commits on normal exit, drops only the uncommitted part on error.
+        `batch_size`: changes between commits (None: a commit per full segment, for bulk
+        imports; see `ArticleWriter`).
 
         Raises:
             IndexLockedError: another process is writing.

@@ -57,12 +57,17 @@ class _Pending:
 class ArticleWriter:
     """Adds, replaces and commits articles in one Whoosh index; holds its write lock.
 
-    Commits every `batch_size` changes, and when `commit()` is called.
+    Commits every `batch_size` changes, and when `commit()` is called. With `batch_size`
+    None (bulk imports), commits each time a segment is full instead: a large import then
+    has as few segments as the writer's memory allows (each segment costs every query a
+    term lookup), and a crash loses at most one segment's articles.
     """
 
-    def __init__(self, ix: Any, *, batch_size: int, inverter: Inverter | None = None) -> None:
+    def __init__(
+        self, ix: Any, *, batch_size: int | None, inverter: Inverter | None = None
+    ) -> None:
         self._ix = ix
-        self._batch_size = max(1, batch_size)
+        self._batch_size = None if batch_size is None else max(1, batch_size)
         self._inverter = inverter
         self._lock = ix.lock("WRITELOCK")
         try:
@@ -111,7 +116,9 @@ class ArticleWriter:
         self._changes += 1
         if builder.count >= MAX_DOCS or builder.tokens >= TOKEN_BUDGET:
             self._flush()
-        if self._changes >= self._batch_size:
+            if self._batch_size is None:
+                self.commit()
+        if self._batch_size is not None and self._changes >= self._batch_size:
             self.commit()
         return "new" if known is None else "updated"
 

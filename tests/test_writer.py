@@ -4,11 +4,16 @@ whole segment, upserts that replace, merges that keep every live article."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
+from indexer.build import index_articles
+from search import Article, Engine, Settings
+from search import writer as writer_module
 from search.documents import aware
 from tests.corpora import article, ids, open_index
 
@@ -120,3 +125,39 @@ def test_a_summary_the_body_does_not_hold_is_searched_too(tmp_path: Path) -> Non
 )
 def test_a_stored_date_reads_as_an_aware_datetime_or_none(stored: object, read: object) -> None:
     assert aware(stored) == read
+
+
+def _segments(index: Path) -> int:
+    generation = (index / "CURRENT").read_text(encoding="ascii").strip()
+    return len(whoosh_index.open_dir(str(index / generation)).reader().leaf_readers())
+
+
+def test_a_bulk_import_commits_once_per_full_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three articles of 40 words fill a segment (`text` and `body_exact` count each word).
+    monkeypatch.setattr(writer_module, "TOKEN_BUDGET", 3 * 2 * 40)
+    body = " ".join(f"mot{i}" for i in range(39))
+    articles = [article(f"a{n}", "Titre", body) for n in range(10)]
+    committed: list[int] = []
+
+    def stream() -> Iterator[Article]:
+        for n, item in enumerate(articles):
+            if n == 8:
+                committed.append(engine.stats().articles)
+                raise RuntimeError("coupure")
+            yield item
+
+    with Engine.open(Settings(index_dir=tmp_path / "index"), create=True) as engine:
+        with pytest.raises(RuntimeError, match="coupure"):
+            index_articles(engine, stream())
+        # Two full segments were committed as they filled; the third was lost with the
+        # crash, and nothing was committed more often than a segment fills.
+        assert committed == [6]
+        assert engine.stats().articles == 6
+        assert _segments(tmp_path / "index") == 2
+        # Run again: six unchanged, then a full segment of three and a last one of one.
+        assert index_articles(engine, articles) == {"new": 4, "updated": 0, "unchanged": 6}
+        assert engine.stats().articles == 10
+        assert _segments(tmp_path / "index") == 4
+        assert engine.search("mot7").total == 10
