@@ -75,31 +75,13 @@ class _Frame:
     )
 
 
-class _Watched:
-    """The index arrays, remembering which term each postings object was read for."""
-
-    def __init__(self, arrays: IndexArrays) -> None:
-        self._arrays = arrays
-        self.terms: dict[int, tuple[Postings, str]] = {}
-
-    def postings(self, field: str, term: str) -> Postings:
-        found = self._arrays.postings(field, term)
-        if len(found):
-            self.terms[id(found)] = (found, term)
-        return found
-
-    def __getattr__(self, name: str) -> AnyType:
-        return getattr(self._arrays, name)
-
-
 class Recorder(Matcher):
     """The matcher, keeping what each node of the plans it runs matched, and every term it
     scored: the ranking and its explanation come from one evaluation."""
 
     def __init__(self, arrays: IndexArrays, *rest: AnyType) -> None:
         """`rest`: what `Matcher` takes after the arrays (expander, word lister, cache)."""
-        self._watched = _Watched(arrays)
-        super().__init__(self._watched, *rest)  # type: ignore[arg-type]
+        super().__init__(arrays, *rest)
         #: The evaluation of each plan run, by plan.
         self.runs: dict[PlanNode, _Frame] = {}
         self._stack = [_Frame(All(()))]
@@ -135,8 +117,8 @@ class Recorder(Matcher):
             if self._naming is not None:
                 term = "/".join(self._naming)
             else:
-                known = self._watched.terms.get(id(postings))
-                term = known[1] if known is not None and known[0] is postings else ""
+                # The term the postings were read for (a union of terms has none).
+                term = next((t for (_, t), p in self._read.items() if p is postings), "")
             self._stack[-1].terms.append((field, term, weight, postings, found))
         return found
 

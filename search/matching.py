@@ -75,6 +75,9 @@ class Matcher:
         self.words = words or expand
         #: Narrowed document sets (`_narrowed`), kept with the index state they belong to.
         self.cache: NarrowCache = {} if cache is None else cache
+        #: The postings this matcher has read, by field and term (a matcher serves one
+        #: request: a word is looked up once however often the plan names it).
+        self._read: dict[tuple[str, str], Postings] = {}
 
     def run(self, plan: PlanNode, allowed: np.ndarray | None = None) -> Matches:
         """The live documents matching `plan` (and among `allowed`, the documents passing
@@ -86,6 +89,22 @@ class Matcher:
             keep = self.arrays.alive(found.docs)
             found = Matches(found.docs[keep], found.scores[keep])
         return found
+
+    # -- postings --------------------------------------------------------------------------
+
+    def postings(self, field: str, term: str) -> Postings:
+        """`term`'s postings in `field`, read once per matcher."""
+        key = (field, term)
+        found = self._read.get(key)
+        if found is None:
+            found = self._read[key] = self.arrays.postings(field, term)
+        return found
+
+    def _doc_frequency(self, field: str, term: str) -> int:
+        found = self._read.get((field, term))
+        if found is not None:
+            return len(found)
+        return self.arrays.doc_frequency(field, term)
 
     # -- the walk --------------------------------------------------------------------------
 
@@ -150,7 +169,7 @@ class Matcher:
         """How many documents a clause may match, roughly, to evaluate rare ones first
         (words by their stems' document frequency; other clauses keep their order)."""
         if isinstance(node, Stems) and node.stems and not node.title_only:
-            return max(self.arrays.doc_frequency(scoring.STEMMED[0], s) for s in node.stems)
+            return max(self._doc_frequency(scoring.STEMMED[0], s) for s in node.stems)
         if isinstance(node, Without):
             return self.arrays.count + 2  # exclusions last
         return self.arrays.count + 1
@@ -185,10 +204,10 @@ class Matcher:
 
     def _stem(self, stem: str, title_only: bool, within: np.ndarray | None = None) -> Matches:
         body_field, title_field = scoring.STEMMED
-        title = self.arrays.postings(title_field, stem)
+        title = self.postings(title_field, stem)
         if title_only:
             return self._scored(title, title_field, 1.0, within)
-        found = self._scored(self.arrays.postings(body_field, stem), body_field, 1.0, within)
+        found = self._scored(self.postings(body_field, stem), body_field, 1.0, within)
         in_title = self._scored(title, title_field, scoring.TITLE_WEIGHT, within)
         return add_into(found, in_title)
 
@@ -225,7 +244,7 @@ class Matcher:
     def _union_term(
         self, terms: tuple[str, ...], field: str, weight: float, within: np.ndarray | None = None
     ) -> Matches:
-        found = [p for p in (self.arrays.postings(field, t) for t in terms) if len(p)]
+        found = [p for p in (self.postings(field, t) for t in terms) if len(p)]
         if not found:
             return EMPTY
         if len(found) == 1:
@@ -265,8 +284,8 @@ class Matcher:
         frequency is the number of times they do."""
         arrays = self.arrays
         candidates: np.ndarray | None = within
-        for word in sorted(set(words), key=lambda w: len(arrays.postings(field, w))):
-            docs = arrays.postings(field, word).docs
+        for word in sorted(set(words), key=lambda w: len(self.postings(field, w))):
+            docs = self.postings(field, word).docs
             candidates = docs if candidates is None else common(candidates, docs)
             if not len(candidates):
                 return EMPTY
@@ -301,10 +320,9 @@ class Matcher:
     # -- metadata and filters --------------------------------------------------------------
 
     def _field_docs(self, node: FieldTerms) -> np.ndarray:
-        arrays = self.arrays
         docs: np.ndarray | None = None
         for term in node.terms:
-            found = arrays.postings(node.field, term).docs
+            found = self.postings(node.field, term).docs
             docs = found if docs is None else common(docs, found)
         if docs is None or not len(docs):
             return EMPTY.docs
@@ -333,7 +351,7 @@ class Matcher:
         arrays = self.arrays
         docs: np.ndarray | None = None
         for key in filters.tags:
-            found = arrays.postings("tag", key).docs
+            found = self.postings("tag", key).docs
             docs = found if docs is None else common(docs, found)
         if filters.since or filters.until:
             published = arrays.published
