@@ -258,7 +258,9 @@ def collapse(
     seen = np.zeros(len(label), dtype=bool)  # cheaper than sorting when twins are many
     seen[label[twins]] = True
     stories = len(docs) - len(twins) + int(np.count_nonzero(seen))
-    limit = stop
+    # Ranking costs the same for few documents as for many: ask at once for as many as
+    # the page's stories likely take (documents per story on average), not `stop` twice.
+    limit = stop if stories == len(docs) else -(-stop * len(docs) // stories) + 1
     while True:
         ranked = rank(limit)
         leaders: dict[int, tuple[int, float]] = {}

@@ -153,9 +153,10 @@ class Engine:
         pattern = highlighter(
             frozenset(compiled.stems), frozenset(compiled.words), frozenset(compiled.narrow)
         )
-        shown = tuple(hits.make_hit(view, docnum, score, pattern) for docnum, score in window)
-        if versions:
-            shown = hits.with_versions(view, shown, window, versions)
+        shown = tuple(
+            hits.make_hit(view, docnum, score, pattern, versions.get(docnum))
+            for docnum, score in window
+        )
         if isinstance(matcher, Recorder):
             plan = any_words(compiled) if fallback else compiled.plan
             shown = hits.explained(matcher, plan, tree, found, window, shown, sort, self.vocabulary)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -51,28 +52,58 @@ def fresh_scores(arrays: IndexArrays, found: Matches, half_life_days: float) -> 
     return scoring.freshness(found.scores, arrays.published[found.docs], now, half_life_days)
 
 
-def make_hit(view: View, docnum: int, score: float, pattern: Any) -> Hit:
-    """The hit of a document, its snippet and title highlighted with `pattern`."""
+def make_hit(
+    view: View,
+    docnum: int,
+    score: float,
+    pattern: Any,
+    versions: tuple[list[int], int] | None = None,
+) -> Hit:
+    """The hit of a document, its snippet and title highlighted with `pattern`;
+    `versions`: its near-duplicates, as `search.duplicates.collapse` gives them."""
     stored = view.stored(docnum)
     body = stored.get("body") or stored.get("summary") or ""
     # Articles indexed before issue 13 may hold their feed's secret address: what a hit
     # shows is cleaned here, whatever the index holds.
-    feed_url = stored.get("feed_url") or ""
-    secrets = urls.url_secrets(feed_url)
+    feed = _public_feed(stored.get("feed_url") or "", stored.get("feed_title") or "")
+    listed: tuple[Version, ...] = ()
+    count = 1
+    if versions is not None:
+        others, count = versions
+        listed = tuple(sorted((version(view, d) for d in others), key=lambda v: v.published))
+        count += 1
     return Hit(
-        id=urls.scrub(stored["id"], secrets),
-        url=urls.public_link(stored.get("url") or "", secrets),
+        id=urls.scrub(stored["id"], feed.secrets),
+        url=urls.public_link(stored.get("url") or "", feed.secrets),
         title=stored.get("title") or "",
         author=stored.get("author") or "",
         published=aware(stored.get("published")) or MIN_DATE,
         updated=aware(stored.get("updated")),
         tags=tuple(stored.get("tags") or ()),
-        feed=urls.public_label(stored.get("feed_title") or "", feed_url),
-        feed_url=urls.public_feed_url(feed_url),
+        feed=feed.label,
+        feed_url=feed.url,
         score=float(score),
         snippet=make_snippet(body, pattern),
         title_snippet=highlight(stored.get("title") or "", pattern),
+        versions=listed,
+        version_count=count,
     )
+
+
+class _PublicFeed:
+    """What hits show of a feed: its name and address without its secrets, and the secrets
+    to take out of its articles' ids and links."""
+
+    __slots__ = ("label", "secrets", "url")
+
+    def __init__(self, feed_url: str, feed_title: str) -> None:
+        self.secrets = urls.url_secrets(feed_url)
+        self.label = urls.public_label(feed_title, feed_url)
+        self.url = urls.public_feed_url(feed_url)
+
+
+#: A page shows a dozen articles of a few feeds: each feed's public view is made once.
+_public_feed = lru_cache(maxsize=256)(_PublicFeed)
 
 
 def find(view: View, article_id: str) -> int | None:
@@ -129,36 +160,18 @@ def version(view: View, docnum: int) -> Version:
     if found is not None:
         return found
     stored = view.stored(docnum)
-    feed_url = stored.get("feed_url") or ""
-    secrets = urls.url_secrets(feed_url)
+    feed = _public_feed(stored.get("feed_url") or "", stored.get("feed_title") or "")
     found = Version(
-        id=urls.scrub(stored["id"], secrets),
-        url=urls.public_link(stored.get("url") or "", secrets),
+        id=urls.scrub(stored["id"], feed.secrets),
+        url=urls.public_link(stored.get("url") or "", feed.secrets),
         title=stored.get("title") or "",
-        feed=urls.public_label(stored.get("feed_title") or "", feed_url),
+        feed=feed.label,
         published=aware(stored.get("published")) or MIN_DATE,
     )
     if len(cache) >= VERSION_CACHE:
         cache.clear()
     cache[docnum] = found
     return found
-
-
-def with_versions(
-    view: View,
-    shown: tuple[Hit, ...],
-    window: list[tuple[int, float]],
-    versions: dict[int, tuple[list[int], int]],
-) -> tuple[Hit, ...]:
-    """The hits of `window` with their near-duplicates listed, oldest first."""
-    out = []
-    for hit, (doc, _) in zip(shown, window, strict=True):
-        if doc in versions:
-            others, count = versions[doc]
-            listed = sorted((version(view, d) for d in others), key=lambda v: v.published)
-            hit = replace(hit, versions=tuple(listed), version_count=count + 1)
-        out.append(hit)
-    return tuple(out)
 
 
 def explained(
