@@ -272,14 +272,33 @@ def collapse(
             break
         limit *= 2
     window = list(leaders.values())[start:stop]
+    return window, _versions(found, docs, [d for d, _ in window if shared[d]]), stories
+
+
+def _versions(
+    found: Clusters, docs: np.ndarray, shown: list[int]
+) -> dict[int, tuple[list[int], int]]:
+    """For each document of `shown`, the other matching documents of its cluster (up to
+    `MAX_VERSIONS`) and how many there are: all the page's clusters in one pass."""
+    if not shown:
+        return {}
+    clusters = found.label[shown]
+    sizes = found.size[clusters]
+    ends = np.cumsum(sizes)
+    members = found.members[
+        np.repeat(found.first[clusters] - (ends - sizes), sizes) + np.arange(int(ends[-1]))
+    ]
+    at = np.searchsorted(docs, members)
+    at[at >= len(docs)] = 0
+    matching = (docs[at] == members).tolist()
+    listed = members.tolist()
     versions: dict[int, tuple[list[int], int]] = {}
-    for doc, _ in window:
-        if not shared[doc]:
-            continue
-        members = found.of(doc)
-        at = np.searchsorted(docs, members)
-        at[at >= len(docs)] = 0
-        others = [d for d in members[docs[at] == members].tolist() if d != doc]
+    begin = 0
+    for doc, end in zip(shown, ends.tolist(), strict=True):
+        others = [
+            d for d, m in zip(listed[begin:end], matching[begin:end], strict=True) if m and d != doc
+        ]
+        begin = end
         if others:
             versions[doc] = (others[:MAX_VERSIONS], len(others))
-    return window, versions, stories
+    return versions
