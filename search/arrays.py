@@ -129,18 +129,23 @@ class ArrayFile:
         a few slices each): a page of the map, once touched, would stay in every worker's
         memory, where the kernel's page cache holds a read for all of them.
         """
+        kind = np.dtype(self._entry(name)[0])
+        return np.frombuffer(self.read_bytes(name, start, stop), dtype=kind)
+
+    def read_bytes(self, name: str, start: int, stop: int) -> bytes:
+        """The bytes of items `start:stop` of the named array, read from the file (`read`)."""
         dtype, count, offset = self._entry(name)
-        kind = np.dtype(dtype)
+        itemsize = np.dtype(dtype).itemsize
         stop = min(stop, count)
         if stop <= start:
-            return np.zeros(0, dtype=kind)
-        size = (stop - start) * kind.itemsize
-        data = os.pread(self._fd, size, self._base + offset + start * kind.itemsize)
+            return b""
+        size = (stop - start) * itemsize
+        data = os.pread(self._fd, size, self._base + offset + start * itemsize)
         if len(data) != size:
             raise ArrayFileError(
                 N_("{path} is truncated: run `fouille reindex --rebuild`"), path=self._file.name
             )
-        return np.frombuffer(data, dtype=kind)
+        return data
 
     def _entry(self, name: str) -> tuple[str, int, int]:
         """(dtype, count, offset) of the named array, from the header."""

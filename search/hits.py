@@ -159,19 +159,25 @@ def version(view: View, docnum: int) -> Version:
     found: Version | None = cache.get(docnum)
     if found is not None:
         return found
-    stored = view.stored(docnum)
-    feed = _public_feed(stored.get("feed_url") or "", stored.get("feed_title") or "")
-    found = Version(
-        id=urls.scrub(stored["id"], feed.secrets),
-        url=urls.public_link(stored.get("url") or "", feed.secrets),
-        title=stored.get("title") or "",
-        feed=feed.label,
-        published=aware(stored.get("published")) or MIN_DATE,
-    )
+    # Its card when its segment has one: a tenth of the time of its stored fields.
+    found = listed(view.state.arrays.card(docnum) or view.stored(docnum))
     if len(cache) >= VERSION_CACHE:
         cache.clear()
     cache[docnum] = found
     return found
+
+
+def listed(fields: dict[str, Any]) -> Version:
+    """A near-duplicate as a hit lists it, from its stored fields or its card (the same
+    version either way)."""
+    feed = _public_feed(fields.get("feed_url") or "", fields.get("feed_title") or "")
+    return Version(
+        id=urls.scrub(fields["id"], feed.secrets),
+        url=urls.public_link(fields.get("url") or "", feed.secrets),
+        title=fields.get("title") or "",
+        feed=feed.label,
+        published=aware(fields.get("published")) or MIN_DATE,
+    )
 
 
 def explained(

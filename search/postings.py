@@ -9,8 +9,10 @@ count them too, and so does the scoring model).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,9 @@ from whoosh.util.numeric import byte_to_length
 
 from . import duplicates
 from .arrays import EXTENSION, ArrayFile, term_hash
+from .documents import EPOCH
 from .errors import IndexOutdatedError
-from .segments import ARRAY_FIELDS
+from .segments import ARRAY_FIELDS, CARD_DICTIONARY, read_card
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -57,6 +60,8 @@ class _Segment:
     count: int
     deleted: frozenset[int]
     by_field: dict[str, _Terms | None] = field(default_factory=dict, repr=False)
+    #: What the segment's cards are compressed against (`search.segments.pack_cards`).
+    card_dictionary: bytes | None = field(default=None, repr=False)
 
     def terms(self, name: str) -> _Terms | None:
         """The segment's terms of field `name` (None when it has none)."""
@@ -111,6 +116,7 @@ class IndexArrays:
             offset += count
         #: Documents, deleted ones included.
         self.count = offset
+        self._starts = [seg.offset for seg in self._segments]
         self._norms: dict[tuple[str, float, float], np.ndarray] = {}
         self._lengths: dict[str, np.ndarray] = {}
         self.live: np.ndarray | None = None
@@ -309,6 +315,26 @@ class IndexArrays:
         if found is None:
             found = duplicates.Clusters.build(self.dup_title, self.dup_body, self.published)
             self._clusters = found
+        return found
+
+    def card(self, doc: int) -> dict[str, Any] | None:
+        """What a near-duplicate is listed with (`search.segments.CARD_FIELDS`, its feed's
+        address and its date), read from the document's card: None when its segment was
+        written without cards, or when its card cannot tell (read the stored fields)."""
+        seg = self._segments[bisect_right(self._starts, doc) - 1]
+        if not seg.file.has("cards"):
+            return None
+        local = doc - seg.offset
+        ends = seg.file.array("card_ends")
+        start = int(ends[local - 1]) if local else 0
+        if seg.card_dictionary is None:
+            seg.card_dictionary = seg.file.read_bytes("card_dictionary", 0, CARD_DICTIONARY)
+        found: dict[str, Any] | None = read_card(
+            seg.file.read_bytes("cards", start, int(ends[local])), seg.card_dictionary
+        )
+        if found is not None:
+            found["feed_url"] = self.feeds[int(self.feed_of[doc])][0]
+            found["published"] = EPOCH + timedelta(microseconds=int(self.published[doc]))
         return found
 
     def live_docs(self) -> np.ndarray:

@@ -10,18 +10,21 @@ the source of truth.
 
 Beside the segment, `<segment>.fouille` (`search.arrays`) holds what the search path reads
 with numpy: per field, the postings as document ids and term frequencies with a term lookup
-table, the documents' field lengths; per document, the publication time (µs), feed, author and tags.
+table, the documents' field lengths; per document, the publication time (µs), feed, author and tags,
+and a card: the few stored fields a near-duplicate is listed with, uncompressed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+from isal import isal_zlib
 from whoosh.codec.whoosh3 import W3Codec, W3Segment
 from whoosh.system import pack_ushort
 
@@ -78,6 +81,8 @@ class SegmentBuilder:
         self._doc_tag_ends = array("q")
         self._dup_title = array("Q")
         self._dup_body = array("Q")
+        self._cards = bytearray()
+        self._card_ends = array("I")
         self._perdoc: Any = None
 
     # -- adding ------------------------------------------------------------------------------
@@ -173,6 +178,8 @@ class SegmentBuilder:
         self._doc_tag_ends.append(len(self._doc_tags))
         self._dup_title.append(title_key)
         self._dup_body.append(body_key)
+        self._cards += card(fields)
+        self._card_ends.append(len(self._cards))
         self.count += 1
         return docnum
 
@@ -238,6 +245,8 @@ class SegmentBuilder:
         header["tags"] = [[key, self._tag_labels[key]] for key in _by_code(self._tag_codes)]
         out.add("dup_title", np.frombuffer(self._dup_title, dtype=np.uint64))
         out.add("dup_body", np.frombuffer(self._dup_body, dtype=np.uint64))
+        for key, values in pack_cards(bytes(self._cards), self._card_ends).items():
+            out.add(key, values)
         header["lengths"] = {name: int(sum(col)) for name, col in self._lengths.items()}
         out.close(header)
         return segment
@@ -325,3 +334,51 @@ def _field_arrays(
         out[f"{name}.pos"] = postings.positions.astype(np.uint32 if wide else np.uint16)
         out[f"{name}.pstart"] = postings.position_starts.astype(np.int32)
     return out
+
+
+#: The stored fields a near-duplicate is listed with (`search.hits.version`), in a card's
+#: order: a card is read where the stored fields would cost a larger read and inflate.
+CARD_FIELDS = ("id", "url", "title", "feed_title")
+#: Bytes of sample cards that each card is compressed against (zlib's preset dictionary):
+#: cards are too short to compress alone, and share most of their words and addresses.
+CARD_DICTIONARY = 16384
+
+
+def card(fields: dict[str, Any]) -> bytes:
+    """A document's card: its `CARD_FIELDS`, UTF-8, separated by NUL bytes."""
+    return "\0".join(fields.get(name) or "" for name in CARD_FIELDS).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+def pack_cards(cards: bytes, ends: Sequence[int]) -> dict[str, np.ndarray]:
+    """The arrays of a segment's cards (`cards`, one after the other, each ending at its
+    entry of `ends`): each card deflated against a dictionary of cards sampled evenly
+    through the segment, where each one ends, and the dictionary."""
+    starts = [0, *ends[:-1]]
+    spans = list(zip(starts, ends, strict=True))
+    step = max(1, len(cards) // CARD_DICTIONARY)
+    dictionary = b"".join(cards[a:b] for a, b in spans[::step])[-CARD_DICTIONARY:]
+    preset = {"zdict": dictionary} if dictionary else {}
+    packed = bytearray()
+    packed_ends = array("I")
+    for a, b in spans:
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, **preset)
+        packed += packer.compress(cards[a:b]) + packer.flush()
+        packed_ends.append(len(packed))
+    return {
+        "cards": np.frombuffer(bytes(packed), dtype=np.uint8),
+        "card_ends": np.frombuffer(packed_ends, dtype=np.uint32),
+        "card_dictionary": np.frombuffer(dictionary, dtype=np.uint8),
+    }
+
+
+def read_card(data: bytes, dictionary: bytes) -> dict[str, str] | None:
+    """The fields of a card as `pack_cards` wrote it (None when one of them held a NUL:
+    read the stored fields)."""
+    preset = {"zdict": dictionary} if dictionary else {}
+    raw = isal_zlib.decompressobj(-15, **preset).decompress(data)
+    values = raw.decode("utf-8", "surrogatepass").split("\0")
+    if len(values) != len(CARD_FIELDS):
+        return None
+    return dict(zip(CARD_FIELDS, values, strict=True))

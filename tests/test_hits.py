@@ -4,12 +4,12 @@ distinctive words."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from archive_sample import CANTINE_BODY, PRIVATE_FEED, SECRET
 
-from search import Article
+from search import Article, hits
 from tests.corpora import DAY, article, open_index
 
 
@@ -79,3 +79,37 @@ def test_only_the_first_100000_characters_choose_related_articles(tmp_path: Path
     with open_index(tmp_path, [source, article("b", "Beta", "Le code 1234567.")]) as engine:
         assert engine.more_like("source") == []
         assert [hit.id for hit in engine.more_like("b")] == ["source"]
+
+
+def test_a_version_reads_the_same_from_its_card_as_from_its_stored_fields(
+    tmp_path: Path,
+) -> None:
+    articles = [
+        article("cantine", "Des cantines entièrement bio", CANTINE_BODY),
+        article(
+            f"https://prive.example/7?cle={SECRET}",
+            "Des cantines entièrement bio",
+            CANTINE_BODY,
+            feed_url=PRIVATE_FEED,
+            published=DAY - timedelta(hours=5),
+        ),
+        article(
+            "ancien",
+            "L’État, 1905 : « laïcité » 🚲",
+            CANTINE_BODY,
+            feed_title="Le Journal d’ici",
+            published=datetime(1905, 12, 9, 23, 59, 59, 999999, tzinfo=UTC),
+        ),
+        article("vide", "", "Un article sans titre.", feed_url="", feed_title=""),
+    ]
+    with open_index(tmp_path, articles) as engine:
+        view = engine._snapshots.view()
+        arrays = view.state.arrays
+        for doc in range(arrays.count):
+            stored = view.stored(doc)
+            card = arrays.card(doc)
+            assert card is not None, stored["id"]
+            assert hits.listed(card) == hits.listed(stored)
+        page = engine.search("cantines bio")
+    (version,) = page.hits[0].versions
+    assert SECRET not in repr(version)
