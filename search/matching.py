@@ -40,6 +40,7 @@ from .sets import (
     add_into,
     common,
     intersect,
+    mark,
     merge_postings,
     restrict,
     restrict_postings,
@@ -78,6 +79,7 @@ class Matcher:
         #: The postings this matcher has read, by field and term (a matcher serves one
         #: request: a word is looked up once however often the plan names it).
         self._read: dict[tuple[str, str], Postings] = {}
+        self._mark: tuple[np.ndarray, np.ndarray] | None = None
 
     def run(self, plan: PlanNode, allowed: np.ndarray | None = None) -> Matches:
         """The live documents matching `plan` (and among `allowed`, the documents passing
@@ -99,6 +101,13 @@ class Matcher:
         if found is None:
             found = self._read[key] = self.arrays.postings(field, term)
         return found
+
+    def _marked(self, within: np.ndarray) -> np.ndarray:
+        """`within` marked on a mask of the index (`sets.mark`), made once for the words
+        an AND restricts to the same documents."""
+        if self._mark is None or self._mark[0] is not within:
+            self._mark = (within, mark(within, self.arrays.count))
+        return self._mark[1]
 
     def _doc_frequency(self, field: str, term: str) -> int:
         found = self._read.get((field, term))
@@ -196,7 +205,7 @@ class Matcher:
             return EMPTY
         w = weight * scoring.idf(len(postings) if df is None else df, self.arrays.count)
         if within is not None:
-            postings = restrict_postings(postings, within)
+            postings = restrict_postings(postings, within, self._marked(within))
             if not len(postings):
                 return EMPTY
         norms = self.arrays.norms(field, scoring.K1, scoring.B)[postings.docs]
@@ -251,8 +260,9 @@ class Matcher:
             return self._scored(found[0], field, weight, within)
         if within is not None:
             # The pseudo-term's document frequency is that of the whole union.
-            df = union_size([p.docs for p in found])
-            found = [restrict_postings(p, within) for p in found]
+            df = union_size([p.docs for p in found], self.arrays.count)
+            inside = self._marked(within)
+            found = [restrict_postings(p, within, inside) for p in found]
             postings = merge_postings(found, self.arrays.count)
             return self._scored(postings, field, weight, df=df) if len(postings) else EMPTY
         return self._scored(merge_postings(found, self.arrays.count), field, weight)

@@ -14,6 +14,8 @@ from .postings import NO_POSTINGS, Postings
 
 #: Past this share of the index, a merge goes through a dense accumulator.
 DENSE_SHARE = 1 / 8
+#: Past one document in this many of the index, a union is counted on a mask of them all.
+DENSE_MARK = 32
 
 
 @dataclass(frozen=True)
@@ -78,15 +80,32 @@ def merge_postings(found: list[Postings], count: int) -> Postings:
     return Postings(docs[first], np.add.reduceat(tf, first))
 
 
-def union_size(docs: list[np.ndarray]) -> int:
-    """How many documents are in any of these ascending arrays."""
+def union_size(docs: list[np.ndarray], count: int) -> int:
+    """How many documents are in any of these ascending arrays (of an index of `count`)."""
+    if sum(len(d) for d in docs) * DENSE_MARK > count:
+        # Marking them costs a pass over the index's documents, less than searching
+        # or sorting many documents.
+        seen = np.zeros(count, dtype=bool)
+        for found in docs:
+            seen[found] = True
+        return int(np.count_nonzero(seen))
     if len(docs) == 2:
         return len(docs[0]) + len(docs[1]) - len(common(docs[0], docs[1]))
     return len(np.unique(np.concatenate(docs)))
 
 
-def restrict_postings(postings: Postings, within: np.ndarray) -> Postings:
-    """The postings of the documents `within` (both ascending)."""
+def mark(docs: np.ndarray, count: int) -> np.ndarray:
+    """A mask of the documents of an index of `count` that are in `docs`."""
+    inside = np.zeros(count, dtype=bool)
+    inside[docs] = True
+    return inside
+
+
+def restrict_postings(
+    postings: Postings, within: np.ndarray, inside: np.ndarray | None = None
+) -> Postings:
+    """The postings of the documents `within` (both ascending); `inside`, when given, is
+    `within` marked (`mark`), which makes a long list cheaper to restrict."""
     if not len(within) or not len(postings):
         return NO_POSTINGS
     if len(within) * 4 < len(postings):
@@ -95,6 +114,9 @@ def restrict_postings(postings: Postings, within: np.ndarray) -> Postings:
         at[at == len(postings)] = 0
         at = at[postings.docs[at] == within]
         return Postings(postings.docs[at], postings.tf[at])
+    if inside is not None:
+        hit = inside[postings.docs]
+        return Postings(postings.docs[hit], postings.tf[hit])
     idx = np.searchsorted(within, postings.docs)
     idx[idx == len(within)] = 0
     hit = within[idx] == postings.docs

@@ -15,6 +15,7 @@ from search.sets import (
     add_into,
     common,
     intersect,
+    mark,
     merge_postings,
     restrict,
     restrict_postings,
@@ -60,8 +61,10 @@ def test_set_operations_agree_with_python_sets(seed: int) -> None:
     assert as_dict(restrict(a, b.docs)) == {d: s for d, s in da.items() if d in db}
     assert as_dict(subtract(a, b.docs)) == {d: s for d, s in da.items() if d not in db}
     assert common(a.docs, b.docs).tolist() == sorted(da.keys() & db.keys())
-    assert union_size([a.docs, b.docs]) == len(da.keys() | db.keys())
-    assert union_size([a.docs, b.docs, c.docs]) == len(da.keys() | db.keys() | dc.keys())
+    for count in (COUNT, 1_000_000):  # counted on a mask, and by search or sorting
+        assert union_size([a.docs, b.docs], count) == len(da.keys() | db.keys())
+        both = union_size([a.docs, b.docs, c.docs], count)
+        assert both == len(da.keys() | db.keys() | dc.keys())
     added = {**da}
     for doc, score in db.items():
         added[doc] = added.get(doc, 0.0) + score
@@ -81,9 +84,14 @@ def test_merged_postings_add_their_frequencies(seed: int) -> None:
             want[doc] = want.get(doc, 0) + n
     merged = merge_postings(lists, COUNT)
     assert dict(zip(merged.docs.tolist(), merged.tf.tolist(), strict=True)) == want
-    within = np.array(docs(rng, 10), dtype=np.int32)
-    kept = restrict_postings(merged, within)
-    assert kept.docs.tolist() == [d for d in sorted(want) if d in set(within.tolist())]
+    for size in (3, 10, 30):  # a short list in a long one, and the other way round
+        within = np.array(docs(rng, size), dtype=np.int32)
+        expected = [d for d in sorted(want) if d in set(within.tolist())]
+        kept = restrict_postings(merged, within)
+        assert kept.docs.tolist() == expected
+        marked = restrict_postings(merged, within, mark(within, COUNT))
+        assert marked.docs.tolist() == expected
+        assert marked.tf.tolist() == [want[d] for d in expected]
 
 
 def test_document_zero_and_the_last_document_count() -> None:
