@@ -11,7 +11,7 @@ the source of truth.
 Beside the segment, `<segment>.fouille` (`search.arrays`) holds what the search path reads
 with numpy: per field, the postings as document ids and term frequencies with a term lookup
 table, the documents' field lengths; per document, the publication time (µs), feed, author and tags,
-and a card: the few stored fields a near-duplicate is listed with, uncompressed.
+and a card: the few stored fields a near-duplicate is listed with (`pack_cards`).
 """
 
 from __future__ import annotations
