@@ -66,11 +66,11 @@ def make_hit(
     # Articles indexed before issue 13 may hold their feed's secret address: what a hit
     # shows is cleaned here, whatever the index holds.
     feed = _public_feed(stored.get("feed_url") or "", stored.get("feed_title") or "")
-    listed: tuple[Version, ...] = ()
+    twins: tuple[Version, ...] = ()
     count = 1
     if versions is not None:
         others, count = versions
-        listed = tuple(sorted((version(view, d) for d in others), key=lambda v: v.published))
+        twins = tuple(sorted((version(view, d) for d in others), key=lambda v: v.published))
         count += 1
     return Hit(
         id=urls.scrub(stored["id"], feed.secrets),
@@ -85,7 +85,7 @@ def make_hit(
         score=float(score),
         snippet=make_snippet(body, pattern),
         title_snippet=highlight(stored.get("title") or "", pattern),
-        versions=listed,
+        versions=twins,
         version_count=count,
     )
 

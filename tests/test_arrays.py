@@ -120,3 +120,14 @@ def test_a_segment_without_a_field_adds_nothing_to_its_total_length(tmp_path: Pa
             writer.upsert(article("b", "Fibre optique", "Le corps du texte."))
         arrays = engine._snapshots.view().state.arrays
         assert arrays.total_length(scoring.STEMMED[1]) == 2
+
+
+def test_an_empty_range_reads_as_nothing(tmp_path: Path) -> None:
+    storage = FileStorage(str(tmp_path))
+    writer = ArrayWriter(storage, "a.fouille")
+    writer.add("values", np.arange(5, dtype=np.uint16))
+    writer.close({})
+    found = ArrayFile(str(tmp_path / "a.fouille"))
+    assert found.read_bytes("values", 3, 3) == b"" and found.read_bytes("values", 4, 2) == b""
+    assert found.read("values", 2, 2).tolist() == []
+    assert found.read("values", 3, 9).tolist() == [3, 4]

@@ -132,6 +132,9 @@ def test_a_phrase_is_one_part_per_exact_field(indexed: tuple[Engine, Reference])
         assert got.get(("title_exact", "fibre optique"), 0.0) == pytest.approx(
             title.get(doc, 0.0), rel=1e-5
         )
+    for _, _, why in explained(engine, 'titre:"fibre optique"'):
+        # Each part names the clause as it was typed.
+        assert {p.clause for p in why.parts} == {'titre:"fibre optique"'}  # type: ignore[attr-defined]
 
 
 def test_spellings_and_prefixes_show_the_one_that_counted(
@@ -233,3 +236,16 @@ def test_a_clause_without_typed_text_is_labelled_from_its_plan() -> None:
     assert _label(Exact(("fibre", "optique"))) == '"fibre optique"'
     assert _label(Prefix("cyber")) == "cyber*"
     assert _label(FieldTerms("tags", ("politique",))) == "tags:politique"
+
+
+def test_an_article_page_explains_it_as_the_result_list_did(
+    indexed: tuple[Engine, Reference],  # noqa: F811
+) -> None:
+    engine, _ = indexed
+    for query in ("fibre élections", "fibre optique"):  # through the fallback, then not
+        listed = engine.search(query, explain=True)
+        assert listed.fallback == (query == "fibre élections") and listed.hits
+        for hit in listed.hits[:3]:
+            page = engine.article(hit.id, query=query, explain=True)
+            assert page is not None and page.explanation is not None
+            assert page.explanation == hit.explanation, (query, hit.id)

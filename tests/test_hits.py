@@ -113,3 +113,11 @@ def test_a_version_reads_the_same_from_its_card_as_from_its_stored_fields(
         page = engine.search("cantines bio")
     (version,) = page.hits[0].versions
     assert SECRET not in repr(version)
+
+
+def test_an_id_that_holds_the_mask_itself_is_found(tmp_path: Path) -> None:
+    # Only an id not found as it is can be one masked from a subscriber feed.
+    starred = article("https://next.example/a***b", "Un titre à étoiles", "Du texte.")
+    with open_index(tmp_path, [starred]) as engine:
+        page = engine.article("https://next.example/a***b")
+    assert page is not None and page.title == "Un titre à étoiles"

@@ -114,3 +114,25 @@ def test_top_is_the_highest_scores_then_the_lowest_documents(limit: int) -> None
     by_key = top(found, 2, key=np.arange(8, dtype=np.float32))  # the last documents first
     assert by_key == [(17, 1.0), (16, 3.0)]
     assert top(EMPTY, 5) == []
+
+
+def test_document_one_first_is_kept() -> None:
+    # The first document of a union is found by comparing it with the one "before" it.
+    one = Matches(np.array([1, 4], dtype=np.int32), np.array([1.0, 2.0], dtype=np.float32))
+    two = Matches(np.array([1, 3], dtype=np.int32), np.array([0.5, 1.0], dtype=np.float32))
+    assert as_dict(union([one, two], np.add, 1000)) == {1: 1.5, 3: 1.0, 4: 2.0}
+    a = Postings(np.array([1, 4], dtype=np.int32), np.array([1, 2], dtype=np.float32))
+    b = Postings(np.array([1, 3], dtype=np.int32), np.array([1, 1], dtype=np.float32))
+    merged = merge_postings([a, b], 1000)  # the sparse path
+    assert merged.docs.tolist() == [1, 3, 4] and merged.tf.tolist() == [2, 1, 2]
+
+
+def test_a_mark_holds_exactly_its_documents() -> None:
+    assert mark(np.array([0, 3, 4], dtype=np.int32), 6).tolist() == [
+        True,
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]

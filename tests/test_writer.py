@@ -161,3 +161,39 @@ def test_a_bulk_import_commits_once_per_full_segment(
         assert engine.stats().articles == 10
         assert _segments(tmp_path / "index") == 4
         assert engine.search("mot7").total == 10
+
+
+def test_a_phrase_past_the_65536th_word_is_found(tmp_path: Path) -> None:
+    # Positions up to 65535 fit in 16 bits; the last word here is at position 65536.
+    body = "mot " * 65535 + "fin ultime"
+    with open_index(tmp_path, [article("long", "Un très long texte", body)]) as engine:
+        assert ids(engine.search('"fin ultime"')) == ["long"]
+        assert ids(engine.search('"ultime fin"')) == []
+
+
+def test_articles_changed_again_on_both_sides_of_a_written_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two articles of 40 words fill a segment.
+    monkeypatch.setattr(writer_module, "TOKEN_BUDGET", 2 * 2 * 40)
+    body = " ".join(f"mot{i}" for i in range(39))
+
+    def found(word: str) -> list[str]:  # every version: these articles are near-duplicates
+        return sorted(ids(engine.search(word, collapse=False)))
+
+    with Engine.open(Settings(index_dir=tmp_path / "index"), create=True) as engine:
+        with engine.writer(batch_size=1000) as writer:  # one commit, at the end
+            for n in range(3):
+                writer.upsert(article(f"a{n}", "Titre", body))
+            # a0 is in the segment written after a1; a2 in the one being built.
+            writer.upsert(article("a0", "Titre", body + " changé"))
+            writer.upsert(article("a2", "Titre", body + " changé"))
+        assert engine.stats().articles == 3
+        assert found("changé") == ["a0", "a2"]
+        assert found("mot7") == ["a0", "a1", "a2"]
+        # Committed now, each in its segment: change the first of the second one.
+        with engine.writer() as writer:
+            writer.upsert(article("a2", "Titre", body + " encore"))
+        assert engine.stats().articles == 3
+        assert found("encore") == ["a2"]
+        assert found("changé") == ["a0"]
