@@ -85,8 +85,8 @@ def union_size(docs: list[np.ndarray], count: int) -> int:
     if sum(len(d) for d in docs) * DENSE_MARK > count:
         # Marking them costs a pass over the index's documents, less than searching
         # or sorting many documents.
-        seen = np.zeros(count, dtype=bool)
-        for found in docs:
+        seen = mark(docs[0], count)
+        for found in docs[1:]:
             seen[found] = True
         return int(np.count_nonzero(seen))
     if len(docs) == 2:
