@@ -237,22 +237,24 @@ def test_the_feed_facet_lists_the_biggest_feed_first(tmp_path: Path) -> None:
     assert [count for _, count in feeds] == [3, 1]
 
 
-def test_a_feed_takes_the_title_a_later_segment_gives_it(tmp_path: Path) -> None:
-    """A feed first indexed without a title (its feed had none yet) is named by the title a
-    later commit brings, not by its address."""
+@pytest.mark.parametrize(
+    ("first_title", "later_title"),
+    [
+        # A feed first indexed without a title (its feed had none yet) is named by the
+        # title a later commit brings, not by its address.
+        ("", "Next"),
+        # Its facet name does not change with each commit that brings a new spelling.
+        ("Next", "Next.ink"),
+    ],
+)
+def test_a_feed_is_named_by_the_first_title_it_was_indexed_with(
+    tmp_path: Path, first_title: str, later_title: str
+) -> None:
     feed = "https://next.example/flux"
-    first = article("a1", "Fibre", "La fibre.", feed_url=feed, feed_title="")
+    first = article("a1", "Fibre", "La fibre.", feed_url=feed, feed_title=first_title)
     with open_index(tmp_path, [first]) as engine:
         with engine.writer() as writer:
-            writer.upsert(article("a2", "Fibre", "La fibre.", feed_url=feed, feed_title="Next"))
-        assert engine.search("fibre").facets.feeds == (("Next", 2),)
-
-
-def test_a_feed_keeps_the_title_it_was_first_indexed_with(tmp_path: Path) -> None:
-    """Its facet name does not change with each commit that brings a new spelling."""
-    feed = "https://next.example/flux"
-    first = article("a1", "Fibre", "La fibre.", feed_url=feed, feed_title="Next")
-    with open_index(tmp_path, [first]) as engine:
-        with engine.writer() as writer:
-            writer.upsert(article("a2", "Fibre", "La fibre.", feed_url=feed, feed_title="Next.ink"))
+            writer.upsert(
+                article("a2", "Fibre", "La fibre.", feed_url=feed, feed_title=later_title)
+            )
         assert engine.search("fibre").facets.feeds == (("Next", 2),)
